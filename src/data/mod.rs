@@ -1,0 +1,515 @@
+//! Data files: the TOML a user writes for one agreement, checked against its template's
+//! [`Schema`] and turned into typed [`Value`]s.
+//!
+//! A data file names its template on its first line (`template = "subscription"`). Every key must
+//! be declared by the schema; types are checked with the value's exact place, so each problem is
+//! reported with file, line, column and key path. Money is decimal, never a float; dates are TOML
+//! dates. Parsing works on `&str` ([`Data::parse`]); reading the file is the caller's business.
+
+pub mod schema;
+
+use std::ops::Range;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Diagnostic, Error, Result, did_you_mean};
+pub use schema::{Field, FieldType, Schema};
+
+/// A typed value from a data file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text.
+    Text(String),
+    /// A whole number (integers and share counts).
+    Integer(i64),
+    /// A decimal (money and percentages), keeping the precision it was written with.
+    Decimal(Decimal),
+    /// A calendar date.
+    Date(jiff::civil::Date),
+    /// A boolean.
+    Bool(bool),
+    /// A list.
+    List(Vec<Value>),
+    /// A table, in the order of the file.
+    Table(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The value of `key` in a table.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Table(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value at a dotted path (`seller.name`, `notes.0.amount`).
+    pub fn at_path(&self, path: &str) -> Option<&Value> {
+        path.split('.').try_fold(self, |v, part| match v {
+            Value::List(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => v.get(part),
+        })
+    }
+
+    /// A decimal view of a number (integers and decimals).
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Integer(i) => Some(Decimal::from(*i)),
+            Value::Decimal(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// The value as users write it, for change lists and messages.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Text(s) => format!("{s:?}"),
+            Value::Integer(i) => i.to_string(),
+            Value::Decimal(d) => d.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::List(items) => format!(
+                "[{}]",
+                items.iter().map(Value::display).collect::<Vec<_>>().join(", ")
+            ),
+            Value::Table(entries) => format!(
+                "{{ {} }}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", v.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Every scalar leaf with its dotted path, in file order.
+    pub fn leaves(&self) -> Vec<(String, &Value)> {
+        fn walk<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+            let join = |k: &str| {
+                if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                }
+            };
+            match v {
+                Value::Table(entries) => entries.iter().for_each(|(k, v)| walk(v, join(k), out)),
+                Value::List(items) if items.iter().any(|i| matches!(i, Value::Table(_))) => items
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, v)| walk(v, join(&i.to_string()), out)),
+                _ => out.push((path, v)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, String::new(), &mut out);
+        out
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Value::Text(t) => s.serialize_str(t),
+            Value::Integer(i) => s.serialize_i64(*i),
+            // Decimals travel as strings so that Tera never turns them into floats; the legal
+            // filters parse them back exactly.
+            Value::Decimal(d) => s.serialize_str(&d.to_string()),
+            Value::Date(d) => s.serialize_str(&d.to_string()),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::List(items) => s.collect_seq(items),
+            Value::Table(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// A validated data file.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// The file as the user named it.
+    pub origin: String,
+    /// The file's text.
+    pub source: String,
+    /// The template it names.
+    pub template: String,
+    /// Its values (without `template`), as a table.
+    pub values: Value,
+}
+
+/// Where a data file names its template, and which.
+#[derive(Debug, Clone)]
+pub struct TemplateRef {
+    /// The template's name.
+    pub name: String,
+    /// The byte span of the name in the file.
+    pub span: Range<usize>,
+}
+
+impl Data {
+    /// Read the `template = "…"` line of a data file without checking the rest.
+    pub fn template_ref(text: &str, origin: &str) -> Result<TemplateRef> {
+        let table = parse_toml(text, origin)?;
+        match table.get_ref().get("template") {
+            Some(v) => match v.get_ref() {
+                DeValue::String(s) => Ok(TemplateRef {
+                    name: s.to_string(),
+                    span: v.span(),
+                }),
+                other => Err(Diagnostic::error(origin, "`template` must be a string")
+                    .key("template")
+                    .label(format!("found {}", other.type_str()))
+                    .at(text, v.span())
+                    .into()),
+            },
+            None => Err(Diagnostic::error(origin, "the data file does not name its template")
+                .key("template")
+                .at(text, 0..0)
+                .help("start the file with a line such as: template = \"subscription\"")
+                .into()),
+        }
+    }
+
+    /// Parse and check a data file against `schema`, reporting every problem at once.
+    pub fn parse(text: &str, origin: &str, schema: &Schema) -> Result<Data> {
+        let table = parse_toml(text, origin)?;
+        let mut checker = Checker {
+            text,
+            origin,
+            problems: Vec::new(),
+        };
+        let mut entries = Vec::new();
+        let whole = table.span();
+        let mut rest = DeTable::new();
+        for (k, v) in table.get_ref().iter() {
+            if k.get_ref() != "template" {
+                rest.insert(k.clone(), v.clone());
+            }
+        }
+        checker.table(&rest, &schema.fields, "", whole.start..whole.start, &mut entries);
+        if checker.problems.is_empty() {
+            Ok(Data {
+                origin: origin.to_string(),
+                source: text.to_string(),
+                template: schema.kind.clone(),
+                values: Value::Table(entries),
+            })
+        } else {
+            Err(Error::Invalid(checker.problems))
+        }
+    }
+}
+
+fn parse_toml<'i>(text: &'i str, origin: &str) -> Result<Spanned<DeTable<'i>>> {
+    DeTable::parse(text).map_err(|e| {
+        let d = Diagnostic::error(origin, format!("invalid TOML: {}", e.message().trim()));
+        match e.span() {
+            Some(span) => d.at(text, span).into(),
+            None => d.into(),
+        }
+    })
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    origin: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Checker<'_> {
+    fn error(&mut self, message: impl Into<String>, key: &str, span: Range<usize>) -> &mut Diagnostic {
+        let d = Diagnostic::error(self.origin, message)
+            .key(key)
+            .at(self.text, span);
+        self.problems.push(d);
+        self.problems.last_mut().expect("just pushed")
+    }
+
+    fn table(
+        &mut self,
+        table: &DeTable<'_>,
+        fields: &[Field],
+        path: &str,
+        span: Range<usize>,
+        out: &mut Vec<(String, Value)>,
+    ) {
+        for (k, v) in table.iter() {
+            let key = k.get_ref().as_ref();
+            let full = join(path, key);
+            match fields.iter().find(|f| f.key == key) {
+                Some(field) => {
+                    if let Some(value) = self.value(v, field, &full) {
+                        out.push((key.to_string(), value));
+                    }
+                }
+                None => {
+                    let suggestion = did_you_mean(key, fields.iter().map(|f| f.key.as_str()));
+                    let d = self.error(format!("unknown key `{key}`"), &full, k.span());
+                    d.label = Some("not in the template's schema".into());
+                    match suggestion {
+                        Some(s) => d.help.push(format!("did you mean `{}`?", join(path, s))),
+                        None => d.help.push(format!(
+                            "expected one of: {}",
+                            fields.iter().map(|f| f.key.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
+                    }
+                }
+            }
+        }
+        for field in fields {
+            if field.required && !table.contains_key(field.key.as_str()) {
+                let full = join(path, &field.key);
+                let d = self.error(format!("missing required field `{full}`"), &full, span.clone());
+                d.label = Some(format!("`{}` is not set here", field.key));
+                d.help.push(format!(
+                    "{}: {} ({})",
+                    field.key,
+                    field.description,
+                    field.ty.expected()
+                ));
+            }
+        }
+    }
+
+    fn value(&mut self, v: &Spanned<DeValue<'_>>, field: &Field, key: &str) -> Option<Value> {
+        let span = v.span();
+        let found = v.get_ref();
+        let wrong = |this: &mut Self, help: Option<String>| {
+            let d = this.error(
+                format!("`{key}` must be {}", field.ty.name()),
+                key,
+                span.clone(),
+            );
+            d.label = Some(format!("expected {}, found {}", field.ty.expected(), describe(found)));
+            if let Some(h) = help {
+                d.help.push(h);
+            }
+            None
+        };
+        match (field.ty, found) {
+            (FieldType::Text, DeValue::String(s)) => Some(Value::Text(s.to_string())),
+            (FieldType::Text, _) => wrong(self, Some("put the text in quotes".into())),
+            (FieldType::Bool, DeValue::Boolean(b)) => Some(Value::Bool(*b)),
+            (FieldType::Integer, DeValue::Integer(i)) => match integer(i) {
+                Some(n) => Some(Value::Integer(n)),
+                None => wrong(self, Some("the number is out of range".into())),
+            },
+            (FieldType::Shares, DeValue::Integer(i)) => match integer(i) {
+                Some(n) if n > 0 => Some(Value::Integer(n)),
+                Some(_) => {
+                    let d = self.error(format!("`{key}` must be a positive share count"), key, span);
+                    d.label = Some("not positive".into());
+                    None
+                }
+                None => wrong(self, Some("the number is out of range".into())),
+            },
+            (FieldType::Shares | FieldType::Integer, DeValue::String(s)) => wrong(
+                self,
+                Some(format!(
+                    "write the number without quotes or commas, e.g. {}",
+                    s.replace([',', ' '], "_")
+                )),
+            ),
+            (FieldType::Money | FieldType::Percent, DeValue::Integer(i)) => match integer(i) {
+                Some(n) => self.amount(Decimal::from(n), field, key, span),
+                None => wrong(self, Some("the number is out of range".into())),
+            },
+            (FieldType::Money | FieldType::Percent, DeValue::String(s)) => {
+                match parse_decimal(s) {
+                    Some(d) => self.amount(d, field, key, span),
+                    None => wrong(
+                        self,
+                        Some("write digits with an optional decimal point, without $, % or commas, e.g. \"1250000.00\"".into()),
+                    ),
+                }
+            }
+            (FieldType::Money | FieldType::Percent, DeValue::Float(f)) => wrong(
+                self,
+                Some(format!(
+                    "TOML floats lose trailing zeros; write the amount as a string: \"{}\"",
+                    f.as_str()
+                )),
+            ),
+            (FieldType::Date, DeValue::Datetime(dt)) => match (dt.date, dt.time, dt.offset) {
+                (Some(d), None, None) => {
+                    match jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8) {
+                        Ok(date) => Some(Value::Date(date)),
+                        Err(_) => wrong(self, Some("that day does not exist".into())),
+                    }
+                }
+                _ => wrong(self, Some("give a date only, without a time".into())),
+            },
+            (FieldType::Date, DeValue::String(s)) => wrong(
+                self,
+                Some(format!("write the date without quotes, as YYYY-MM-DD (not {s:?})")),
+            ),
+            (FieldType::Enum, DeValue::String(s)) => {
+                if field.values.iter().any(|x| x == s.as_ref()) {
+                    Some(Value::Text(s.to_string()))
+                } else {
+                    let suggestion = did_you_mean(s, field.values.iter().map(String::as_str));
+                    let d = self.error(format!("`{key}` has an unknown value {s:?}"), key, span);
+                    d.label = Some(format!("expected one of: {}", field.values.join(", ")));
+                    if let Some(x) = suggestion {
+                        d.help.push(format!("did you mean \"{x}\"?"));
+                    }
+                    None
+                }
+            }
+            (FieldType::Party | FieldType::Table, DeValue::Table(t)) => {
+                let mut entries = Vec::new();
+                let before = self.problems.len();
+                self.table(t, &field.fields, key, span, &mut entries);
+                (self.problems.len() == before).then_some(Value::Table(entries))
+            }
+            (FieldType::List, DeValue::Array(items)) => {
+                let mut out = Vec::new();
+                let before = self.problems.len();
+                for (i, item) in items.iter().enumerate() {
+                    let item_key = format!("{key}[{i}]");
+                    let item_field = Field {
+                        key: item_key.clone(),
+                        ty: field.item.unwrap_or(FieldType::Table),
+                        description: field.description.clone(),
+                        required: true,
+                        example: None,
+                        group: None,
+                        fields: field.fields.clone(),
+                        item: None,
+                        values: field.values.clone(),
+                    };
+                    if let Some(v) = self.value(item, &item_field, &item_key) {
+                        out.push(v);
+                    }
+                }
+                (self.problems.len() == before).then_some(Value::List(out))
+            }
+            _ => wrong(self, None),
+        }
+    }
+
+    fn amount(&mut self, d: Decimal, field: &Field, key: &str, span: Range<usize>) -> Option<Value> {
+        if d.is_sign_negative() && !d.is_zero() {
+            let e = self.error(format!("`{key}` must not be negative"), key, span);
+            e.label = Some("negative".into());
+            return None;
+        }
+        if field.ty == FieldType::Percent && d > Decimal::from(100) {
+            let e = self.error(format!("`{key}` must be a percentage from 0 to 100"), key, span);
+            e.label = Some("over 100".into());
+            return None;
+        }
+        Some(Value::Decimal(d))
+    }
+}
+
+fn integer(i: &toml::de::DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+}
+
+/// Digits with an optional fractional part: `"120000"`, `"0.00001"`, `"7000000.00"`.
+fn parse_decimal(s: &str) -> Option<Decimal> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    if digits(int) && digits(frac) {
+        Decimal::from_str(s).ok()
+    } else {
+        None
+    }
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("the string {s:?}"),
+        DeValue::Integer(i) => format!("the integer {}", i.as_str()),
+        DeValue::Float(f) => format!("the float {}", f.as_str()),
+        DeValue::Boolean(b) => format!("{b}"),
+        DeValue::Datetime(d) => format!("the datetime {d}"),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEMA: &str = r#"
+kind = "t"
+title = "T"
+summary = "a test"
+[[field]]
+key = "price"
+type = "money"
+description = "the price"
+[[field]]
+key = "date"
+type = "date"
+description = "the date"
+[[field]]
+key = "seller"
+type = "party"
+description = "the seller"
+  [[field.field]]
+  key = "name"
+  type = "text"
+  description = "name"
+  [[field.field]]
+  key = "state"
+  type = "text"
+  description = "state"
+  required = false
+"#;
+
+    fn parse(data: &str) -> Result<Data> {
+        Data::parse(data, "t.toml", &Schema::parse(SCHEMA, "schema.toml").unwrap())
+    }
+
+    #[test]
+    fn typed_values() {
+        let d = parse("template = \"t\"\nprice = \"7000000.00\"\ndate = 2006-04-24\n[seller]\nname = \"A\"\n").unwrap();
+        assert_eq!(d.values.get("price"), Some(&Value::Decimal(Decimal::from_str("7000000.00").unwrap())));
+        assert_eq!(d.values.at_path("seller.name"), Some(&Value::Text("A".into())));
+        assert_eq!(d.values.get("date").unwrap().display(), "2006-04-24");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place() {
+        let err = parse("template = \"t\"\nprice = 4.50\n[seller]\nnmae = \"A\"\n").unwrap_err();
+        let d = err.diagnostics();
+        assert_eq!(d.len(), 4, "{d:#?}");
+        assert_eq!(d[0].key.as_deref(), Some("price"));
+        assert_eq!((d[0].line, d[0].column), (Some(2), Some(9)));
+        assert_eq!(d[1].key.as_deref(), Some("seller.nmae"));
+        assert_eq!(d[1].help, vec!["did you mean `seller.name`?"]);
+        assert_eq!(d[2].key.as_deref(), Some("seller.name"));
+        assert_eq!(d[3].key.as_deref(), Some("date"));
+    }
+
+    #[test]
+    fn decimals_are_strict() {
+        assert_eq!(parse_decimal("0.00001"), Some(Decimal::from_str("0.00001").unwrap()));
+        assert_eq!(parse_decimal("1,000"), None);
+        assert_eq!(parse_decimal("$5"), None);
+        assert_eq!(parse_decimal("5."), None);
+        assert_eq!(parse_decimal("-5"), None);
+    }
+}

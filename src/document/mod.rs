@@ -1,0 +1,197 @@
+//! The Document model: what every renderer, the layout and the diff work on.
+//!
+//! A [`Document`] is a list of [`Block`]s (headings, paragraphs with an optional clause label,
+//! quotes, tables, side-by-side signature blocks, keep-together groups, page breaks) holding
+//! inline [`Run`]s (styled text, fill-in fields, signature lines, hard line breaks). Nothing here
+//! knows Tera, TOML or any output format; [`djot`] builds a Document from Djot source.
+
+pub mod djot;
+
+/// A whole document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Document {
+    /// The blocks, in order.
+    pub blocks: Vec<Block>,
+}
+
+/// Horizontal alignment of a block's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Align {
+    /// Flush left (justified in the PDF).
+    #[default]
+    Left,
+    /// Centred.
+    Center,
+    /// Flush right.
+    Right,
+}
+
+/// How a paragraph is indented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Indent {
+    /// No indentation.
+    #[default]
+    None,
+    /// The first line is indented (body paragraphs).
+    FirstLine,
+    /// The first line is indented and later lines hang at the text after the label.
+    Hanging,
+}
+
+/// The layout of a paragraph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParaStyle {
+    /// Alignment.
+    pub align: Align,
+    /// Indentation.
+    pub indent: Indent,
+    /// Left indentation of the whole paragraph, in steps (one step is half an inch in print).
+    pub level: u8,
+}
+
+/// A paragraph: optional label (`1.`, `(a)`, `Section 2.`) and text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Paragraph {
+    /// Layout.
+    pub style: ParaStyle,
+    /// The clause label, kept apart so it can hang.
+    pub label: Vec<Run>,
+    /// The text.
+    pub runs: Vec<Run>,
+}
+
+/// A table row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    /// Whether this is a heading row.
+    pub head: bool,
+    /// The cells' contents.
+    pub cells: Vec<Vec<Run>>,
+}
+
+/// What a group of blocks is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    /// Keep the blocks on one page.
+    Keep,
+    /// An exhibit or attachment: starts a new page.
+    Exhibit,
+    /// Any other grouping (a class the layout does not treat specially).
+    Plain,
+}
+
+/// A block of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A heading (level 1 is a title).
+    Heading {
+        /// 1 to 6.
+        level: u8,
+        /// Alignment.
+        align: Align,
+        /// The text.
+        runs: Vec<Run>,
+    },
+    /// A paragraph or labelled clause.
+    Paragraph(Paragraph),
+    /// A quoted or indented passage (a legend, a quoted disclosure).
+    Quote(Vec<Block>),
+    /// A table.
+    Table(Vec<Row>),
+    /// Signature blocks, side by side when there are several; each is a column of blocks.
+    Signatures(Vec<Vec<Block>>),
+    /// Blocks kept together or starting a page.
+    Group {
+        /// What the group is.
+        kind: GroupKind,
+        /// Its blocks.
+        blocks: Vec<Block>,
+    },
+    /// A forced page break.
+    PageBreak,
+    /// A horizontal rule.
+    Rule,
+}
+
+/// A change mark on a run, for redlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Inserted text.
+    Insert,
+    /// Deleted text.
+    Delete,
+    /// Moved text.
+    Move,
+}
+
+/// Inline style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// Bold.
+    pub bold: bool,
+    /// Italic.
+    pub italic: bool,
+    /// Underlined.
+    pub underline: bool,
+    /// Small capitals.
+    pub small_caps: bool,
+    /// A change mark.
+    pub mark: Option<Mark>,
+}
+
+/// An inline run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Run {
+    /// Text in one style (typographic quotes and dashes as Unicode).
+    Text {
+        /// The text.
+        text: String,
+        /// Its style.
+        style: Style,
+    },
+    /// A blank to be filled in by hand.
+    Field {
+        /// The field's name (a form field in the PDF).
+        name: String,
+        /// Width in characters.
+        width: u32,
+    },
+    /// A line to sign on.
+    Signature {
+        /// The role (`company.signature`), the PDF signature field's name.
+        role: String,
+        /// Width in characters.
+        width: u32,
+        /// The character the text renderer draws it with (`_` or `-`).
+        rule: char,
+    },
+    /// A hard line break.
+    Break,
+}
+
+impl Run {
+    /// Plain text in the default style.
+    pub fn text(s: impl Into<String>) -> Run {
+        Run::Text {
+            text: s.into(),
+            style: Style::default(),
+        }
+    }
+}
+
+impl Document {
+    /// Every block in reading order, descending into quotes, groups and signature columns.
+    pub fn walk(&self, f: &mut impl FnMut(&Block)) {
+        fn go(blocks: &[Block], f: &mut impl FnMut(&Block)) {
+            for b in blocks {
+                f(b);
+                match b {
+                    Block::Quote(inner) | Block::Group { blocks: inner, .. } => go(inner, f),
+                    Block::Signatures(cols) => cols.iter().for_each(|c| go(c, f)),
+                    _ => {}
+                }
+            }
+        }
+        go(&self.blocks, f);
+    }
+}

@@ -1,0 +1,284 @@
+//! Errors and diagnostics.
+//!
+//! The library reports problems as typed values: [`Error`] for what stops a job, and
+//! [`Diagnostic`] for a located problem in a user's file (a data file, a schema, a template), with
+//! the file, line, column, key and what was expected. Rendering a diagnostic to text (with a source
+//! snippet) lives here too, so every front end prints the same thing; only `cli` decides where.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Rendering can go on; the user should look (e.g. an original's own inconsistency).
+    Warning,
+    /// Rendering cannot go on.
+    Error,
+}
+
+/// A located problem in a user's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Warning or error.
+    pub severity: Severity,
+    /// What went wrong, lowercase, naming its subject.
+    pub message: String,
+    /// The file as the user named it (or a label such as `<string>`).
+    pub origin: String,
+    /// The key path in the data (`seller.name`, `notes[2].amount`), or the template variable.
+    pub key: Option<String>,
+    /// 1-based line and column of the problem, when it has a place.
+    pub line: Option<usize>,
+    /// 1-based column (in characters).
+    pub column: Option<usize>,
+    /// Byte span into `source`, for the snippet.
+    pub span: Option<Range<usize>>,
+    /// The whole text of the file, for the snippet.
+    pub source: Option<String>,
+    /// Short label under the caret (what was expected or found).
+    pub label: Option<String>,
+    /// Extra advice: a did-you-mean, the expected form.
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error with a message and an origin, and no place yet.
+    pub fn error(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            origin: origin.into(),
+            key: None,
+            line: None,
+            column: None,
+            span: None,
+            source: None,
+            label: None,
+            help: Vec::new(),
+        }
+    }
+
+    /// A warning with a message and an origin.
+    pub fn warning(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(origin, message)
+        }
+    }
+
+    /// Attach the source text and a byte span; line and column are computed from them.
+    pub fn at(mut self, source: &str, span: Range<usize>) -> Self {
+        let start = span.start.min(source.len());
+        let (line, column) = line_column(source, start);
+        self.line = Some(line);
+        self.column = Some(column);
+        self.span = Some(start..span.end.clamp(start, source.len()));
+        self.source = Some(source.to_string());
+        self
+    }
+
+    /// Attach a line and column without a snippet (e.g. from another tool's error).
+    pub fn at_line(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// Name the key path or variable the problem is about.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The label under the caret.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Add a line of help.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// `file:line:column` (or just the file).
+    pub fn location(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{}:{}", self.origin, l, c),
+            (Some(l), None) => format!("{}:{}", self.origin, l),
+            _ => self.origin.clone(),
+        }
+    }
+
+    /// Render as rustc-style text: `error: …` with the file:line:column, a source snippet with a
+    /// caret under the problem, and help lines. `color` adds ANSI styles.
+    pub fn render(&self, color: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = match &self.key {
+            Some(k) => format!("{} (key `{}`)", self.message, k),
+            None => self.message.clone(),
+        };
+        let mut report: Vec<Group<'_>> = Vec::new();
+        let title = level.primary_title(title.as_str());
+        match (&self.source, &self.span) {
+            (Some(src), Some(span)) => {
+                let mut ann = AnnotationKind::Primary.span(span.clone());
+                if let Some(label) = &self.label {
+                    ann = ann.label(label.as_str());
+                }
+                report.push(
+                    title.element(
+                        Snippet::source(src.as_str())
+                            .path(self.origin.as_str())
+                            .fold(true)
+                            .annotation(ann),
+                    ),
+                );
+            }
+            _ => {
+                let mut origin = annotate_snippets::Origin::path(self.origin.as_str());
+                if let Some(l) = self.line {
+                    origin = origin.line(l);
+                }
+                if let Some(c) = self.column {
+                    origin = origin.char_column(c);
+                }
+                report.push(title.element(origin));
+                if let Some(label) = &self.label {
+                    report.push(Group::with_title(Level::NOTE.secondary_title(label.as_str())));
+                }
+            }
+        }
+        for h in &self.help {
+            report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
+        }
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&report).to_string()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `source`.
+pub fn line_column(source: &str, at: usize) -> (usize, usize) {
+    let at = at.min(source.len());
+    let mut at = at;
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Everything that can stop an engross job.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What we tried: `read`, `write`, `create`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// One or more located problems in a user's file (data, schema or template).
+    #[error("{}", summarize(.0))]
+    Invalid(Vec<Diagnostic>),
+    /// An output file exists and the user did not ask to overwrite it.
+    #[error("{} already exists (use --force to overwrite)", path.display())]
+    OutputExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// A request that makes no sense, e.g. an unknown format for an input.
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn summarize(diags: &[Diagnostic]) -> String {
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    match diags.first() {
+        Some(d) if errors <= 1 => format!("{}: {}", d.location(), d.message),
+        Some(d) => format!(
+            "{}: {} (and {} more errors)",
+            d.location(),
+            d.message,
+            errors - 1
+        ),
+        None => "invalid input".to_string(),
+    }
+}
+
+impl Error {
+    /// The located diagnostics this error carries (empty for I/O and usage errors).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Error::Invalid(d) => d,
+            _ => &[],
+        }
+    }
+}
+
+impl From<Diagnostic> for Error {
+    fn from(d: Diagnostic) -> Self {
+        Error::Invalid(vec![d])
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The closest of `candidates` to `word`, if close enough to suggest ("did you mean …?").
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let s = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(s, 0), (1, 1));
+        assert_eq!(line_column(s, 6), (2, 1));
+        assert_eq!(line_column(s, 10), (2, 4));
+    }
+
+    #[test]
+    fn suggestions_need_similarity() {
+        assert_eq!(did_you_mean("sate", ["state", "name"]), Some("state"));
+        assert_eq!(did_you_mean("zzz", ["state", "name"]), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! engross: from structured data to the signable copy of a legal agreement.
+//!
+//! The pipeline runs in one direction:
+//!
+//! ```text
+//! data/*.toml ─► data::Data ─► template::Templates::render ─► Djot source
+//!     (TOML)     (checked against        (Tera, legal filters,     │ document::djot::parse
+//!                 the kind's schema)      escaped data)            ▼
+//!                                                          document::Document
+//!                                                                  │
+//!                                                   render::text (and later html, pdf, diff)
+//! ```
+//!
+//! - [`data`]: parse a data file from `&str`, check it against its [`data::Schema`].
+//! - [`template`]: the template kinds, legal filters ([`template::legal`]), rendering to Djot.
+//! - [`document`]: the Document model and the Djot → Document conversion.
+//! - [`render`]: renderers from a Document to bytes.
+//! - [`cli`]: the command line; the only module that touches argv, files and exit codes.
+//!
+//! [`Engine`] ties the phases together for callers that start from a data file's text.
+
+pub mod cli;
+pub mod data;
+pub mod document;
+pub mod error;
+pub mod render;
+pub mod template;
+
+pub use error::{Diagnostic, Error, Result, Severity};
+
+use data::Data;
+use document::Document;
+use template::Templates;
+
+/// The whole pipeline over one set of templates.
+#[derive(Debug)]
+pub struct Engine {
+    templates: Templates,
+}
+
+/// A data file carried through the pipeline.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The checked data.
+    pub data: Data,
+    /// The Djot source the template produced.
+    pub source: String,
+    /// The parsed document.
+    pub document: Document,
+}
+
+impl Engine {
+    /// An engine over the templates built into this binary.
+    pub fn builtin() -> Result<Engine> {
+        Ok(Engine {
+            templates: Templates::builtin()?,
+        })
+    }
+
+    /// An engine over the given templates.
+    pub fn new(templates: Templates) -> Engine {
+        Engine { templates }
+    }
+
+    /// The templates.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// Parse and check a data file's text; `origin` names it in messages.
+    pub fn load(&self, text: &str, origin: &str) -> Result<Data> {
+        let reference = Data::template_ref(text, origin)?;
+        let kind = self
+            .templates
+            .kind(&reference.name)
+            .ok_or_else(|| self.templates.unknown(&reference.name, origin, text, reference.span))?;
+        Data::parse(text, origin, &kind.schema)
+    }
+
+    /// Render checked data to a Document.
+    pub fn render(&self, data: Data) -> Result<Rendered> {
+        let source = self.templates.render(&data)?;
+        let document = document::djot::parse(&source);
+        Ok(Rendered {
+            data,
+            source,
+            document,
+        })
+    }
+
+    /// Load, check and render a data file's text.
+    pub fn run(&self, text: &str, origin: &str) -> Result<Rendered> {
+        self.render(self.load(text, origin)?)
+    }
+}

@@ -1,0 +1,299 @@
+//! The plain-text renderer: a readable 80-column document (centred titles, indented paragraphs,
+//! hanging clause labels, signature blocks side by side), with ASCII quotes and dashes, fields
+//! drawn as underscores and signature lines as rules.
+
+use crate::document::{Align, Block, Document, Indent, Paragraph, Row, Run};
+
+/// The page width in characters.
+pub const WIDTH: usize = 80;
+const STEP: usize = 6;
+
+/// Render a document as plain text, `WIDTH` columns wide, ending with a newline.
+pub fn render(doc: &Document) -> String {
+    let mut lines = Vec::new();
+    blocks(&doc.blocks, WIDTH, &mut lines);
+    while lines.last().is_some_and(|l: &String| l.is_empty()) {
+        lines.pop();
+    }
+    let mut out = lines
+        .iter()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
+}
+
+/// The text of runs with ASCII punctuation; hard breaks become `\n`.
+pub fn runs_text(runs: &[Run]) -> String {
+    let mut s = String::new();
+    for r in runs {
+        match r {
+            Run::Text { text, .. } => s.push_str(&ascii(text)),
+            Run::Field { width, .. } => s.push_str(&"_".repeat(*width as usize)),
+            Run::Signature { width, rule, .. } => {
+                s.extend(std::iter::repeat_n(*rule, *width as usize))
+            }
+            Run::Break => s.push('\n'),
+        }
+    }
+    s
+}
+
+/// Typographic punctuation back to the ASCII a typist would use.
+pub fn ascii(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{201c}' | '\u{201d}' => s.push('"'),
+            '\u{2018}' | '\u{2019}' => s.push('\''),
+            '\u{2013}' => s.push_str("--"),
+            '\u{2014}' => s.push_str("---"),
+            '\u{2026}' => s.push_str("..."),
+            '\u{a0}' => s.push(' '),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+fn blank(out: &mut Vec<String>) {
+    if out.last().is_some_and(|l| !l.is_empty()) {
+        out.push(String::new());
+    }
+}
+
+fn blocks(blocks_: &[Block], width: usize, out: &mut Vec<String>) {
+    for b in blocks_ {
+        block(b, width, out);
+    }
+}
+
+fn block(b: &Block, width: usize, out: &mut Vec<String>) {
+    match b {
+        Block::Heading { level, align, runs } => {
+            blank(out);
+            let align = if *level == 1 { Align::Center } else { *align };
+            let lines = wrap(&runs_text(runs), width, "", "");
+            out.extend(lines.into_iter().map(|l| aligned(l, width, align)));
+            out.push(String::new());
+        }
+        Block::Paragraph(p) => {
+            blank(out);
+            out.extend(paragraph(p, width));
+            out.push(String::new());
+        }
+        Block::Quote(inner) => {
+            blank(out);
+            let mut lines = Vec::new();
+            blocks(inner, width.saturating_sub(2 * STEP).max(20), &mut lines);
+            out.extend(lines.into_iter().map(|l| indent_line(&l, STEP)));
+            blank(out);
+        }
+        Block::Table(rows) => {
+            blank(out);
+            out.extend(table(rows, width));
+            out.push(String::new());
+        }
+        Block::Signatures(cols) => {
+            blank(out);
+            out.extend(signatures(cols, width));
+            out.push(String::new());
+        }
+        Block::Group { blocks: inner, .. } => blocks(inner, width, out),
+        Block::PageBreak => blank(out),
+        Block::Rule => {
+            blank(out);
+            out.push(aligned("-".repeat(40), width, Align::Center));
+            out.push(String::new());
+        }
+    }
+}
+
+fn indent_line(l: &str, n: usize) -> String {
+    if l.is_empty() {
+        String::new()
+    } else {
+        format!("{}{l}", " ".repeat(n))
+    }
+}
+
+fn aligned(line: String, width: usize, align: Align) -> String {
+    let len = line.chars().count();
+    let pad = width.saturating_sub(len);
+    match align {
+        Align::Left => line,
+        Align::Center => format!("{}{line}", " ".repeat(pad / 2)),
+        Align::Right => format!("{}{line}", " ".repeat(pad)),
+    }
+}
+
+fn paragraph(p: &Paragraph, width: usize) -> Vec<String> {
+    let base = " ".repeat(STEP * p.style.level as usize);
+    let label = runs_text(&p.label);
+    let text = runs_text(&p.runs);
+    let (first, rest) = match (p.style.indent, label.is_empty()) {
+        (Indent::None, true) => (base.clone(), base.clone()),
+        (Indent::None, false) => (format!("{base}{label} "), base.clone()),
+        (Indent::FirstLine, true) => (format!("{base}{}", " ".repeat(STEP)), base.clone()),
+        (Indent::FirstLine, false) => (format!("{base}{}{label} ", " ".repeat(STEP)), base.clone()),
+        (Indent::Hanging, true) => (format!("{base}{}", " ".repeat(STEP)), format!("{base}{}", " ".repeat(STEP))),
+        (Indent::Hanging, false) => {
+            let first = format!("{base}{}{label} ", " ".repeat(STEP));
+            let hang = first.chars().count().min(width / 2);
+            (first, " ".repeat(hang))
+        }
+    };
+    if p.style.align == Align::Left {
+        wrap(&text, width, &first, &rest)
+    } else {
+        wrap(&text, width.saturating_sub(base.len()), &label_prefix(&label), "")
+            .into_iter()
+            .map(|l| format!("{base}{}", aligned(l, width.saturating_sub(base.len()), p.style.align)))
+            .collect()
+    }
+}
+
+fn label_prefix(label: &str) -> String {
+    if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label} ")
+    }
+}
+
+/// Greedy word wrap; `\n` forces a break. The first line starts with `first`, the rest with
+/// `rest`. A word longer than the line stands alone rather than being cut.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut prefix = first;
+    for segment in text.split('\n') {
+        let mut line = prefix.to_string();
+        let mut empty = true;
+        for word in segment.split_whitespace() {
+            let len = line.chars().count();
+            if !empty && len + 1 + word.chars().count() > width {
+                lines.push(std::mem::replace(&mut line, rest.to_string()));
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+        lines.push(line);
+        prefix = rest;
+    }
+    lines
+}
+
+/// Lay columns of lines side by side, row by row.
+fn side_by_side(columns: &[Vec<String>], widths: &[usize], gap: usize) -> Vec<String> {
+    let height = columns.iter().map(Vec::len).max().unwrap_or(0);
+    (0..height)
+        .map(|i| {
+            let mut line = String::new();
+            for (c, col) in columns.iter().enumerate() {
+                let cell = col.get(i).map(String::as_str).unwrap_or("");
+                line.push_str(cell);
+                if c + 1 < columns.len() {
+                    let pad = widths[c].saturating_sub(cell.chars().count()) + gap;
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+fn signatures(cols: &[Vec<Block>], width: usize) -> Vec<String> {
+    if cols.len() == 1 {
+        let offset = width / 2 - 4;
+        let mut lines = Vec::new();
+        blocks(&cols[0], width - offset, &mut lines);
+        trim_blank(&mut lines);
+        return lines.into_iter().map(|l| indent_line(&l, offset)).collect();
+    }
+    let gap = 4;
+    let n = cols.len().max(1);
+    let col_width = (width - gap * (n - 1)) / n;
+    let columns: Vec<Vec<String>> = cols
+        .iter()
+        .map(|c| {
+            let mut lines = Vec::new();
+            blocks(c, col_width, &mut lines);
+            trim_blank(&mut lines);
+            lines
+        })
+        .collect();
+    side_by_side(&columns, &vec![col_width; n], gap)
+}
+
+fn trim_blank(lines: &mut Vec<String>) {
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    while lines.first().is_some_and(|l| l.is_empty()) {
+        lines.remove(0);
+    }
+}
+
+fn table(rows: &[Row], width: usize) -> Vec<String> {
+    let n = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    if n == 0 {
+        return Vec::new();
+    }
+    let gap = 2;
+    let mut natural = vec![1usize; n];
+    for r in rows {
+        for (i, c) in r.cells.iter().enumerate() {
+            let w = runs_text(c)
+                .split('\n')
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0);
+            natural[i] = natural[i].max(w);
+        }
+    }
+    let available = width.saturating_sub(gap * (n - 1));
+    let total: usize = natural.iter().sum();
+    let widths: Vec<usize> = if total <= available {
+        natural
+    } else {
+        natural
+            .iter()
+            .map(|w| (w * available / total).max(6))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        let columns: Vec<Vec<String>> = (0..n)
+            .map(|i| {
+                r.cells
+                    .get(i)
+                    .map(|c| wrap(&runs_text(c), widths[i], "", ""))
+                    .unwrap_or_default()
+            })
+            .collect();
+        out.extend(side_by_side(&columns, &widths, gap));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole() {
+        assert_eq!(wrap("aa bb cc", 5, "", ""), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("a\nb", 80, "> ", ""), vec!["> a", "b"]);
+        assert_eq!(wrap("abcdefgh", 3, "", ""), vec!["abcdefgh"]);
+    }
+
+    #[test]
+    fn typographic_marks_become_ascii() {
+        assert_eq!(ascii("\u{201c}A\u{201d} \u{2019}s \u{2013} \u{2014}"), "\"A\" 's -- ---");
+    }
+}
