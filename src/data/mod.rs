@@ -275,6 +275,11 @@ impl Checker<'_> {
             }
         }
         for field in fields {
+            // An optional table left out is an empty table, so templates can test its keys
+            // (`{% if as_executed.x %}`) without tripping over two levels of undefined.
+            if !field.required && field.ty.is_table() && !table.contains_key(field.key.as_str()) {
+                out.push((field.key.clone(), Value::Table(Vec::new())));
+            }
             if field.required && !table.contains_key(field.key.as_str()) {
                 let full = join(path, &field.key);
                 let d = self.error(format!("missing required field `{full}`"), &full, span.clone());
