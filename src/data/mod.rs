@@ -299,7 +299,7 @@ impl Checker<'_> {
         let found = v.get_ref();
         let wrong = |this: &mut Self, help: Option<String>| {
             let d = this.error(
-                format!("`{key}` must be {}", field.ty.name()),
+                format!("`{key}` must be of type {}", field.ty.name()),
                 key,
                 span.clone(),
             );

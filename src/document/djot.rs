@@ -84,7 +84,7 @@ struct Builder {
     spans: Vec<SpanKind>,
 }
 
-fn classes<'a>(attrs: &'a Attributes<'_>) -> Vec<String> {
+fn classes(attrs: &Attributes<'_>) -> Vec<String> {
     attrs
         .get_value("class")
         .map(|v| v.to_string().split_whitespace().map(str::to_string).collect())

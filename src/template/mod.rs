@@ -234,7 +234,7 @@ fn tera_diagnostic(e: &tera::Error, sources: &BTreeMap<String, String>, prefix: 
                 message.push_str(&s.to_string());
                 source = s.source();
             }
-            Diagnostic::error(format!("{prefix}"), format!("template error: {message}"))
+            Diagnostic::error(prefix.trim_end_matches('/'), format!("template error: {message}"))
         }
     }
 }
