@@ -153,7 +153,9 @@ impl Diagnostic {
                 }
                 report.push(title.element(origin));
                 if let Some(label) = &self.label {
-                    report.push(Group::with_title(Level::NOTE.secondary_title(label.as_str())));
+                    report.push(Group::with_title(
+                        Level::NOTE.secondary_title(label.as_str()),
+                    ));
                 }
             }
         }
@@ -255,7 +257,10 @@ impl From<Diagnostic> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The closest of `candidates` to `word`, if close enough to suggest ("did you mean …?").
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

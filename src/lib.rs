@@ -70,10 +70,10 @@ impl Engine {
     /// Parse and check a data file's text; `origin` names it in messages.
     pub fn load(&self, text: &str, origin: &str) -> Result<Data> {
         let reference = Data::template_ref(text, origin)?;
-        let kind = self
-            .templates
-            .kind(&reference.name)
-            .ok_or_else(|| self.templates.unknown(&reference.name, origin, text, reference.span))?;
+        let kind = self.templates.kind(&reference.name).ok_or_else(|| {
+            self.templates
+                .unknown(&reference.name, origin, text, reference.span)
+        })?;
         Data::parse(text, origin, &kind.schema)
     }
 

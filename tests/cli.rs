@@ -23,8 +23,17 @@ fn list_names_every_template() {
     let dir = tempfile::tempdir().unwrap();
     let out = engross(dir.path()).arg("list").assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    for kind in ["assignment", "default-notice", "option", "severance", "subscription"] {
-        assert!(stdout.lines().any(|l| l.starts_with(kind)), "{kind} missing from:\n{stdout}");
+    for kind in [
+        "assignment",
+        "default-notice",
+        "option",
+        "severance",
+        "subscription",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(kind)),
+            "{kind} missing from:\n{stdout}"
+        );
     }
 }
 
@@ -76,7 +85,11 @@ fn a_failure_writes_nothing_and_exits_2() {
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "template = \"assignment\"\ndate = 4.5\n").unwrap();
     let out = engross(dir.path())
-        .args(["render", &original("assignment-2006"), bad.to_str().unwrap()])
+        .args([
+            "render",
+            &original("assignment-2006"),
+            bad.to_str().unwrap(),
+        ])
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();

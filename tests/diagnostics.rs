@@ -12,7 +12,11 @@ fn diagnose(case: &str) -> String {
         .expect_err("the case must fail");
     let diags = err.diagnostics();
     assert!(!diags.is_empty(), "{case}: no located diagnostic for {err}");
-    diags.iter().map(|d| d.render(false)).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(|d| d.render(false))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnostics;
+mod drafting;
 mod fidelity;
 mod parameters;
 

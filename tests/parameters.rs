@@ -6,7 +6,11 @@ use super::{read, render_text};
 /// Replace `old` by `new` in a data file's text (exactly `count` times, so the test notices
 /// when the data file changes shape).
 fn edit(text: &str, old: &str, new: &str, count: usize) -> String {
-    assert_eq!(text.matches(old).count(), count, "expected {count} × {old:?} in the data");
+    assert_eq!(
+        text.matches(old).count(),
+        count,
+        "expected {count} × {old:?} in the data"
+    );
     text.replace(old, new)
 }
 
@@ -15,7 +19,12 @@ fn a_party_name_changes_everywhere_it_appears() {
     let data = read("data/originals/assignment-2006.toml");
     let before = render_text(&data, "a.toml").unwrap();
     let after = render_text(
-        &edit(&data, "\"Whitco Poles, Inc.\"", "\"Fabrikam Poles, Inc.\"", 1),
+        &edit(
+            &data,
+            "\"Whitco Poles, Inc.\"",
+            "\"Fabrikam Poles, Inc.\"",
+            1,
+        ),
         "a.toml",
     )
     .unwrap();
@@ -24,7 +33,10 @@ fn a_party_name_changes_everywhere_it_appears() {
     assert_eq!(after.matches("WHITCO POLES, INC.").count(), 0);
     assert_eq!(after.matches("FABRIKAM POLES, INC.").count(), 2);
     // The short name is a different field and does not move.
-    assert_eq!(before.matches("Whitco Poles").count(), after.matches("Whitco Poles").count());
+    assert_eq!(
+        before.matches("Whitco Poles").count(),
+        after.matches("Whitco Poles").count()
+    );
 }
 
 #[test]
@@ -40,7 +52,10 @@ fn a_share_count_changes_everywhere_it_appears() {
     let data = read("data/originals/option-2005.toml");
     let before = render_text(&data, "o.toml").unwrap();
     let n = before.matches("140,250,000").count();
-    assert!(n >= 2, "the option names its share count in several places ({n})");
+    assert!(
+        n >= 2,
+        "the option names its share count in several places ({n})"
+    );
     let after = render_text(&edit(&data, "140250000", "2500000", 1), "o.toml").unwrap();
     assert_eq!(after.matches("140,250,000").count(), 0);
     assert_eq!(after.matches("2,500,000").count(), n);
@@ -57,10 +72,21 @@ fn data_cannot_change_the_document_structure() {
     );
     let text = render_text(&hostile, "a.toml").unwrap();
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("and SMITH_JONES *HOLDINGS* [LLC] # 1. ::: {.X} a Texas corporation"), "{text}");
+    assert!(
+        flat.contains("and SMITH_JONES *HOLDINGS* [LLC] # 1. ::: {.X} a Texas corporation"),
+        "{text}"
+    );
     // Still one paragraph: the preamble did not split and no heading or div appeared.
     let doc = super::engine().run(&hostile, "a.toml").unwrap().document;
-    assert_eq!(doc.blocks.len(), super::engine().run(&data, "a.toml").unwrap().document.blocks.len());
+    assert_eq!(
+        doc.blocks.len(),
+        super::engine()
+            .run(&data, "a.toml")
+            .unwrap()
+            .document
+            .blocks
+            .len()
+    );
 }
 
 #[test]
@@ -70,5 +96,8 @@ fn new_drafts_leave_the_as_executed_typos_behind() {
     let text = render_text(clean, "a.toml").unwrap();
     assert!(!text.contains("Whico"));
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("ATEG and the Whitco Poles hereby agree as follows"), "{text}");
+    assert!(
+        flat.contains("ATEG and the Whitco Poles hereby agree as follows"),
+        "{text}"
+    );
 }

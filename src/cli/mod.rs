@@ -14,7 +14,13 @@ use crate::{Engine, Error, Severity};
 
 /// engross: from structured data to the signable copy of a legal agreement.
 #[derive(Debug, Parser)]
-#[command(name = "engross", version, about, propagate_version = true, arg_required_else_help = true)]
+#[command(
+    name = "engross",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// Load templates from this folder instead of the built-in set.
     #[arg(long, global = true, env = "ENGROSS_TEMPLATES", value_name = "DIR")]
@@ -47,6 +53,19 @@ impl Format {
 pub enum Command {
     /// List the templates, one line each.
     List,
+    /// Describe a template's fields: type, description, example, whether required.
+    Describe {
+        /// The template kind.
+        kind: String,
+    },
+    /// Write a complete, commented data file for a template.
+    New {
+        /// The template kind.
+        kind: String,
+        /// Where to write it (default: standard output); never overwrites.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Check data files: report every problem, write nothing.
     Check {
         /// Data files.
@@ -106,6 +125,21 @@ fn engine(cli: &Cli) -> anyhow::Result<Engine> {
     Ok(Engine::new(templates))
 }
 
+fn kind_named<'a>(engine: &'a Engine, kind: &str) -> anyhow::Result<&'a crate::template::Kind> {
+    engine.templates().kind(kind).ok_or_else(|| {
+        let names: Vec<&str> = engine
+            .templates()
+            .kinds()
+            .map(|k| k.schema.kind.as_str())
+            .collect();
+        let hint = match crate::error::did_you_mean(kind, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the templates are: {}", names.join(", ")),
+        };
+        Error::Usage(format!("unknown template `{kind}` ({hint})")).into()
+    })
+}
+
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).map_err(|source| {
         Error::Io {
@@ -124,6 +158,22 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             for kind in engine.templates().kinds() {
                 writeln!(out, "{:<16} {}", kind.schema.kind, kind.schema.summary)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Describe { kind } => {
+            let schema = &kind_named(&engine, &kind)?.schema;
+            print!("{}", crate::data::scaffold::describe(schema));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { kind, output } => {
+            let text = crate::data::scaffold::new_data_file(&kind_named(&engine, &kind)?.schema);
+            match output {
+                Some(path) if path != Path::new("-") => {
+                    write_atomic(&path, text.as_bytes(), false)?;
+                    eprintln!("wrote {}", path.display());
+                }
+                _ => print!("{text}"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -152,8 +202,14 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
                         for d in diags {
                             writeln!(stderr, "{}", d.render(color))?;
                         }
-                        let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-                        println!("{origin}: {errors} error{}", if errors == 1 { "" } else { "s" });
+                        let errors = diags
+                            .iter()
+                            .filter(|d| d.severity == Severity::Error)
+                            .count();
+                        println!(
+                            "{origin}: {errors} error{}",
+                            if errors == 1 { "" } else { "s" }
+                        );
                     }
                     _ => {
                         report(&e, color);

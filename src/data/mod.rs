@@ -6,6 +6,7 @@
 //! reported with file, line, column and key path. Money is decimal, never a float; dates are TOML
 //! dates. Parsing works on `&str` ([`Data::parse`]); reading the file is the caller's business.
 
+pub mod scaffold;
 pub mod schema;
 
 use std::ops::Range;
@@ -74,7 +75,11 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::List(items) => format!(
                 "[{}]",
-                items.iter().map(Value::display).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(Value::display)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Value::Table(entries) => format!(
                 "{{ {} }}",
@@ -172,11 +177,13 @@ impl Data {
                     .at(text, v.span())
                     .into()),
             },
-            None => Err(Diagnostic::error(origin, "the data file does not name its template")
-                .key("template")
-                .at(text, 0..0)
-                .help("start the file with a line such as: template = \"subscription\"")
-                .into()),
+            None => Err(
+                Diagnostic::error(origin, "the data file does not name its template")
+                    .key("template")
+                    .at(text, 0..0)
+                    .help("start the file with a line such as: template = \"subscription\"")
+                    .into(),
+            ),
         }
     }
 
@@ -196,7 +203,13 @@ impl Data {
                 rest.insert(k.clone(), v.clone());
             }
         }
-        checker.table(&rest, &schema.fields, "", whole.start..whole.start, &mut entries);
+        checker.table(
+            &rest,
+            &schema.fields,
+            "",
+            whole.start..whole.start,
+            &mut entries,
+        );
         if checker.problems.is_empty() {
             Ok(Data {
                 origin: origin.to_string(),
@@ -235,7 +248,12 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, message: impl Into<String>, key: &str, span: Range<usize>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        message: impl Into<String>,
+        key: &str,
+        span: Range<usize>,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::error(self.origin, message)
             .key(key)
             .at(self.text, span);
@@ -268,7 +286,11 @@ impl Checker<'_> {
                         Some(s) => d.help.push(format!("did you mean `{}`?", join(path, s))),
                         None => d.help.push(format!(
                             "expected one of: {}",
-                            fields.iter().map(|f| f.key.as_str()).collect::<Vec<_>>().join(", ")
+                            fields
+                                .iter()
+                                .map(|f| f.key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     }
                 }
@@ -282,7 +304,11 @@ impl Checker<'_> {
             }
             if field.required && !table.contains_key(field.key.as_str()) {
                 let full = join(path, &field.key);
-                let d = self.error(format!("missing required field `{full}`"), &full, span.clone());
+                let d = self.error(
+                    format!("missing required field `{full}`"),
+                    &full,
+                    span.clone(),
+                );
                 d.label = Some(format!("`{}` is not set here", field.key));
                 d.help.push(format!(
                     "{}: {} ({})",
@@ -303,7 +329,11 @@ impl Checker<'_> {
                 key,
                 span.clone(),
             );
-            d.label = Some(format!("expected {}, found {}", field.ty.expected(), describe(found)));
+            d.label = Some(format!(
+                "expected {}, found {}",
+                field.ty.expected(),
+                describe(found)
+            ));
             if let Some(h) = help {
                 d.help.push(h);
             }
@@ -411,14 +441,24 @@ impl Checker<'_> {
         }
     }
 
-    fn amount(&mut self, d: Decimal, field: &Field, key: &str, span: Range<usize>) -> Option<Value> {
+    fn amount(
+        &mut self,
+        d: Decimal,
+        field: &Field,
+        key: &str,
+        span: Range<usize>,
+    ) -> Option<Value> {
         if d.is_sign_negative() && !d.is_zero() {
             let e = self.error(format!("`{key}` must not be negative"), key, span);
             e.label = Some("negative".into());
             return None;
         }
         if field.ty == FieldType::Percent && d > Decimal::from(100) {
-            let e = self.error(format!("`{key}` must be a percentage from 0 to 100"), key, span);
+            let e = self.error(
+                format!("`{key}` must be a percentage from 0 to 100"),
+                key,
+                span,
+            );
             e.label = Some("over 100".into());
             return None;
         }
@@ -485,14 +525,27 @@ description = "the seller"
 "#;
 
     fn parse(data: &str) -> Result<Data> {
-        Data::parse(data, "t.toml", &Schema::parse(SCHEMA, "schema.toml").unwrap())
+        Data::parse(
+            data,
+            "t.toml",
+            &Schema::parse(SCHEMA, "schema.toml").unwrap(),
+        )
     }
 
     #[test]
     fn typed_values() {
-        let d = parse("template = \"t\"\nprice = \"7000000.00\"\ndate = 2006-04-24\n[seller]\nname = \"A\"\n").unwrap();
-        assert_eq!(d.values.get("price"), Some(&Value::Decimal(Decimal::from_str("7000000.00").unwrap())));
-        assert_eq!(d.values.at_path("seller.name"), Some(&Value::Text("A".into())));
+        let d = parse(
+            "template = \"t\"\nprice = \"7000000.00\"\ndate = 2006-04-24\n[seller]\nname = \"A\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            d.values.get("price"),
+            Some(&Value::Decimal(Decimal::from_str("7000000.00").unwrap()))
+        );
+        assert_eq!(
+            d.values.at_path("seller.name"),
+            Some(&Value::Text("A".into()))
+        );
         assert_eq!(d.values.get("date").unwrap().display(), "2006-04-24");
     }
 
@@ -511,7 +564,10 @@ description = "the seller"
 
     #[test]
     fn decimals_are_strict() {
-        assert_eq!(parse_decimal("0.00001"), Some(Decimal::from_str("0.00001").unwrap()));
+        assert_eq!(
+            parse_decimal("0.00001"),
+            Some(Decimal::from_str("0.00001").unwrap())
+        );
         assert_eq!(parse_decimal("1,000"), None);
         assert_eq!(parse_decimal("$5"), None);
         assert_eq!(parse_decimal("5."), None);

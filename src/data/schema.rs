@@ -180,9 +180,8 @@ impl Schema {
                         )
                         .key(&key),
                     ),
-                    FieldType::Enum if f.values.is_empty() => out.push(
-                        Diagnostic::error(origin, "an enum field needs `values`").key(&key),
-                    ),
+                    FieldType::Enum if f.values.is_empty() => out
+                        .push(Diagnostic::error(origin, "an enum field needs `values`").key(&key)),
                     _ => {}
                 }
                 if let Some(item) = f.item

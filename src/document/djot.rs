@@ -8,13 +8,16 @@
 
 use jotdown::{Attributes, Container, Event, ListKind, OrderedListNumbering, OrderedListStyle};
 
-use super::{Align, Block, Document, GroupKind, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style};
+use super::{
+    Align, Block, Document, GroupKind, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style,
+};
 use crate::template::legal::roman;
 
 /// Parse Djot source into a Document.
 pub fn parse(src: &str) -> Document {
     let mut b = Builder::default();
-    b.frames.push(Frame::new(FrameKind::Root, ParaStyle::default()));
+    b.frames
+        .push(Frame::new(FrameKind::Root, ParaStyle::default()));
     for event in jotdown::Parser::new(src) {
         b.event(event);
     }
@@ -87,7 +90,12 @@ struct Builder {
 fn classes(attrs: &Attributes<'_>) -> Vec<String> {
     attrs
         .get_value("class")
-        .map(|v| v.to_string().split_whitespace().map(str::to_string).collect())
+        .map(|v| {
+            v.to_string()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -168,8 +176,13 @@ impl Builder {
         } else {
             &mut self.runs
         };
-        if let (Run::Text { text, style }, Some(Run::Text { text: prev, style: ps })) =
-            (&run, runs.last_mut())
+        if let (
+            Run::Text { text, style },
+            Some(Run::Text {
+                text: prev,
+                style: ps,
+            }),
+        ) = (&run, runs.last_mut())
             && style == ps
         {
             prev.push_str(text);
@@ -397,12 +410,16 @@ impl Builder {
             Container::Span => {
                 if cls.iter().any(|c| c == "field") {
                     let name = attr(attrs, "name").unwrap_or_default();
-                    let width = attr(attrs, "width").and_then(|w| w.parse().ok()).unwrap_or(20);
+                    let width = attr(attrs, "width")
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or(20);
                     self.push_run(Run::Field { name, width });
                     self.spans.push(SpanKind::Atom);
                 } else if cls.iter().any(|c| c == "sig") {
                     let role = attr(attrs, "role").unwrap_or_default();
-                    let width = attr(attrs, "width").and_then(|w| w.parse().ok()).unwrap_or(34);
+                    let width = attr(attrs, "width")
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or(34);
                     let rule = attr(attrs, "rule")
                         .and_then(|r| r.chars().next())
                         .unwrap_or('_');
@@ -515,12 +532,23 @@ mod tests {
 
     #[test]
     fn labels_fields_and_quotes() {
-        let doc = parse("{.indent}\n[1.]{.label} The \"Company\" shall pay []{.field name=\"x\" width=5}.\n");
+        let doc = parse(
+            "{.indent}\n[1.]{.label} The \"Company\" shall pay []{.field name=\"x\" width=5}.\n",
+        );
         let p = para(&doc, 0);
         assert_eq!(p.label, vec![Run::text("1.")]);
         assert_eq!(p.style.indent, Indent::FirstLine);
-        assert_eq!(p.runs[0], Run::text("The \u{201c}Company\u{201d} shall pay "));
-        assert_eq!(p.runs[1], Run::Field { name: "x".into(), width: 5 });
+        assert_eq!(
+            p.runs[0],
+            Run::text("The \u{201c}Company\u{201d} shall pay ")
+        );
+        assert_eq!(
+            p.runs[1],
+            Run::Field {
+                name: "x".into(),
+                width: 5
+            }
+        );
     }
 
     #[test]

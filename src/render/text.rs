@@ -137,7 +137,10 @@ fn paragraph(p: &Paragraph, width: usize) -> Vec<String> {
         (Indent::None, false) => (format!("{base}{label} "), base.clone()),
         (Indent::FirstLine, true) => (format!("{base}{}", " ".repeat(STEP)), base.clone()),
         (Indent::FirstLine, false) => (format!("{base}{}{label} ", " ".repeat(STEP)), base.clone()),
-        (Indent::Hanging, true) => (format!("{base}{}", " ".repeat(STEP)), format!("{base}{}", " ".repeat(STEP))),
+        (Indent::Hanging, true) => (
+            format!("{base}{}", " ".repeat(STEP)),
+            format!("{base}{}", " ".repeat(STEP)),
+        ),
         (Indent::Hanging, false) => {
             let first = format!("{base}{}{label} ", " ".repeat(STEP));
             let hang = first.chars().count().min(width / 2);
@@ -147,10 +150,20 @@ fn paragraph(p: &Paragraph, width: usize) -> Vec<String> {
     if p.style.align == Align::Left {
         wrap(&text, width, &first, &rest)
     } else {
-        wrap(&text, width.saturating_sub(base.len()), &label_prefix(&label), "")
-            .into_iter()
-            .map(|l| format!("{base}{}", aligned(l, width.saturating_sub(base.len()), p.style.align)))
-            .collect()
+        wrap(
+            &text,
+            width.saturating_sub(base.len()),
+            &label_prefix(&label),
+            "",
+        )
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{base}{}",
+                aligned(l, width.saturating_sub(base.len()), p.style.align)
+            )
+        })
+        .collect()
     }
 }
 
@@ -294,6 +307,9 @@ mod tests {
 
     #[test]
     fn typographic_marks_become_ascii() {
-        assert_eq!(ascii("\u{201c}A\u{201d} \u{2019}s \u{2013} \u{2014}"), "\"A\" 's -- ---");
+        assert_eq!(
+            ascii("\u{201c}A\u{201d} \u{2019}s \u{2013} \u{2014}"),
+            "\"A\" 's -- ---"
+        );
     }
 }

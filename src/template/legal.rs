@@ -12,8 +12,25 @@ use rust_decimal::Decimal;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 const ONES: [&str; 20] = [
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-    "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen",
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
     "Nineteen",
 ];
 const TENS: [&str; 10] = [
@@ -106,7 +123,9 @@ pub fn group_digits(digits: &str) -> String {
 /// "7000000.00" → "7,000,000.00"; 140250000 → "140,250,000".
 pub fn format_number(d: Decimal, decimals: Option<u32>) -> String {
     let d = match decimals {
-        Some(n) => d.round_dp_with_strategy(n, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        Some(n) => {
+            d.round_dp_with_strategy(n, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        }
         None => d,
     };
     let mut d = d;
@@ -115,7 +134,11 @@ pub fn format_number(d: Decimal, decimals: Option<u32>) -> String {
     }
     let s = d.abs().to_string();
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
+    let sign = if d.is_sign_negative() && !d.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     if frac.is_empty() {
         format!("{sign}{}", group_digits(int))
     } else {
@@ -344,71 +367,105 @@ fn err(e: String) -> tera::Error {
 }
 
 fn decimals(kwargs: &Kwargs) -> TeraResult<Option<u32>> {
-    Ok(kwargs.get::<i64>("decimals")?.map(|d| d.clamp(0, 28) as u32))
+    Ok(kwargs
+        .get::<i64>("decimals")?
+        .map(|d| d.clamp(0, 28) as u32))
 }
 
 /// Register every legal filter and function on `tera`.
 pub fn register(tera: &mut Tera) {
-    tera.register_filter("money", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let d = to_decimal(v).map_err(err)?;
-        let symbol = kw.get::<String>("symbol")?.unwrap_or_else(|| "$".into());
-        Ok(format_money(d, decimals(&kw)?, &symbol))
-    });
-    tera.register_filter("number", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        Ok(format_number(to_decimal(v).map_err(err)?, decimals(&kw)?))
-    });
-    tera.register_filter("percent", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        Ok(format!("{}%", format_number(to_decimal(v).map_err(err)?, decimals(&kw)?)))
-    });
-    tera.register_filter("words", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let d = to_decimal(v).map_err(err)?;
-        if !d.fract().is_zero() || d.is_sign_negative() {
-            return Err(err(format!("`words` takes a whole number, got {d}")));
-        }
-        let n = u64::try_from(d.trunc().mantissa() / 10i128.pow(d.scale()))
-            .map_err(|_| err("number too large".into()))?;
-        let w = number_words(n);
-        Ok(match kw.get::<String>("case")?.as_deref() {
-            Some("lower") => w.to_lowercase(),
-            Some("upper") => w.to_uppercase(),
-            _ => w,
-        })
-    });
-    tera.register_filter("dollars", |v: &Value, _: Kwargs, _: &State| -> TeraResult<String> {
-        dollars_words(to_decimal(v).map_err(err)?).map_err(err)
-    });
+    tera.register_filter(
+        "money",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let d = to_decimal(v).map_err(err)?;
+            let symbol = kw.get::<String>("symbol")?.unwrap_or_else(|| "$".into());
+            Ok(format_money(d, decimals(&kw)?, &symbol))
+        },
+    );
+    tera.register_filter(
+        "number",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            Ok(format_number(to_decimal(v).map_err(err)?, decimals(&kw)?))
+        },
+    );
+    tera.register_filter(
+        "percent",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            Ok(format!(
+                "{}%",
+                format_number(to_decimal(v).map_err(err)?, decimals(&kw)?)
+            ))
+        },
+    );
+    tera.register_filter(
+        "words",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let d = to_decimal(v).map_err(err)?;
+            if !d.fract().is_zero() || d.is_sign_negative() {
+                return Err(err(format!("`words` takes a whole number, got {d}")));
+            }
+            let n = u64::try_from(d.trunc().mantissa() / 10i128.pow(d.scale()))
+                .map_err(|_| err("number too large".into()))?;
+            let w = number_words(n);
+            Ok(match kw.get::<String>("case")?.as_deref() {
+                Some("lower") => w.to_lowercase(),
+                Some("upper") => w.to_uppercase(),
+                _ => w,
+            })
+        },
+    );
+    tera.register_filter(
+        "dollars",
+        |v: &Value, _: Kwargs, _: &State| -> TeraResult<String> {
+            dollars_words(to_decimal(v).map_err(err)?).map_err(err)
+        },
+    );
     tera.register_filter("ordinal", |n: i64, _: Kwargs, _: &State| ordinal(n));
-    tera.register_filter("roman", |n: i64, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let r = roman(n).map_err(err)?;
-        Ok(if kw.get::<bool>("lower")?.unwrap_or(false) {
-            r.to_lowercase()
-        } else {
-            r
-        })
-    });
-    tera.register_filter("date", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let date = to_date(v).map_err(err)?;
-        let format = kw.get::<String>("format")?.unwrap_or_else(|| "long".into());
-        format_date(date, &format).map_err(err)
-    });
-    tera.register_filter("plural", |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let n = to_decimal(v).map_err(err)?;
-        let one: String = kw.must_get("one")?;
-        let many: String = kw.must_get("many")?;
-        Ok(if n == Decimal::ONE { one } else { many })
-    });
-    tera.register_filter("pronoun", |g: &str, kw: Kwargs, _: &State| -> TeraResult<String> {
-        let case = kw.get::<String>("case")?.unwrap_or_else(|| "subject".into());
-        let p = pronoun(g, &case).map_err(err)?;
-        Ok(if kw.get::<bool>("capitalize")?.unwrap_or(false) {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        } else {
-            p.to_string()
-        })
-    });
+    tera.register_filter(
+        "roman",
+        |n: i64, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let r = roman(n).map_err(err)?;
+            Ok(if kw.get::<bool>("lower")?.unwrap_or(false) {
+                r.to_lowercase()
+            } else {
+                r
+            })
+        },
+    );
+    tera.register_filter(
+        "date",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let date = to_date(v).map_err(err)?;
+            let format = kw.get::<String>("format")?.unwrap_or_else(|| "long".into());
+            format_date(date, &format).map_err(err)
+        },
+    );
+    tera.register_filter(
+        "plural",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let n = to_decimal(v).map_err(err)?;
+            let one: String = kw.must_get("one")?;
+            let many: String = kw.must_get("many")?;
+            Ok(if n == Decimal::ONE { one } else { many })
+        },
+    );
+    tera.register_filter(
+        "pronoun",
+        |g: &str, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let case = kw
+                .get::<String>("case")?
+                .unwrap_or_else(|| "subject".into());
+            let p = pronoun(g, &case).map_err(err)?;
+            Ok(if kw.get::<bool>("capitalize")?.unwrap_or(false) {
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            } else {
+                p.to_string()
+            })
+        },
+    );
     tera.register_function("field", |kw: Kwargs, _: &State| -> TeraResult<Value> {
         let name: String = kw.must_get("name")?;
         let width = kw.get::<i64>("width")?.unwrap_or(20).clamp(1, 200) as u32;
@@ -419,7 +476,9 @@ pub fn register(tera: &mut Tera) {
         let width = kw.get::<i64>("width")?.unwrap_or(34).clamp(1, 200) as u32;
         let rule = kw.get::<String>("rule")?.unwrap_or_else(|| "_".into());
         if !matches!(rule.as_str(), "_" | "-") {
-            return Err(err(format!("signature rule must be \"_\" or \"-\", got {rule:?}")));
+            return Err(err(format!(
+                "signature rule must be \"_\" or \"-\", got {rule:?}"
+            )));
         }
         Ok(Value::safe_string(&signature_markup(&role, width, &rule)))
     });
@@ -519,8 +578,14 @@ mod tests {
         let d = jiff::civil::date(2008, 1, 31);
         assert_eq!(format_date(d, "ordinal").unwrap(), "January 31st, 2008");
         let d = jiff::civil::date(2007, 2, 28);
-        assert_eq!(format_date(d, "%o day of %B, %Y").unwrap(), "28th day of February, 2007");
-        assert_eq!(format_date(jiff::civil::date(2008, 2, 1), "ordinal").unwrap(), "February 1st, 2008");
+        assert_eq!(
+            format_date(d, "%o day of %B, %Y").unwrap(),
+            "28th day of February, 2007"
+        );
+        assert_eq!(
+            format_date(jiff::civil::date(2008, 2, 1), "ordinal").unwrap(),
+            "February 1st, 2008"
+        );
     }
 
     #[test]

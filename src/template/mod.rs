@@ -112,7 +112,8 @@ impl Templates {
                 Err(e) => problems.extend(e.diagnostics().iter().cloned()),
             }
         }
-        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        if let Err(e) =
+            tera.add_raw_templates(sources.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         {
             problems.push(tera_diagnostic(&e, &sources, prefix));
         }
@@ -139,7 +140,13 @@ impl Templates {
     }
 
     /// The error for a data file naming a template that does not exist.
-    pub fn unknown(&self, name: &str, origin: &str, text: &str, span: std::ops::Range<usize>) -> Error {
+    pub fn unknown(
+        &self,
+        name: &str,
+        origin: &str,
+        text: &str,
+        span: std::ops::Range<usize>,
+    ) -> Error {
         let mut d = Diagnostic::error(origin, format!("unknown template `{name}`"))
             .key("template")
             .at(text, span)
@@ -158,9 +165,10 @@ impl Templates {
 
     /// Render validated data with its template to Djot source.
     pub fn render(&self, data: &Data) -> Result<String> {
-        let kind = self.kinds.get(&data.template).ok_or_else(|| {
-            Error::Usage(format!("unknown template `{}`", data.template))
-        })?;
+        let kind = self
+            .kinds
+            .get(&data.template)
+            .ok_or_else(|| Error::Usage(format!("unknown template `{}`", data.template)))?;
         let context = tera::Context::from_serialize(&data.values)
             .map_err(|e| Error::Usage(format!("cannot pass data to the template: {e}")))?;
         self.tera
@@ -207,7 +215,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(
 }
 
 /// Turn a Tera error into a located diagnostic on the template file.
-fn tera_diagnostic(e: &tera::Error, sources: &BTreeMap<String, String>, prefix: &str) -> Diagnostic {
+fn tera_diagnostic(
+    e: &tera::Error,
+    sources: &BTreeMap<String, String>,
+    prefix: &str,
+) -> Diagnostic {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             let origin = format!("{prefix}{}", r.filename());
@@ -234,7 +246,10 @@ fn tera_diagnostic(e: &tera::Error, sources: &BTreeMap<String, String>, prefix: 
                 message.push_str(&s.to_string());
                 source = s.source();
             }
-            Diagnostic::error(prefix.trim_end_matches('/'), format!("template error: {message}"))
+            Diagnostic::error(
+                prefix.trim_end_matches('/'),
+                format!("template error: {message}"),
+            )
         }
     }
 }
