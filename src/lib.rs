@@ -23,6 +23,8 @@ pub mod cli;
 pub mod data;
 pub mod document;
 pub mod error;
+pub mod layout;
+pub mod pdf;
 pub mod render;
 pub mod template;
 
@@ -86,6 +88,35 @@ impl Engine {
             source,
             document,
         })
+    }
+
+    /// Typeset a rendered document as a PDF: layout on US Letter, then the PDF writer. The
+    /// metadata comes from the schema (title, summary) and the data (author); the footer's short
+    /// ID and the PDF's `/ID` are derived from the document's source.
+    pub fn pdf(&self, rendered: &Rendered) -> Result<Vec<u8>> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(rendered.source.as_bytes());
+        let short: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
+        let kind = self.templates.kind(&rendered.data.template);
+        let meta = pdf::Metadata {
+            title: kind.map(|k| k.schema.title.clone()).unwrap_or_default(),
+            subject: kind.map(|k| k.schema.summary.clone()).unwrap_or_default(),
+            author: kind
+                .and_then(|k| k.schema.author.as_deref())
+                .and_then(|path| rendered.data.values.at_path(path))
+                .and_then(|v| match v {
+                    data::Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            keywords: vec![rendered.data.template.clone()],
+        };
+        let laid = layout::layout(
+            &rendered.document,
+            layout::PageSetup::default(),
+            &format!("Doc. {short}"),
+        );
+        pdf::write(&laid, &meta, rendered.source.as_bytes())
     }
 
     /// Load, check and render a data file's text.

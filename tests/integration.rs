@@ -5,6 +5,7 @@ mod diagnostics;
 mod drafting;
 mod fidelity;
 mod parameters;
+mod pdf;
 
 use std::path::{Path, PathBuf};
 

@@ -35,6 +35,8 @@ pub struct Cli {
 pub enum Format {
     /// Plain text, 80 columns.
     Txt,
+    /// Print-quality PDF with form and signature fields.
+    Pdf,
     /// The Djot source the template produced (for debugging templates).
     Djot,
 }
@@ -43,6 +45,7 @@ impl Format {
     fn extension(self) -> &'static str {
         match self {
             Format::Txt => "txt",
+            Format::Pdf => "pdf",
             Format::Djot => "dj",
         }
     }
@@ -77,9 +80,9 @@ pub enum Command {
         /// Data files.
         #[arg(required = true)]
         data: Vec<PathBuf>,
-        /// Output format.
-        #[arg(short, long, value_enum, default_value_t = Format::Txt)]
-        format: Format,
+        /// Output formats, comma-separated (`-f txt,pdf`).
+        #[arg(short, long, value_enum, value_delimiter = ',', default_value = "txt")]
+        format: Vec<Format>,
         /// Output file (one input), folder (several), or `-` for standard output.
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
@@ -183,7 +186,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             format,
             output,
             force,
-        } => render(&engine, &data, format, output.as_deref(), force),
+        } => render(&engine, &data, &format, output.as_deref(), force),
     }
 }
 
@@ -229,35 +232,44 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
 fn render(
     engine: &Engine,
     files: &[PathBuf],
-    format: Format,
+    formats: &[Format],
     output: Option<&Path>,
     force: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut formats = formats.to_vec();
+    formats.dedup();
+    let to_stdout = output == Some(Path::new("-"));
+    if to_stdout && formats.len() > 1 {
+        return Err(Error::Usage("-o - takes one format".into()).into());
+    }
     // Render everything first: a failure anywhere writes nothing.
     let mut outputs = Vec::new();
     for path in files {
         let origin = path.display().to_string();
         let rendered = engine.run(&read(path)?, &origin)?;
-        let bytes = match format {
-            Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),
-            Format::Djot => rendered.source.into_bytes(),
-        };
-        outputs.push((path, bytes));
+        for format in &formats {
+            let bytes = match format {
+                Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),
+                Format::Pdf => engine.pdf(&rendered)?,
+                Format::Djot => rendered.source.clone().into_bytes(),
+            };
+            outputs.push((path, *format, bytes));
+        }
     }
-    if output == Some(Path::new("-")) {
+    if to_stdout {
         let mut out = std::io::stdout().lock();
-        for (_, bytes) in &outputs {
+        for (_, _, bytes) in &outputs {
             out.write_all(bytes)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let targets: Vec<PathBuf> = outputs
         .iter()
-        .map(|(input, _)| {
+        .map(|(input, format, _)| {
             let stem = input.file_stem().unwrap_or_default().to_string_lossy();
             let name = format!("{stem}.{}", format.extension());
             match output {
-                Some(o) if files.len() == 1 && !o.is_dir() => o.to_path_buf(),
+                Some(o) if outputs.len() == 1 && !o.is_dir() => o.to_path_buf(),
                 Some(dir) => dir.join(name),
                 None => Path::new("output").join(name),
             }
@@ -269,7 +281,7 @@ fn render(
         }
         .into());
     }
-    for ((_, bytes), target) in outputs.iter().zip(&targets) {
+    for ((_, _, bytes), target) in outputs.iter().zip(&targets) {
         write_atomic(target, bytes, force)?;
         eprintln!("wrote {}", target.display());
     }
@@ -289,6 +301,13 @@ fn write_atomic(target: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> 
         .tempfile_in(&dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
+    // Temporary files are private (0600); a rendered document is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     let persisted = if force {
         tmp.persist(target).map(|_| ())

@@ -126,6 +126,9 @@ pub struct Schema {
     pub title: String,
     /// One line for `list`.
     pub summary: String,
+    /// The dotted data path whose value is the PDF's author (e.g. `company.name`).
+    #[serde(default)]
+    pub author: Option<String>,
     /// Every field the template reads, in document order.
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,

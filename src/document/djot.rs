@@ -191,6 +191,22 @@ impl Builder {
         runs.push(run);
     }
 
+    /// Whether a quote here opens: at the start of the text, or after a space, an opening
+    /// bracket or a dash. jotdown reads `("Company")` as closing; a typist's rule does not.
+    fn opens_quote(&self) -> bool {
+        let runs = if self.in_label {
+            &self.label
+        } else {
+            &self.runs
+        };
+        match runs.last() {
+            Some(Run::Text { text, .. }) => text.chars().next_back().is_none_or(|c| {
+                c.is_whitespace() || matches!(c, '(' | '[' | '{' | '\u{2014}' | '\u{2013}' | '/')
+            }),
+            _ => true,
+        }
+    }
+
     fn text(&mut self, s: &str) {
         let style = self.style();
         self.push_run(Run::Text {
@@ -305,7 +321,14 @@ impl Builder {
             Event::End(container) => self.end(container),
             Event::Str(s) => self.text(&s),
             Event::LeftDoubleQuote => self.text("\u{201c}"),
-            Event::RightDoubleQuote => self.text("\u{201d}"),
+            Event::RightDoubleQuote => {
+                let q = if self.opens_quote() {
+                    "\u{201c}"
+                } else {
+                    "\u{201d}"
+                };
+                self.text(q)
+            }
             Event::LeftSingleQuote => self.text("\u{2018}"),
             Event::RightSingleQuote => self.text("\u{2019}"),
             Event::Ellipsis => self.text("\u{2026}"),
@@ -548,6 +571,15 @@ mod tests {
                 name: "x".into(),
                 width: 5
             }
+        );
+    }
+
+    #[test]
+    fn quotes_after_a_bracket_open() {
+        let doc = parse("and Whitco Poles, Inc. (\"Whitco\") agree\n");
+        assert_eq!(
+            para(&doc, 0).runs[0],
+            Run::text("and Whitco Poles, Inc. (\u{201c}Whitco\u{201d}) agree")
         );
     }
 

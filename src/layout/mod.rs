@@ -1,0 +1,1114 @@
+//! Layout: a [`Document`] to pages of positioned glyph runs, rules and form-field rectangles.
+//!
+//! Text is shaped with rustybuzz ([`fonts`]), paragraphs are broken into lines with Knuth–Plass
+//! (`paragraph-breaker`) and justified, and the lines are paginated with keep rules: headings keep
+//! with the next block, signature blocks and table rows never split, a paragraph never leaves one
+//! line alone at the foot or head of a page, exhibits and page breaks start a new page. Every page
+//! gets a footer, "Page X of Y" and the document's short ID. Layout knows nothing of Tera, TOML or
+//! PDF syntax; the PDF writer only serialises what this produces.
+
+pub mod fonts;
+
+use paragraph_breaker::{INFINITE_PENALTY, Item as KpItem, total_fit};
+
+use crate::document::{
+    Align, Block, Document, GroupKind, Indent, Mark, Paragraph, Row, Run, Style,
+};
+use fonts::{FaceId, Fonts, Glyph};
+
+/// Page geometry and type size, in points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageSetup {
+    /// Page width (US Letter: 612).
+    pub width: f32,
+    /// Page height (US Letter: 792).
+    pub height: f32,
+    /// Margin on every side.
+    pub margin: f32,
+    /// Body type size.
+    pub font_size: f32,
+    /// Baseline-to-baseline distance.
+    pub leading: f32,
+}
+
+impl Default for PageSetup {
+    fn default() -> Self {
+        PageSetup {
+            width: 612.0,
+            height: 792.0,
+            margin: 72.0,
+            font_size: 12.0,
+            leading: 14.5,
+        }
+    }
+}
+
+/// An RGB colour, 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Color(pub f32, pub f32, pub f32);
+
+impl Color {
+    /// Black.
+    pub const BLACK: Color = Color(0.0, 0.0, 0.0);
+    /// Deletions.
+    pub const RED: Color = Color(0.75, 0.0, 0.0);
+    /// Insertions.
+    pub const BLUE: Color = Color(0.0, 0.0, 0.75);
+    /// Moves.
+    pub const GREEN: Color = Color(0.0, 0.5, 0.0);
+    /// Footers.
+    pub const GREY: Color = Color(0.35, 0.35, 0.35);
+}
+
+/// A rectangle: lower-left corner, width, height (PDF coordinates, points).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left.
+    pub x: f32,
+    /// Bottom.
+    pub y: f32,
+    /// Width.
+    pub w: f32,
+    /// Height.
+    pub h: f32,
+}
+
+/// Something placed on a page. `y` is the baseline (text) in PDF coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A run of glyphs in one face.
+    Text {
+        /// Left of the first glyph.
+        x: f32,
+        /// Baseline.
+        y: f32,
+        /// Face.
+        face: FaceId,
+        /// Size in points.
+        size: f32,
+        /// The glyphs.
+        glyphs: Vec<Glyph>,
+        /// Colour.
+        color: Color,
+    },
+    /// A straight line.
+    Rule {
+        /// Start.
+        x1: f32,
+        /// Start.
+        y1: f32,
+        /// End.
+        x2: f32,
+        /// End.
+        y2: f32,
+        /// Thickness.
+        width: f32,
+        /// Colour.
+        color: Color,
+    },
+    /// A fill-in form field.
+    Field {
+        /// Field name.
+        name: String,
+        /// Where.
+        rect: Rect,
+    },
+    /// A signature field on a signature line.
+    Signature {
+        /// Field name (the role).
+        name: String,
+        /// Where.
+        rect: Rect,
+    },
+}
+
+/// One laid-out page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    /// What is on it.
+    pub items: Vec<Item>,
+}
+
+/// An outline (bookmark) entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlineEntry {
+    /// The heading's text.
+    pub title: String,
+    /// Heading level.
+    pub level: u8,
+    /// 0-based page.
+    pub page: usize,
+}
+
+/// A laid-out document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Page geometry.
+    pub setup: PageSetup,
+    /// Pages.
+    pub pages: Vec<Page>,
+    /// Bookmarks.
+    pub outline: Vec<OutlineEntry>,
+}
+
+/// A horizontal slice of the flow: laid out, not yet placed on a page. Item `y`s are offsets
+/// below the slice's top.
+#[derive(Debug, Clone, Default)]
+struct Slice {
+    height: f32,
+    items: Vec<Item>,
+    keep_with_next: bool,
+    break_before: bool,
+    spacer: bool,
+    outline: Option<(String, u8)>,
+}
+
+/// Lay out a document. `id` is the short document ID printed in every footer.
+pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
+    let mut flow = Flow {
+        setup,
+        fonts: Fonts::get(),
+        slices: Vec::new(),
+        in_column: false,
+    };
+    let x0 = setup.margin;
+    let width = setup.width - 2.0 * setup.margin;
+    flow.blocks(&doc.blocks, x0, width);
+    let (mut pages, outline) = paginate(&flow.slices, setup);
+    let total = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        flow.footer(page, i + 1, total, id);
+    }
+    Layout {
+        setup,
+        pages,
+        outline,
+    }
+}
+
+fn paginate(slices: &[Slice], setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>) {
+    let top = setup.height - setup.margin;
+    let body = setup.height - 2.0 * setup.margin - setup.leading; // room for the footer
+    let mut pages = vec![Page::default()];
+    let mut outline = Vec::new();
+    let mut used = 0.0f32;
+    let mut i = 0;
+    while i < slices.len() {
+        let s = &slices[i];
+        if s.break_before && used > 0.0 {
+            pages.push(Page::default());
+            used = 0.0;
+        }
+        if s.spacer {
+            if used > 0.0 {
+                used += s.height;
+            }
+            i += 1;
+            continue;
+        }
+        // The chain of slices that must stay together with this one.
+        let mut chain = s.height;
+        let mut j = i;
+        while slices[j].keep_with_next && j + 1 < slices.len() {
+            j += 1;
+            chain += slices[j].height;
+            if slices[j].break_before {
+                break;
+            }
+        }
+        let fits_alone = chain <= body;
+        if used > 0.0 && ((fits_alone && used + chain > body) || used + s.height > body) {
+            pages.push(Page::default());
+            used = 0.0;
+        }
+        let page = pages.len() - 1;
+        if let Some((title, level)) = &s.outline {
+            outline.push(OutlineEntry {
+                title: title.clone(),
+                level: *level,
+                page,
+            });
+        }
+        let y0 = top - used;
+        for item in &s.items {
+            pages[page].items.push(shift(item, y0));
+        }
+        used += s.height;
+        i += 1;
+    }
+    (pages, outline)
+}
+
+fn shift(item: &Item, y0: f32) -> Item {
+    match item {
+        Item::Text {
+            x,
+            y,
+            face,
+            size,
+            glyphs,
+            color,
+        } => Item::Text {
+            x: *x,
+            y: y0 - y,
+            face: *face,
+            size: *size,
+            glyphs: glyphs.clone(),
+            color: *color,
+        },
+        Item::Rule {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        } => Item::Rule {
+            x1: *x1,
+            y1: y0 - y1,
+            x2: *x2,
+            y2: y0 - y2,
+            width: *width,
+            color: *color,
+        },
+        Item::Field { name, rect } => Item::Field {
+            name: name.clone(),
+            rect: Rect {
+                y: y0 - rect.y,
+                ..*rect
+            },
+        },
+        Item::Signature { name, rect } => Item::Signature {
+            name: name.clone(),
+            rect: Rect {
+                y: y0 - rect.y,
+                ..*rect
+            },
+        },
+    }
+}
+
+/// A piece of a word: shaped text, or a blank.
+#[derive(Debug, Clone)]
+enum Piece {
+    Text {
+        face: FaceId,
+        glyphs: Vec<Glyph>,
+        width: f32,
+        style: Style,
+    },
+    Field {
+        name: String,
+        width: f32,
+    },
+    Signature {
+        name: String,
+        width: f32,
+    },
+}
+
+impl Piece {
+    fn width(&self) -> f32 {
+        match self {
+            Piece::Text { width, .. }
+            | Piece::Field { width, .. }
+            | Piece::Signature { width, .. } => *width,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Word {
+    pieces: Vec<Piece>,
+    /// A hard line break follows this word.
+    break_after: bool,
+}
+
+impl Word {
+    fn width(&self) -> f32 {
+        self.pieces.iter().map(Piece::width).sum()
+    }
+}
+
+struct Flow {
+    setup: PageSetup,
+    fonts: &'static Fonts,
+    slices: Vec<Slice>,
+    /// Inside a signature block or table column: set ragged right, never justified.
+    in_column: bool,
+}
+
+/// How a paragraph's lines are set.
+#[derive(Debug, Clone, Copy)]
+struct Setting {
+    x0: f32,
+    width: f32,
+    first_indent: f32,
+    rest_indent: f32,
+    align: Align,
+    justify: bool,
+    bold: bool,
+    size: f32,
+}
+
+const STEP: f32 = 36.0;
+const SCALE: f32 = 100.0;
+
+impl Flow {
+    fn gap(&mut self, h: f32) {
+        self.slices.push(Slice {
+            height: h,
+            spacer: true,
+            ..Slice::default()
+        });
+    }
+
+    fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
+        for b in blocks {
+            self.block(b, x0, width);
+        }
+    }
+
+    fn block(&mut self, b: &Block, x0: f32, width: f32) {
+        let size = self.setup.font_size;
+        let half = self.setup.leading / 2.0;
+        match b {
+            Block::Heading { level, align, runs } => {
+                let align = if *level == 1 { Align::Center } else { *align };
+                let setting = Setting {
+                    x0,
+                    width,
+                    first_indent: 0.0,
+                    rest_indent: 0.0,
+                    align,
+                    justify: false,
+                    bold: true,
+                    size,
+                };
+                let mut lines = self.paragraph_lines(&[], runs, setting);
+                if let Some(last) = lines.last_mut() {
+                    last.keep_with_next = true;
+                }
+                for l in &mut lines {
+                    l.keep_with_next = true;
+                }
+                if let Some(first) = lines.first_mut() {
+                    first.outline = Some((crate::render::text::runs_text(runs), *level));
+                }
+                self.slices.extend(lines);
+                self.gap(half);
+            }
+            Block::Paragraph(p) => {
+                let lines = self.paragraph(p, x0, width);
+                self.slices.extend(lines);
+                self.gap(half);
+            }
+            Block::Quote(inner) => self.blocks(inner, x0 + STEP, width - 2.0 * STEP),
+            Block::Table(rows) => {
+                self.table(rows, x0, width);
+                self.gap(half);
+            }
+            Block::Signatures(cols) => {
+                self.signatures(cols, x0, width);
+                self.gap(half);
+            }
+            Block::Group { kind, blocks } => {
+                let start = self.slices.len();
+                self.blocks(blocks, x0, width);
+                match kind {
+                    GroupKind::Exhibit => {
+                        if let Some(s) = self.slices.get_mut(start) {
+                            s.break_before = true;
+                        }
+                    }
+                    GroupKind::Keep => {
+                        let end = self.slices.len();
+                        for s in &mut self.slices[start..end.saturating_sub(1)] {
+                            s.keep_with_next = true;
+                        }
+                    }
+                    GroupKind::Plain => {}
+                }
+            }
+            Block::PageBreak => self.slices.push(Slice {
+                break_before: true,
+                ..Slice::default()
+            }),
+            Block::Rule => {
+                let y = half;
+                self.slices.push(Slice {
+                    height: self.setup.leading,
+                    items: vec![Item::Rule {
+                        x1: x0 + width * 0.3,
+                        y1: y,
+                        x2: x0 + width * 0.7,
+                        y2: y,
+                        width: 0.6,
+                        color: Color::BLACK,
+                    }],
+                    ..Slice::default()
+                });
+            }
+        }
+    }
+
+    fn paragraph(&mut self, p: &Paragraph, x0: f32, width: f32) -> Vec<Slice> {
+        let x0 = x0 + STEP * f32::from(p.style.level);
+        let width = (width - STEP * f32::from(p.style.level)).max(STEP * 2.0);
+        let label_width = if p.label.is_empty() {
+            0.0
+        } else {
+            self.words(&p.label, self.setup.font_size, false)
+                .iter()
+                .map(|w| w.width())
+                .sum::<f32>()
+                + self.space(FaceId::Regular, self.setup.font_size) * 2.0
+        };
+        let (first_indent, rest_indent) = match p.style.indent {
+            Indent::None => (0.0, 0.0),
+            Indent::FirstLine => (STEP, 0.0),
+            Indent::Hanging => (STEP, (STEP + label_width).min(width / 2.0)),
+        };
+        let setting = Setting {
+            x0,
+            width,
+            first_indent,
+            rest_indent,
+            align: p.style.align,
+            justify: p.style.align == Align::Left && !self.in_column,
+            bold: false,
+            size: self.setup.font_size,
+        };
+        let mut lines = self.paragraph_lines(&p.label, &p.runs, setting);
+        let n = lines.len();
+        if n >= 2 {
+            // No orphan: the first line never stands alone at a page's foot.
+            lines[0].keep_with_next = true;
+            // No widow: the last line never stands alone at a page's head.
+            lines[n - 2].keep_with_next = true;
+        }
+        lines
+    }
+
+    fn space(&self, face: FaceId, size: f32) -> f32 {
+        let g = self.fonts.shape(face, " ");
+        self.fonts.width(face, &g, size)
+    }
+
+    /// Split runs into words of shaped pieces.
+    fn words(&self, runs: &[Run], size: f32, bold: bool) -> Vec<Word> {
+        let mut words = Vec::new();
+        let mut current = Word::default();
+        let unit = size * 0.5;
+        for run in runs {
+            match run {
+                Run::Text { text, style } => {
+                    let face = FaceId::select(style.bold || bold, style.italic);
+                    let mut chunk = String::new();
+                    let flush = |chunk: &mut String, word: &mut Word| {
+                        if chunk.is_empty() {
+                            return;
+                        }
+                        let glyphs = self.fonts.shape(face, chunk);
+                        let width = self.fonts.width(face, &glyphs, size);
+                        word.pieces.push(Piece::Text {
+                            face,
+                            glyphs,
+                            width,
+                            style: *style,
+                        });
+                        chunk.clear();
+                    };
+                    for c in text.chars() {
+                        if c.is_whitespace() && c != '\u{a0}' {
+                            flush(&mut chunk, &mut current);
+                            if !current.pieces.is_empty() {
+                                words.push(std::mem::take(&mut current));
+                            }
+                        } else {
+                            chunk.push(c);
+                        }
+                    }
+                    flush(&mut chunk, &mut current);
+                }
+                Run::Field { name, width } => current.pieces.push(Piece::Field {
+                    name: name.clone(),
+                    width: *width as f32 * unit,
+                }),
+                Run::Signature { role, width, .. } => current.pieces.push(Piece::Signature {
+                    name: role.clone(),
+                    width: *width as f32 * unit,
+                }),
+                Run::Break => {
+                    if current.pieces.is_empty() {
+                        // An empty line: a word of nothing that still breaks.
+                        current.pieces.push(Piece::Field {
+                            name: String::new(),
+                            width: 0.0,
+                        });
+                    }
+                    current.break_after = true;
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+        }
+        if !current.pieces.is_empty() {
+            words.push(current);
+        }
+        words
+    }
+
+    /// Break a paragraph into lines and set them. Returns one slice per line.
+    fn paragraph_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
+        let mut words = self.words(label, s.size, s.bold);
+        let label_words = words.len();
+        words.extend(self.words(runs, s.size, s.bold));
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let space = self.space(FaceId::select(s.bold, false), s.size);
+        let first_width = s.width - s.first_indent;
+        let rest_width = s.width - s.rest_indent;
+        let lines = break_lines(&words, space, first_width, rest_width, s.justify);
+        let mut slices = Vec::new();
+        let leading = self.setup.leading;
+        let baseline = leading * 0.78;
+        for (n, line) in lines.iter().enumerate() {
+            let indent = if n == 0 {
+                s.first_indent
+            } else {
+                s.rest_indent
+            };
+            let avail = if n == 0 { first_width } else { rest_width };
+            let natural: f32 = line.words.iter().map(|&i| words[i].width()).sum::<f32>()
+                + space * line.words.len().saturating_sub(1) as f32;
+            let (mut x, gap) = match s.align {
+                Align::Left => {
+                    let gaps = line.words.len().saturating_sub(1) as f32;
+                    let gap = if line.justify && gaps > 0.0 {
+                        space + (avail - natural) / gaps
+                    } else {
+                        space
+                    };
+                    (s.x0 + indent, gap)
+                }
+                Align::Center => (s.x0 + indent + (avail - natural) / 2.0, space),
+                Align::Right => (s.x0 + indent + avail - natural, space),
+            };
+            let mut items = Vec::new();
+            for (k, &wi) in line.words.iter().enumerate() {
+                // A hanging label's text starts at the hang position.
+                if k > 0 && n == 0 && wi == label_words && s.rest_indent > s.first_indent {
+                    x = x.max(s.x0 + s.rest_indent);
+                }
+                // Underlining runs on under the space between two underlined words.
+                if k > 0 {
+                    let prev = &words[line.words[k - 1]];
+                    if let (Some(a), Some(b)) = (prev.pieces.last(), words[wi].pieces.first())
+                        && let (Some(sa), Some(sb)) = (underline_color(a), underline_color(b))
+                        && sa == sb
+                    {
+                        items.push(Item::Rule {
+                            x1: x - gap,
+                            y1: baseline + 1.5,
+                            x2: x,
+                            y2: baseline + 1.5,
+                            width: 0.5,
+                            color: sa,
+                        });
+                    }
+                }
+                x = self.place_word(&words[wi], x, baseline, s.size, &mut items);
+                x += gap;
+            }
+            slices.push(Slice {
+                height: leading,
+                items,
+                ..Slice::default()
+            });
+        }
+        slices
+    }
+
+    fn place_word(
+        &self,
+        word: &Word,
+        mut x: f32,
+        baseline: f32,
+        size: f32,
+        items: &mut Vec<Item>,
+    ) -> f32 {
+        for piece in &word.pieces {
+            let w = piece.width();
+            match piece {
+                Piece::Text {
+                    face,
+                    glyphs,
+                    style,
+                    ..
+                } => {
+                    let color = match style.mark {
+                        Some(Mark::Delete) => Color::RED,
+                        Some(Mark::Insert) => Color::BLUE,
+                        Some(Mark::Move) => Color::GREEN,
+                        None => Color::BLACK,
+                    };
+                    items.push(Item::Text {
+                        x,
+                        y: baseline,
+                        face: *face,
+                        size,
+                        glyphs: glyphs.clone(),
+                        color,
+                    });
+                    let mut rule = |dy: f32| {
+                        items.push(Item::Rule {
+                            x1: x,
+                            y1: baseline + dy,
+                            x2: x + w,
+                            y2: baseline + dy,
+                            width: 0.5,
+                            color,
+                        })
+                    };
+                    if style.underline || style.mark == Some(Mark::Insert) {
+                        rule(1.5);
+                    }
+                    if style.mark == Some(Mark::Insert) {
+                        rule(3.0);
+                    }
+                    if style.mark == Some(Mark::Delete) {
+                        rule(-size * 0.3);
+                    }
+                }
+                Piece::Field { name, width } => {
+                    if *width > 0.0 {
+                        items.push(Item::Rule {
+                            x1: x,
+                            y1: baseline + 1.5,
+                            x2: x + width,
+                            y2: baseline + 1.5,
+                            width: 0.5,
+                            color: Color::BLACK,
+                        });
+                        items.push(Item::Field {
+                            name: name.clone(),
+                            rect: Rect {
+                                x,
+                                y: baseline + 1.0,
+                                w: *width,
+                                h: size + 1.0,
+                            },
+                        });
+                    }
+                }
+                Piece::Signature { name, width } => {
+                    items.push(Item::Rule {
+                        x1: x,
+                        y1: baseline + 1.5,
+                        x2: x + width,
+                        y2: baseline + 1.5,
+                        width: 0.6,
+                        color: Color::BLACK,
+                    });
+                    items.push(Item::Signature {
+                        name: name.clone(),
+                        rect: Rect {
+                            x,
+                            y: baseline + 1.5,
+                            w: *width,
+                            h: size * 2.5,
+                        },
+                    });
+                }
+            }
+            x += w;
+        }
+        x
+    }
+
+    /// Lay out blocks into a column and return its slices (not yet in the flow).
+    fn column(&mut self, blocks: &[Block], x0: f32, width: f32) -> Vec<Slice> {
+        let saved = std::mem::take(&mut self.slices);
+        let was = std::mem::replace(&mut self.in_column, true);
+        self.blocks(blocks, x0, width);
+        self.in_column = was;
+        let mut col = std::mem::replace(&mut self.slices, saved);
+        while col.last().is_some_and(|s| s.spacer) {
+            col.pop();
+        }
+        col
+    }
+
+    /// Merge columns of slices side by side into one slice that never splits.
+    fn merge(columns: Vec<Vec<Slice>>) -> Slice {
+        let mut merged = Slice::default();
+        for col in columns {
+            let mut y = 0.0;
+            for s in col {
+                for item in s.items {
+                    merged.items.push(shift_down(item, y));
+                }
+                y += s.height;
+            }
+            merged.height = merged.height.max(y);
+        }
+        merged
+    }
+
+    fn signatures(&mut self, cols: &[Vec<Block>], x0: f32, width: f32) {
+        let gap = 24.0;
+        let columns: Vec<Vec<Slice>> = if cols.len() == 1 {
+            vec![self.column(
+                &cols[0],
+                x0 + width / 2.0 - STEP / 2.0,
+                width / 2.0 + STEP / 2.0,
+            )]
+        } else {
+            let n = cols.len() as f32;
+            let w = (width - gap * (n - 1.0)) / n;
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| self.column(c, x0 + i as f32 * (w + gap), w))
+                .collect()
+        };
+        // The space to sign is above each line; extra room before the block.
+        self.gap(self.setup.leading);
+        self.slices.push(Self::merge(columns));
+    }
+
+    fn table(&mut self, rows: &[Row], x0: f32, width: f32) {
+        let n = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        let size = self.setup.font_size;
+        let gap = 12.0;
+        let mut natural = vec![12.0f32; n];
+        for r in rows {
+            for (i, c) in r.cells.iter().enumerate() {
+                let words = self.words(c, size, r.head);
+                let w: f32 = words.iter().map(Word::width).sum::<f32>()
+                    + self.space(FaceId::Regular, size) * words.len().saturating_sub(1) as f32;
+                natural[i] = natural[i].max(w);
+            }
+        }
+        let avail = width - gap * (n as f32 - 1.0);
+        let total: f32 = natural.iter().sum();
+        let widths: Vec<f32> = if total <= avail {
+            natural
+        } else {
+            natural
+                .iter()
+                .map(|w| (w / total * avail).max(36.0))
+                .collect()
+        };
+        for r in rows {
+            let mut x = x0;
+            let mut columns = Vec::new();
+            for (i, w) in widths.iter().enumerate() {
+                let runs = r.cells.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                let setting = Setting {
+                    x0: x,
+                    width: *w,
+                    first_indent: 0.0,
+                    rest_indent: 0.0,
+                    align: Align::Left,
+                    justify: false,
+                    bold: r.head,
+                    size,
+                };
+                columns.push(self.paragraph_lines(&[], runs, setting));
+                x += w + gap;
+            }
+            let mut slice = Self::merge(columns);
+            slice.height = slice.height.max(self.setup.leading);
+            // A heading row stays with the first body row.
+            slice.keep_with_next = r.head;
+            self.slices.push(slice);
+        }
+    }
+
+    fn footer(&self, page: &mut Page, number: usize, total: usize, id: &str) {
+        let size = 9.0;
+        let y = self.setup.margin / 2.0;
+        let text = format!("Page {number} of {total}");
+        let glyphs = self.fonts.shape(FaceId::Regular, &text);
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        page.items.push(Item::Text {
+            x: (self.setup.width - w) / 2.0,
+            y,
+            face: FaceId::Regular,
+            size,
+            glyphs,
+            color: Color::GREY,
+        });
+        if !id.is_empty() {
+            let glyphs = self.fonts.shape(FaceId::Regular, id);
+            let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+            page.items.push(Item::Text {
+                x: self.setup.width - self.setup.margin - w,
+                y,
+                face: FaceId::Regular,
+                size,
+                glyphs,
+                color: Color::GREY,
+            });
+        }
+    }
+}
+
+/// The colour of a piece's single underline, if it has one.
+fn underline_color(p: &Piece) -> Option<Color> {
+    match p {
+        Piece::Text { style, .. } if style.underline && style.mark.is_none() => Some(Color::BLACK),
+        _ => None,
+    }
+}
+
+fn shift_down(item: Item, dy: f32) -> Item {
+    match item {
+        Item::Text {
+            x,
+            y,
+            face,
+            size,
+            glyphs,
+            color,
+        } => Item::Text {
+            x,
+            y: y + dy,
+            face,
+            size,
+            glyphs,
+            color,
+        },
+        Item::Rule {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        } => Item::Rule {
+            x1,
+            y1: y1 + dy,
+            x2,
+            y2: y2 + dy,
+            width,
+            color,
+        },
+        Item::Field { name, rect } => Item::Field {
+            name,
+            rect: Rect {
+                y: rect.y + dy,
+                ..rect
+            },
+        },
+        Item::Signature { name, rect } => Item::Signature {
+            name,
+            rect: Rect {
+                y: rect.y + dy,
+                ..rect
+            },
+        },
+    }
+}
+
+/// A broken line: the indices of its words, and whether to justify it.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    words: Vec<usize>,
+    justify: bool,
+}
+
+/// Knuth–Plass over the words (total fit, growing tolerance), falling back to greedy filling.
+fn break_lines(words: &[Word], space: f32, first: f32, rest: f32, justify: bool) -> Vec<Line> {
+    let mut items: Vec<KpItem<usize>> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        items.push(KpItem::Box {
+            width: (w.width() * SCALE) as i32,
+            data: i,
+        });
+        if w.break_after || i + 1 == words.len() {
+            items.push(KpItem::Glue {
+                width: 0,
+                stretch: (first.max(rest) * SCALE) as i32,
+                shrink: 0,
+            });
+            items.push(KpItem::Penalty {
+                width: 0,
+                penalty: -INFINITE_PENALTY,
+                flagged: false,
+            });
+        } else {
+            items.push(KpItem::Glue {
+                width: (space * SCALE) as i32,
+                stretch: (space * 0.6 * SCALE) as i32,
+                shrink: (space * 0.25 * SCALE) as i32,
+            });
+        }
+    }
+    let lengths = [(first * SCALE) as i32, (rest * SCALE) as i32];
+    let mut breaks = Vec::new();
+    for threshold in [1.0, 2.0, 4.0, 10.0] {
+        breaks = total_fit(&items, &lengths, threshold, 0);
+        if !breaks.is_empty() {
+            break;
+        }
+    }
+    if breaks.is_empty() {
+        return greedy(words, space, first, rest);
+    }
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for b in breaks {
+        let mut ws = Vec::new();
+        for item in &items[start..b.index] {
+            if let KpItem::Box { data, .. } = item {
+                ws.push(*data);
+            }
+        }
+        start = b.index + 1;
+        if ws.is_empty() {
+            continue;
+        }
+        let forced = matches!(items.get(b.index), Some(KpItem::Penalty { penalty, .. }) if *penalty <= -INFINITE_PENALTY);
+        lines.push(Line {
+            words: ws,
+            justify: justify && !forced,
+        });
+    }
+    lines
+}
+
+fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut used = 0.0;
+    for (i, w) in words.iter().enumerate() {
+        let avail = if lines.is_empty() { first } else { rest };
+        let add = if current.is_empty() {
+            w.width()
+        } else {
+            space + w.width()
+        };
+        if !current.is_empty() && used + add > avail {
+            lines.push(Line {
+                words: std::mem::take(&mut current),
+                justify: false,
+            });
+            used = 0.0;
+        }
+        used += if current.is_empty() {
+            w.width()
+        } else {
+            space + w.width()
+        };
+        current.push(i);
+        if w.break_after {
+            lines.push(Line {
+                words: std::mem::take(&mut current),
+                justify: false,
+            });
+            used = 0.0;
+        }
+    }
+    if !current.is_empty() {
+        lines.push(Line {
+            words: current,
+            justify: false,
+        });
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::djot;
+
+    fn text_of(page: &Page) -> String {
+        page.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { glyphs, .. } => {
+                    Some(glyphs.iter().map(|g| g.text.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn justified_lines_fill_the_measure() {
+        let src = "{.indent}\n".to_string()
+            + &"The Company shall deliver the Shares to the Holder. ".repeat(12);
+        let l = layout(&djot::parse(&src), PageSetup::default(), "");
+        let mut right_edges: Vec<f32> = Vec::new();
+        let mut last_y = None;
+        let fonts = Fonts::get();
+        for item in &l.pages[0].items {
+            if let Item::Text {
+                x,
+                y,
+                face,
+                size,
+                glyphs,
+                ..
+            } = item
+            {
+                let end = x + fonts.width(*face, glyphs, *size);
+                if last_y == Some(*y) {
+                    *right_edges.last_mut().unwrap() = end;
+                } else {
+                    right_edges.push(end);
+                    last_y = Some(*y);
+                }
+            }
+        }
+        // Drop the footer line and the paragraph's last line.
+        let full = &right_edges[..right_edges.len() - 2];
+        assert!(full.len() >= 4);
+        for e in full {
+            assert!((e - 540.0).abs() < 0.5, "line ends at {e}: {right_edges:?}");
+        }
+    }
+
+    #[test]
+    fn every_word_is_placed_once_in_order() {
+        let src = "# TITLE\n\n[1.]{.label} Alpha beta gamma.\n\nSecond paragraph here.\n";
+        let l = layout(&djot::parse(src), PageSetup::default(), "ID");
+        assert_eq!(
+            text_of(&l.pages[0]),
+            "TITLE 1. Alpha beta gamma. Second paragraph here. Page 1 of 1 ID"
+        );
+    }
+
+    #[test]
+    fn exhibits_start_a_page_and_headings_are_bookmarked() {
+        let src = "# MAIN\n\nText.\n\n::: exhibit\n## Exhibit A\n\nForm.\n:::\n";
+        let l = layout(&djot::parse(src), PageSetup::default(), "");
+        assert_eq!(l.pages.len(), 2);
+        assert_eq!(
+            l.outline
+                .iter()
+                .map(|o| (o.title.as_str(), o.page))
+                .collect::<Vec<_>>(),
+            [("MAIN", 0), ("Exhibit A", 1)]
+        );
+    }
+
+    #[test]
+    fn signature_lines_become_fields() {
+        let src = ":::: signatures\n::: signature\nACME\\\n[]{.sig role=\"acme.signature\" width=30 rule=\"_\"}\n:::\n::::\n";
+        let l = layout(&djot::parse(src), PageSetup::default(), "");
+        assert!(
+            l.pages[0]
+                .items
+                .iter()
+                .any(|i| matches!(i, Item::Signature { name, .. } if name == "acme.signature"))
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! The PDF writer: serialises a [`Layout`] with printpdf (embedded, subset Liberation Serif),
+//! then a lopdf pass adds what printpdf lacks: AcroForm text and signature fields on the laid-out
+//! rectangles, a subset tag on the font names, a content-derived `/ID`, and clean metadata.
+//! It never measures or wraps text. Same input, same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use printpdf::{
+    Codepoint, Color as PdfColor, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::layout::fonts::{FaceId, Fonts};
+use crate::layout::{Color, Item, Layout};
+
+/// Document information for the PDF's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// Title.
+    pub title: String,
+    /// Author (e.g. the party that prepares the document).
+    pub author: String,
+    /// Subject.
+    pub subject: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+}
+
+/// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
+/// source text); the PDF's `/ID` is derived from it and from the layout.
+pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec<u8>> {
+    let fonts = Fonts::get();
+
+    // Which glyphs each face uses, for subsetting.
+    let mut used: BTreeMap<FaceId, BTreeSet<u16>> = BTreeMap::new();
+    for page in &layout.pages {
+        for item in &page.items {
+            if let Item::Text { face, glyphs, .. } = item {
+                used.entry(*face)
+                    .or_default()
+                    .extend(glyphs.iter().map(|g| g.gid));
+            }
+        }
+    }
+
+    let mut doc = PdfDocument::new(&meta.title);
+    let mut faces = BTreeMap::new();
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for (face, gids) in &used {
+        let mut remapper = subsetter::GlyphRemapper::new();
+        remapper.remap(0);
+        for g in gids {
+            remapper.remap(*g);
+        }
+        let subset = subsetter::subset(face.bytes(), 0, &remapper)
+            .map_err(|e| Error::Usage(format!("cannot subset the font: {e}")))?;
+        let parsed = ParsedFont::from_bytes(&subset, 0, &mut Vec::new())
+            .ok_or_else(|| Error::Usage("cannot read the subset font".into()))?;
+        // Our own font IDs: printpdf's come from a process-wide counter, so two renders in one
+        // process would name (and order) the fonts differently.
+        let id = printpdf::FontId(format!("F{}", faces.len() + 1));
+        doc.resources
+            .fonts
+            .map
+            .insert(id.clone(), printpdf::PdfFont::new(parsed));
+        tags.push((
+            id.0.clone(),
+            format!("{}+{}", subset_tag(&subset), postscript_name(*face)),
+        ));
+        faces.insert(*face, (id, remapper));
+    }
+
+    let mut pages = Vec::new();
+    for page in &layout.pages {
+        let mut ops = Vec::new();
+        for item in &page.items {
+            match item {
+                Item::Text {
+                    x,
+                    y,
+                    face,
+                    size,
+                    glyphs,
+                    color,
+                } => {
+                    let Some((id, remapper)) = faces.get(face) else {
+                        continue;
+                    };
+                    let upem = fonts.units_per_em(*face) as f32;
+                    let codepoints = glyphs
+                        .iter()
+                        .map(|g| Codepoint {
+                            gid: remapper.get(g.gid).unwrap_or(0),
+                            // TJ moves left by positive numbers: kerning tighter than the
+                            // glyph's own advance is a positive adjustment.
+                            offset: (g.natural - g.advance) as f32 * 1000.0 / upem,
+                            cid: Some(g.text.clone()),
+                        })
+                        .collect();
+                    ops.push(Op::StartTextSection);
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(id.clone()),
+                        size: Pt(*size),
+                    });
+                    ops.push(Op::SetFillColor { col: rgb(*color) });
+                    ops.push(Op::SetTextMatrix {
+                        matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
+                    });
+                    ops.push(Op::ShowText {
+                        items: vec![TextItem::GlyphIds(codepoints)],
+                    });
+                    ops.push(Op::EndTextSection);
+                }
+                Item::Rule {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                    color,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![point(*x1, *y1), point(*x2, *y2)],
+                            is_closed: false,
+                        },
+                    });
+                }
+                Item::Field { .. } | Item::Signature { .. } => {}
+            }
+        }
+        let mut p = PdfPage::new(printpdf::Mm(10.0), printpdf::Mm(10.0), ops);
+        // Set the boxes in points: going through millimetres gives 792.001.
+        let rect = printpdf::Rect::from_wh(Pt(layout.setup.width), Pt(layout.setup.height));
+        p.media_box = rect.clone();
+        p.trim_box = rect.clone();
+        p.crop_box = rect;
+        pages.push(p);
+    }
+    doc.with_pages(pages);
+    for entry in &layout.outline {
+        doc.add_bookmark(&entry.title, entry.page + 1);
+    }
+    let info = &mut doc.metadata.info;
+    info.document_title = meta.title.clone();
+    info.author = meta.author.clone();
+    info.subject = meta.subject.clone();
+    info.keywords = meta.keywords.clone();
+    info.creator = "engross".into();
+    info.producer = "engross".into();
+
+    let mut warnings = Vec::new();
+    let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
+    finish(&mut pdf, layout, &tags, content_key)?;
+    pdf.compress();
+    let mut out = Vec::new();
+    pdf.save_to(&mut out)
+        .map_err(|e| Error::Usage(format!("cannot write the PDF: {e}")))?;
+    Ok(out)
+}
+
+fn rgb(c: Color) -> PdfColor {
+    PdfColor::Rgb(Rgb {
+        r: c.0,
+        g: c.1,
+        b: c.2,
+        icc_profile: None,
+    })
+}
+
+fn point(x: f32, y: f32) -> LinePoint {
+    LinePoint {
+        p: Point { x: Pt(x), y: Pt(y) },
+        bezier: false,
+    }
+}
+
+/// Six capital letters derived from the subset's bytes (PDF's convention for subset fonts).
+fn subset_tag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest
+        .iter()
+        .take(6)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
+/// The lopdf pass.
+fn finish(
+    pdf: &mut lopdf::Document,
+    layout: &Layout,
+    tags: &[(String, String)],
+    content_key: &[u8],
+) -> Result<()> {
+    tag_fonts(pdf, tags);
+    add_fields(pdf, layout)?;
+
+    // Clean metadata: printpdf always writes a PDF/X marker the file does not conform to.
+    if let Ok(info_ref) = pdf.trailer.get(b"Info").and_then(Object::as_reference)
+        && let Ok(info) = pdf.get_object_mut(info_ref).and_then(Object::as_dict_mut)
+    {
+        info.remove(b"GTS_PDFXVersion");
+        info.remove(b"Trapped");
+    }
+
+    // A content-derived ID: same document, same ID; different document, different ID.
+    let mut h = Sha256::new();
+    h.update(content_key);
+    h.update(format!("{:?}", layout.setup).as_bytes());
+    h.update(layout.pages.len().to_le_bytes());
+    let id = h.finalize()[..16].to_vec();
+    pdf.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ]),
+    );
+    Ok(())
+}
+
+fn postscript_name(face: FaceId) -> String {
+    rustybuzz::ttf_parser::Face::parse(face.bytes(), 0)
+        .ok()
+        .and_then(|f| {
+            f.names()
+                .into_iter()
+                .filter(|n| n.name_id == rustybuzz::ttf_parser::name_id::POST_SCRIPT_NAME)
+                .find_map(|n| n.to_string())
+        })
+        .unwrap_or_else(|| "LiberationSerif".into())
+}
+
+/// Name embedded fonts by their PostScript name with a subset tag (`ABCDEF+LiberationSerif`),
+/// replacing printpdf's internal font IDs, so readers and pdffonts know what they are. The
+/// names sit in font, descendant-font and descriptor dictionaries, some of them inline.
+fn tag_fonts(pdf: &mut lopdf::Document, tags: &[(String, String)]) {
+    fn visit(obj: &mut Object, names: &BTreeMap<&str, &str>) {
+        match obj {
+            Object::Dictionary(dict) => {
+                for key in [&b"BaseFont"[..], &b"FontName"[..]] {
+                    let current = dict
+                        .get(key)
+                        .ok()
+                        .and_then(|o| o.as_name().ok())
+                        .map(|n| String::from_utf8_lossy(n).to_string());
+                    if let Some(cur) = current {
+                        let plain = cur.split('+').next_back().unwrap_or(&cur).to_string();
+                        if let Some(tagged) = names.get(plain.as_str()) {
+                            dict.set(key, Object::Name(tagged.as_bytes().to_vec()));
+                        }
+                    }
+                }
+                for (_, v) in dict.iter_mut() {
+                    visit(v, names);
+                }
+            }
+            Object::Array(items) => items.iter_mut().for_each(|i| visit(i, names)),
+            _ => {}
+        }
+    }
+    let names: BTreeMap<&str, &str> = tags.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    for obj in pdf.objects.values_mut() {
+        visit(obj, &names);
+    }
+}
+
+/// Add an AcroForm with a text field for every fill-in blank and an unsigned signature field
+/// for every signature line, each a widget on its page. A dotted name (`company.signature`) is
+/// a field hierarchy, as the PDF format wants: partial names never contain a period. Repeated
+/// names get a suffix (`company.signature_2`).
+fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
+    let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
+    let mut roots = Vec::new();
+    let mut parents: BTreeMap<String, ObjectId> = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (pi, page) in layout.pages.iter().enumerate() {
+        let Some(&page_id) = page_ids.get(pi) else {
+            continue;
+        };
+        let mut annots = Vec::new();
+        for item in &page.items {
+            let (name, rect, sig) = match item {
+                Item::Field { name, rect } => (name, rect, false),
+                Item::Signature { name, rect } => (name, rect, true),
+                _ => continue,
+            };
+            let base: String = name
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(".");
+            let base = if base.is_empty() {
+                if sig { "signature" } else { "field" }.to_string()
+            } else {
+                base
+            };
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            let full = if *count == 1 {
+                base
+            } else {
+                format!("{base}_{count}")
+            };
+            let mut parts: Vec<&str> = full.split('.').collect();
+            let leaf = parts.pop().unwrap_or("field").to_string();
+            // Find or make the parent chain.
+            let mut parent: Option<ObjectId> = None;
+            let mut path = String::new();
+            for part in parts {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(part);
+                let id = match parents.get(&path) {
+                    Some(id) => *id,
+                    None => {
+                        let mut d = Dictionary::new();
+                        d.set(
+                            "T",
+                            Object::String(part.as_bytes().to_vec(), StringFormat::Literal),
+                        );
+                        d.set("Kids", Object::Array(Vec::new()));
+                        if let Some(p) = parent {
+                            d.set("Parent", Object::Reference(p));
+                        }
+                        let id = pdf.add_object(Object::Dictionary(d));
+                        match parent {
+                            Some(p) => push_kid(pdf, p, id),
+                            None => roots.push(Object::Reference(id)),
+                        }
+                        parents.insert(path.clone(), id);
+                        id
+                    }
+                };
+                parent = Some(id);
+            }
+            let mut d = Dictionary::new();
+            d.set("Type", Object::Name(b"Annot".to_vec()));
+            d.set("Subtype", Object::Name(b"Widget".to_vec()));
+            d.set(
+                "FT",
+                Object::Name(if sig { b"Sig".to_vec() } else { b"Tx".to_vec() }),
+            );
+            d.set(
+                "T",
+                Object::String(leaf.into_bytes(), StringFormat::Literal),
+            );
+            d.set(
+                "Rect",
+                Object::Array(
+                    [rect.x, rect.y, rect.x + rect.w, rect.y + rect.h]
+                        .iter()
+                        .map(|v| Object::Real(*v))
+                        .collect(),
+                ),
+            );
+            d.set("F", Object::Integer(4));
+            d.set("P", Object::Reference(page_id));
+            if !sig {
+                d.set(
+                    "DA",
+                    Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
+                );
+            }
+            if let Some(p) = parent {
+                d.set("Parent", Object::Reference(p));
+            }
+            let id = pdf.add_object(Object::Dictionary(d));
+            match parent {
+                Some(p) => push_kid(pdf, p, id),
+                None => roots.push(Object::Reference(id)),
+            }
+            annots.push(Object::Reference(id));
+        }
+        if annots.is_empty() {
+            continue;
+        }
+        let page_dict = pdf
+            .get_object_mut(page_id)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
+        match page_dict.get_mut(b"Annots") {
+            Ok(Object::Array(existing)) => existing.extend(annots),
+            _ => page_dict.set("Annots", Object::Array(annots)),
+        }
+    }
+    if roots.is_empty() {
+        return Ok(());
+    }
+    let mut helv = Dictionary::new();
+    helv.set("Type", Object::Name(b"Font".to_vec()));
+    helv.set("Subtype", Object::Name(b"Type1".to_vec()));
+    helv.set("BaseFont", Object::Name(b"Helvetica".to_vec()));
+    helv.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
+    let helv_id = pdf.add_object(Object::Dictionary(helv));
+    let mut font_res = Dictionary::new();
+    font_res.set("Helv", Object::Reference(helv_id));
+    let mut dr = Dictionary::new();
+    dr.set("Font", Object::Dictionary(font_res));
+    let mut form = Dictionary::new();
+    form.set("Fields", Object::Array(roots));
+    form.set("DR", Object::Dictionary(dr));
+    form.set(
+        "DA",
+        Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
+    );
+    form.set("NeedAppearances", Object::Boolean(true));
+    let form_id = pdf.add_object(Object::Dictionary(form));
+    let catalog = pdf
+        .catalog_mut()
+        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+    catalog.set("AcroForm", Object::Reference(form_id));
+    Ok(())
+}
+
+fn push_kid(pdf: &mut lopdf::Document, parent: ObjectId, kid: ObjectId) {
+    if let Ok(dict) = pdf.get_object_mut(parent).and_then(Object::as_dict_mut)
+        && let Ok(Object::Array(kids)) = dict.get_mut(b"Kids")
+    {
+        kids.push(Object::Reference(kid));
+    }
+}
