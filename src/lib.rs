@@ -113,7 +113,7 @@ impl Engine {
         };
         let laid = layout::layout(
             &rendered.document,
-            layout::PageSetup::default(),
+            page_setup(&rendered.data.page),
             &format!("Doc. {short}"),
         );
         pdf::write(&laid, &meta, rendered.source.as_bytes())
@@ -122,5 +122,22 @@ impl Engine {
     /// Load, check and render a data file's text.
     pub fn run(&self, text: &str, origin: &str) -> Result<Rendered> {
         self.render(self.load(text, origin)?)
+    }
+}
+
+/// The layout's page setup for the data's page settings (US Letter, 12 pt, 1-inch margins by
+/// default).
+pub fn page_setup(page: &data::PageSettings) -> layout::PageSetup {
+    let default = layout::PageSetup::default();
+    let (width, height) = page
+        .size
+        .map_or((default.width, default.height), data::Paper::points);
+    let font_size = page.font_size.unwrap_or(default.font_size);
+    layout::PageSetup {
+        width,
+        height,
+        margin: page.margin.map_or(default.margin, |inches| inches * 72.0),
+        font_size,
+        leading: font_size * default.leading / default.font_size,
     }
 }

@@ -356,3 +356,24 @@ fn pyhanko_signs_the_subscription_and_pdfsig_validates_it() {
     );
     assert!(report.contains("Signature is Valid"), "{report}");
 }
+
+#[test]
+fn page_settings_come_from_the_data() {
+    let data = read("data/originals/assignment-2006.toml")
+        + "\n[page]\nsize = \"a4\"\nfont_size = 11\nmargin = 1.25\n";
+    let engine = engine();
+    let bytes = engine.pdf(&engine.run(&data, "a4.toml").unwrap()).unwrap();
+    let doc = Document::load_mem(&bytes).unwrap();
+    let page = *doc.get_pages().values().next().unwrap();
+    let media = doc
+        .get_dictionary(page)
+        .unwrap()
+        .get(b"MediaBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_float().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(media, [0.0, 0.0, 595.28, 841.89]);
+}

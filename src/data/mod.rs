@@ -148,8 +148,46 @@ pub struct Data {
     pub source: String,
     /// The template it names.
     pub template: String,
-    /// Its values (without `template`), as a table.
+    /// Its values (without `template` and `page`), as a table.
     pub values: Value,
+    /// Page settings: the schema's, overridden by the data's `[page]` table.
+    pub page: PageSettings,
+}
+
+/// Paper sizes for the PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in.
+    Letter,
+    /// US Legal, 8.5 × 14 in.
+    Legal,
+    /// ISO A4, 210 × 297 mm.
+    A4,
+}
+
+impl Paper {
+    /// Width and height in points.
+    pub fn points(self) -> (f32, f32) {
+        match self {
+            Paper::Letter => (612.0, 792.0),
+            Paper::Legal => (612.0, 1008.0),
+            Paper::A4 => (595.28, 841.89),
+        }
+    }
+}
+
+/// Page settings for the PDF, each optional: set in a template's schema (`[page]`) and
+/// overridden by a data file's reserved `[page]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSettings {
+    /// Paper size.
+    pub size: Option<Paper>,
+    /// Body type size in points (8 to 16).
+    pub font_size: Option<f32>,
+    /// Margin on every side, in inches (0.5 to 2).
+    pub margin: Option<f32>,
 }
 
 /// Where a data file names its template, and which.
@@ -198,9 +236,14 @@ impl Data {
         let mut entries = Vec::new();
         let whole = table.span();
         let mut rest = DeTable::new();
+        let mut page = schema.page;
         for (k, v) in table.get_ref().iter() {
-            if k.get_ref() != "template" {
-                rest.insert(k.clone(), v.clone());
+            match k.get_ref().as_ref() {
+                "template" => {}
+                "page" => checker.page(v, &mut page),
+                _ => {
+                    rest.insert(k.clone(), v.clone());
+                }
             }
         }
         checker.table(
@@ -216,6 +259,7 @@ impl Data {
                 source: text.to_string(),
                 template: schema.kind.clone(),
                 values: Value::Table(entries),
+                page,
             })
         } else {
             Err(Error::Invalid(checker.problems))
@@ -438,6 +482,61 @@ impl Checker<'_> {
                 (self.problems.len() == before).then_some(Value::List(out))
             }
             _ => wrong(self, None),
+        }
+    }
+
+    /// The reserved `[page]` table: paper size, type size and margins for the PDF.
+    fn page(&mut self, v: &Spanned<DeValue<'_>>, page: &mut PageSettings) {
+        let DeValue::Table(t) = v.get_ref() else {
+            let d = self.error("`page` must be a table", "page", v.span());
+            d.help
+                .push("write it as [page] with size, font_size and margin".into());
+            return;
+        };
+        for (k, v) in t.iter() {
+            let key = format!("page.{}", k.get_ref());
+            let number = |v: &DeValue<'_>| match v {
+                DeValue::Integer(i) => integer(i).map(|n| n as f32),
+                DeValue::Float(f) => f.as_str().replace('_', "").parse::<f32>().ok(),
+                _ => None,
+            };
+            match k.get_ref().as_ref() {
+                "size" => match v.get_ref() {
+                    DeValue::String(s) if matches!(s.as_ref(), "letter" | "legal" | "a4") => {
+                        page.size = Some(match s.as_ref() {
+                            "letter" => Paper::Letter,
+                            "legal" => Paper::Legal,
+                            _ => Paper::A4,
+                        })
+                    }
+                    _ => {
+                        let d = self.error("unknown paper size", &key, v.span());
+                        d.label = Some("expected \"letter\", \"legal\" or \"a4\"".into());
+                    }
+                },
+                "font_size" => match number(v.get_ref()) {
+                    Some(n) if (8.0..=16.0).contains(&n) => page.font_size = Some(n),
+                    _ => {
+                        let d = self.error("font size out of range", &key, v.span());
+                        d.label = Some("expected a number of points from 8 to 16".into());
+                    }
+                },
+                "margin" => match number(v.get_ref()) {
+                    Some(n) if (0.5..=2.0).contains(&n) => page.margin = Some(n),
+                    _ => {
+                        let d = self.error("margin out of range", &key, v.span());
+                        d.label = Some("expected inches from 0.5 to 2".into());
+                    }
+                },
+                other => {
+                    let suggestion = did_you_mean(other, ["size", "font_size", "margin"]);
+                    let d = self.error(format!("unknown key `{other}`"), &key, k.span());
+                    d.help.push(match suggestion {
+                        Some(s) => format!("did you mean `page.{s}`?"),
+                        None => "expected one of: size, font_size, margin".into(),
+                    });
+                }
+            }
         }
     }
 

@@ -129,6 +129,9 @@ pub struct Schema {
     /// The dotted data path whose value is the PDF's author (e.g. `company.name`).
     #[serde(default)]
     pub author: Option<String>,
+    /// Page settings for the PDF (paper, type size, margins).
+    #[serde(default)]
+    pub page: super::PageSettings,
     /// Every field the template reads, in document order.
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,
@@ -165,9 +168,9 @@ impl Schema {
                 if !seen.insert(f.key.as_str()) {
                     out.push(Diagnostic::error(origin, "field declared twice").key(&key));
                 }
-                if f.key == "template" {
+                if path.is_empty() && (f.key == "template" || f.key == "page") {
                     out.push(
-                        Diagnostic::error(origin, "`template` is reserved for the template name")
+                        Diagnostic::error(origin, "`template` and `page` are reserved keys")
                             .key(&key),
                     );
                 }
