@@ -58,7 +58,7 @@ pub struct Glyph {
     /// Glyph id in the face's font file.
     pub gid: u16,
     /// The text this glyph stands for (several characters for a ligature), for copy and search.
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     /// The shaped advance, in font units.
     pub advance: i32,
     /// The advance the font's metrics give the glyph alone, in font units.
@@ -68,6 +68,9 @@ pub struct Glyph {
 /// The loaded faces.
 pub struct Fonts {
     faces: Vec<rustybuzz::Face<'static>>,
+    /// One shaping plan per face (Latin, left to right): building a plan per word cost more
+    /// than the shaping itself.
+    plans: Vec<rustybuzz::ShapePlan>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -80,14 +83,27 @@ impl Fonts {
     /// The shared, parsed faces (parsed once per process).
     pub fn get() -> &'static Fonts {
         static FONTS: OnceLock<Fonts> = OnceLock::new();
-        FONTS.get_or_init(|| Fonts {
-            faces: FaceId::ALL
+        FONTS.get_or_init(|| {
+            let faces: Vec<rustybuzz::Face<'static>> = FaceId::ALL
                 .iter()
                 .map(|f| {
                     rustybuzz::Face::from_slice(f.bytes(), 0)
                         .expect("the bundled Liberation Serif fonts parse")
                 })
-                .collect(),
+                .collect();
+            let plans = faces
+                .iter()
+                .map(|f| {
+                    rustybuzz::ShapePlan::new(
+                        f,
+                        rustybuzz::Direction::LeftToRight,
+                        Some(rustybuzz::script::LATIN),
+                        None,
+                        &[],
+                    )
+                })
+                .collect();
+            Fonts { faces, plans }
         })
     }
 
@@ -101,7 +117,9 @@ impl Fonts {
         let f = &self.faces[face.index()];
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
-        let out = rustybuzz::shape(f, &[], buffer);
+        buffer.set_direction(rustybuzz::Direction::LeftToRight);
+        buffer.set_script(rustybuzz::script::LATIN);
+        let out = rustybuzz::shape_with_plan(f, &self.plans[face.index()], buffer);
         let infos = out.glyph_infos();
         let positions = out.glyph_positions();
         let mut glyphs = Vec::with_capacity(infos.len());
@@ -119,7 +137,7 @@ impl Fonts {
             let gid = info.glyph_id as u16;
             glyphs.push(Glyph {
                 gid,
-                text: text.get(start..end).unwrap_or("").to_string(),
+                text: text.get(start..end).unwrap_or("").into(),
                 advance: pos.x_advance,
                 natural: f
                     .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(gid))
@@ -144,7 +162,7 @@ mod tests {
     fn shaping_keeps_the_text_of_every_glyph() {
         let fonts = Fonts::get();
         let glyphs = fonts.shape(FaceId::Regular, "office AV");
-        let text: String = glyphs.iter().map(|g| g.text.as_str()).collect();
+        let text: String = glyphs.iter().map(|g| &*g.text).collect();
         assert_eq!(text, "office AV");
         // Liberation Serif kerns "AV" tighter than the two glyphs' own advances.
         let av = &glyphs[glyphs.len() - 2];

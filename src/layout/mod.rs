@@ -170,11 +170,13 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         fonts: Fonts::get(),
         slices: Vec::new(),
         in_column: false,
+        shaped: Default::default(),
     };
     let x0 = setup.margin;
     let width = setup.width - 2.0 * setup.margin;
     flow.blocks(&doc.blocks, x0, width);
-    let (mut pages, outline) = paginate(&flow.slices, setup);
+    let slices = std::mem::take(&mut flow.slices);
+    let (mut pages, outline) = paginate(slices, setup);
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
         flow.footer(page, i + 1, total, id);
@@ -186,7 +188,7 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
     }
 }
 
-fn paginate(slices: &[Slice], setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>) {
+fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>) {
     let top = setup.height - setup.margin;
     let body = setup.height - 2.0 * setup.margin - setup.leading; // room for the footer
     let mut pages = vec![Page::default()];
@@ -195,19 +197,20 @@ fn paginate(slices: &[Slice], setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>
     let mut i = 0;
     while i < slices.len() {
         let s = &slices[i];
-        if s.break_before && used > 0.0 {
+        let (height, break_before, spacer) = (s.height, s.break_before, s.spacer);
+        if break_before && used > 0.0 {
             pages.push(Page::default());
             used = 0.0;
         }
-        if s.spacer {
+        if spacer {
             if used > 0.0 {
-                used += s.height;
+                used += height;
             }
             i += 1;
             continue;
         }
         // The chain of slices that must stay together with this one.
-        let mut chain = s.height;
+        let mut chain = height;
         let mut j = i;
         while slices[j].keep_with_next && j + 1 < slices.len() {
             j += 1;
@@ -217,29 +220,32 @@ fn paginate(slices: &[Slice], setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>
             }
         }
         let fits_alone = chain <= body;
-        if used > 0.0 && ((fits_alone && used + chain > body) || used + s.height > body) {
+        if used > 0.0 && ((fits_alone && used + chain > body) || used + height > body) {
             pages.push(Page::default());
             used = 0.0;
         }
         let page = pages.len() - 1;
-        if let Some((title, level)) = &s.outline {
-            outline.push(OutlineEntry {
-                title: title.clone(),
-                level: *level,
-                page,
-            });
+        let s = &mut slices[i];
+        if let Some((title, level)) = s.outline.take() {
+            outline.push(OutlineEntry { title, level, page });
         }
         let y0 = top - used;
-        for item in &s.items {
+        for item in std::mem::take(&mut s.items) {
             pages[page].items.push(shift(item, y0));
         }
-        used += s.height;
+        used += height;
         i += 1;
     }
     (pages, outline)
 }
 
-fn shift(item: &Item, y0: f32) -> Item {
+/// Place an item whose `y`s are offsets below a slice's top on a page whose slice top is `y0`.
+fn shift(item: Item, y0: f32) -> Item {
+    map_y(item, |y| y0 - y)
+}
+
+/// Apply `f` to every vertical coordinate of an item.
+fn map_y(item: Item, f: impl Fn(f32) -> f32) -> Item {
     match item {
         Item::Text {
             x,
@@ -249,12 +255,12 @@ fn shift(item: &Item, y0: f32) -> Item {
             glyphs,
             color,
         } => Item::Text {
-            x: *x,
-            y: y0 - y,
-            face: *face,
-            size: *size,
-            glyphs: glyphs.clone(),
-            color: *color,
+            x,
+            y: f(y),
+            face,
+            size,
+            glyphs,
+            color,
         },
         Item::Rule {
             x1,
@@ -264,25 +270,25 @@ fn shift(item: &Item, y0: f32) -> Item {
             width,
             color,
         } => Item::Rule {
-            x1: *x1,
-            y1: y0 - y1,
-            x2: *x2,
-            y2: y0 - y2,
-            width: *width,
-            color: *color,
+            x1,
+            y1: f(y1),
+            x2,
+            y2: f(y2),
+            width,
+            color,
         },
         Item::Field { name, rect } => Item::Field {
-            name: name.clone(),
+            name,
             rect: Rect {
-                y: y0 - rect.y,
-                ..*rect
+                y: f(rect.y),
+                ..rect
             },
         },
         Item::Signature { name, rect } => Item::Signature {
-            name: name.clone(),
+            name,
             rect: Rect {
-                y: y0 - rect.y,
-                ..*rect
+                y: f(rect.y),
+                ..rect
             },
         },
     }
@@ -293,7 +299,7 @@ fn shift(item: &Item, y0: f32) -> Item {
 enum Piece {
     Text {
         face: FaceId,
-        glyphs: Vec<Glyph>,
+        glyphs: std::rc::Rc<[Glyph]>,
         width: f32,
         style: Style,
     },
@@ -336,6 +342,9 @@ struct Flow {
     slices: Vec<Slice>,
     /// Inside a signature block or table column: set ragged right, never justified.
     in_column: bool,
+    /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
+    /// costliest step of layout.
+    shaped: std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
 }
 
 /// How a paragraph's lines are set.
@@ -490,8 +499,71 @@ impl Flow {
         lines
     }
 
+    /// Join the words of a line set in one face, size and colour into one glyph run, with a
+    /// real space glyph between words whose advance is stretched to the word's position. Fewer,
+    /// longer runs make a smaller PDF, and the spaces make text extraction exact.
+    fn merge_runs(&self, items: Vec<Item>) -> Vec<Item> {
+        let mut out: Vec<Item> = Vec::with_capacity(items.len());
+        for item in items {
+            if let (
+                Item::Text {
+                    x: nx,
+                    y: ny,
+                    face: nf,
+                    size: ns,
+                    glyphs: ng,
+                    color: nc,
+                },
+                Some(Item::Text {
+                    x,
+                    y,
+                    face,
+                    size,
+                    glyphs,
+                    color,
+                }),
+            ) = (&item, out.last_mut())
+                && nf == face
+                && ns == size
+                && nc == color
+                && ny == y
+            {
+                let upem = self.fonts.units_per_em(*face) as f32;
+                let end: i32 = glyphs.iter().map(|g| g.advance).sum();
+                let target = ((nx - *x) * upem / *size).round() as i32;
+                let gap = target - end;
+                if gap > 0 {
+                    let space = self.shape(*face, " ");
+                    if let Some(sp) = space.first() {
+                        glyphs.push(Glyph {
+                            gid: sp.gid,
+                            text: " ".into(),
+                            advance: gap,
+                            natural: sp.natural,
+                        });
+                        glyphs.extend(ng.iter().cloned());
+                        continue;
+                    }
+                }
+            }
+            out.push(item);
+        }
+        out
+    }
+
+    /// Shape a word, once per face and text.
+    fn shape(&self, face: FaceId, text: &str) -> std::rc::Rc<[Glyph]> {
+        let i = face as usize;
+        if let Some(g) = self.shaped.borrow()[i].get(text) {
+            return g.clone();
+        }
+        let g: std::rc::Rc<[Glyph]> = self.fonts.shape(face, text).into();
+        self.shaped.borrow_mut()[i].insert(text.to_string(), g.clone());
+        g
+    }
+
     fn space(&self, face: FaceId, size: f32) -> f32 {
-        let g = self.fonts.shape(face, " ");
+        let g = self.shape(face, " ");
         self.fonts.width(face, &g, size)
     }
 
@@ -509,7 +581,7 @@ impl Flow {
                         if chunk.is_empty() {
                             return;
                         }
-                        let glyphs = self.fonts.shape(face, chunk);
+                        let glyphs = self.shape(face, chunk);
                         let width = self.fonts.width(face, &glyphs, size);
                         word.pieces.push(Piece::Text {
                             face,
@@ -623,7 +695,7 @@ impl Flow {
             }
             slices.push(Slice {
                 height: leading,
-                items,
+                items: self.merge_runs(items),
                 ..Slice::default()
             });
         }
@@ -658,7 +730,7 @@ impl Flow {
                         y: baseline,
                         face: *face,
                         size,
-                        glyphs: glyphs.clone(),
+                        glyphs: glyphs.to_vec(),
                         color,
                     });
                     let mut rule = |dy: f32| {
@@ -867,52 +939,7 @@ fn underline_color(p: &Piece) -> Option<Color> {
 }
 
 fn shift_down(item: Item, dy: f32) -> Item {
-    match item {
-        Item::Text {
-            x,
-            y,
-            face,
-            size,
-            glyphs,
-            color,
-        } => Item::Text {
-            x,
-            y: y + dy,
-            face,
-            size,
-            glyphs,
-            color,
-        },
-        Item::Rule {
-            x1,
-            y1,
-            x2,
-            y2,
-            width,
-            color,
-        } => Item::Rule {
-            x1,
-            y1: y1 + dy,
-            x2,
-            y2: y2 + dy,
-            width,
-            color,
-        },
-        Item::Field { name, rect } => Item::Field {
-            name,
-            rect: Rect {
-                y: rect.y + dy,
-                ..rect
-            },
-        },
-        Item::Signature { name, rect } => Item::Signature {
-            name,
-            rect: Rect {
-                y: rect.y + dy,
-                ..rect
-            },
-        },
-    }
+    map_y(item, |y| y + dy)
 }
 
 /// A broken line: the indices of its words, and whether to justify it.
@@ -1033,7 +1060,7 @@ mod tests {
             .iter()
             .filter_map(|i| match i {
                 Item::Text { glyphs, .. } => {
-                    Some(glyphs.iter().map(|g| g.text.as_str()).collect::<String>())
+                    Some(glyphs.iter().map(|g| &*g.text).collect::<String>())
                 }
                 _ => None,
             })
