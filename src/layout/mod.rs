@@ -844,6 +844,38 @@ impl Flow {
                 .map(|(i, c)| self.column(c, x0 + i as f32 * (w + gap), w))
                 .collect()
         };
+        // Signature lines side by side sit on one level: push shorter headings down.
+        let to_first_line = |col: &[Slice]| -> Option<f32> {
+            let mut y = 0.0;
+            for s in col {
+                if s.items.iter().any(|i| matches!(i, Item::Signature { .. })) {
+                    return Some(y);
+                }
+                y += s.height;
+            }
+            None
+        };
+        let lowest = columns
+            .iter()
+            .filter_map(|c| to_first_line(c))
+            .fold(0.0f32, f32::max);
+        let columns = columns
+            .into_iter()
+            .map(|mut col| {
+                if let Some(y) = to_first_line(&col)
+                    && y < lowest
+                {
+                    col.insert(
+                        0,
+                        Slice {
+                            height: lowest - y,
+                            ..Slice::default()
+                        },
+                    );
+                }
+                col
+            })
+            .collect();
         // The space to sign is above each line; extra room before the block.
         self.gap(self.setup.leading);
         self.slices.push(Self::merge(columns));

@@ -3,12 +3,11 @@
 //! rectangles, a subset tag on the font names, a content-derived `/ID`, and clean metadata.
 //! It never measures or wraps text. Same input, same bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{
-    Codepoint, Color as PdfColor, Line, LinePoint, Op, ParsedFont, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem, TextMatrix,
+    Codepoint, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, TextItem,
 };
 use sha2::{Digest, Sha256};
 
@@ -34,14 +33,15 @@ pub struct Metadata {
 pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec<u8>> {
     let fonts = Fonts::get();
 
-    // Which glyphs each face uses, for subsetting.
-    let mut used: BTreeMap<FaceId, BTreeSet<u16>> = BTreeMap::new();
+    // Which glyphs each face uses (with the text each stands for), for subsetting.
+    let mut used: BTreeMap<FaceId, BTreeMap<u16, &str>> = BTreeMap::new();
     for page in &layout.pages {
         for item in &page.items {
             if let Item::Text { face, glyphs, .. } = item {
-                used.entry(*face)
-                    .or_default()
-                    .extend(glyphs.iter().map(|g| g.gid));
+                let map = used.entry(*face).or_default();
+                for g in glyphs {
+                    map.entry(g.gid).or_insert(&g.text);
+                }
             }
         }
     }
@@ -49,10 +49,14 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
     let mut doc = PdfDocument::new(&meta.title);
     let mut faces = BTreeMap::new();
     let mut tags: Vec<(String, String)> = Vec::new();
+    // printpdf writes the fonts (widths, ToUnicode) from the glyphs its text operations use.
+    // We write the page contents ourselves (below), so one operation per face on the first
+    // page names every glyph once; its content is replaced afterwards.
+    let mut registry = Vec::new();
     for (face, gids) in &used {
         let mut remapper = subsetter::GlyphRemapper::new();
         remapper.remap(0);
-        for g in gids {
+        for g in gids.keys() {
             remapper.remap(*g);
         }
         let subset = subsetter::subset(face.bytes(), 0, &remapper)
@@ -70,70 +74,33 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
             id.0.clone(),
             format!("{}+{}", subset_tag(&subset), postscript_name(*face)),
         ));
+        registry.push(Op::StartTextSection);
+        registry.push(Op::SetFont {
+            font: PdfFontHandle::External(id.clone()),
+            size: Pt(12.0),
+        });
+        registry.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(
+                gids.iter()
+                    .map(|(gid, text)| Codepoint {
+                        gid: remapper.get(*gid).unwrap_or(0),
+                        offset: 0.0,
+                        cid: Some(text.to_string()),
+                    })
+                    .collect(),
+            )],
+        });
+        registry.push(Op::EndTextSection);
         faces.insert(*face, (id, remapper));
     }
 
     let mut pages = Vec::new();
-    for page in &layout.pages {
-        let mut ops = Vec::new();
-        for item in &page.items {
-            match item {
-                Item::Text {
-                    x,
-                    y,
-                    face,
-                    size,
-                    glyphs,
-                    color,
-                } => {
-                    let Some((id, remapper)) = faces.get(face) else {
-                        continue;
-                    };
-                    let upem = fonts.units_per_em(*face) as f32;
-                    let codepoints = glyphs
-                        .iter()
-                        .map(|g| Codepoint {
-                            gid: remapper.get(g.gid).unwrap_or(0),
-                            // TJ moves left by positive numbers: kerning tighter than the
-                            // glyph's own advance is a positive adjustment.
-                            offset: (g.natural - g.advance) as f32 * 1000.0 / upem,
-                            cid: Some(g.text.to_string()),
-                        })
-                        .collect();
-                    ops.push(Op::StartTextSection);
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::External(id.clone()),
-                        size: Pt(*size),
-                    });
-                    ops.push(Op::SetFillColor { col: rgb(*color) });
-                    ops.push(Op::SetTextMatrix {
-                        matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
-                    });
-                    ops.push(Op::ShowText {
-                        items: vec![TextItem::GlyphIds(codepoints)],
-                    });
-                    ops.push(Op::EndTextSection);
-                }
-                Item::Rule {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    width,
-                    color,
-                } => {
-                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: vec![point(*x1, *y1), point(*x2, *y2)],
-                            is_closed: false,
-                        },
-                    });
-                }
-                Item::Field { .. } | Item::Signature { .. } => {}
-            }
-        }
+    for (i, _) in layout.pages.iter().enumerate() {
+        let ops = if i == 0 {
+            std::mem::take(&mut registry)
+        } else {
+            Vec::new()
+        };
         let mut p = PdfPage::new(printpdf::Mm(10.0), printpdf::Mm(10.0), ops);
         // Set the boxes in points: going through millimetres gives 792.001.
         let rect = printpdf::Rect::from_wh(Pt(layout.setup.width), Pt(layout.setup.height));
@@ -156,6 +123,12 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
+    let contents: Vec<Vec<u8>> = layout
+        .pages
+        .iter()
+        .map(|page| page_content(page, &faces, fonts))
+        .collect();
+    set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, &tags, content_key)?;
     compress(&mut pdf)?;
     let mut out = Vec::new();
@@ -193,20 +166,140 @@ fn compress(pdf: &mut lopdf::Document) -> Result<()> {
     Ok(())
 }
 
-fn rgb(c: Color) -> PdfColor {
-    PdfColor::Rgb(Rgb {
-        r: c.0,
-        g: c.1,
-        b: c.2,
-        icc_profile: None,
-    })
+/// A number for a content stream: at most three decimals, no trailing zeros.
+fn num(out: &mut Vec<u8>, v: f32) {
+    use std::io::Write;
+    let r = (v * 1000.0).round() / 1000.0;
+    let r = if r == 0.0 { 0.0 } else { r };
+    let _ = write!(out, "{r}");
 }
 
-fn point(x: f32, y: f32) -> LinePoint {
-    LinePoint {
-        p: Point { x: Pt(x), y: Pt(y) },
-        bezier: false,
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The content stream of one page: every glyph run as one `TJ` (kerning and stretched spaces as
+/// adjustments), every rule as a stroked line.
+fn page_content(
+    page: &crate::layout::Page,
+    faces: &BTreeMap<FaceId, (printpdf::FontId, subsetter::GlyphRemapper)>,
+    fonts: &Fonts,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(page.items.len() * 64);
+    let mut fill: Option<Color> = None;
+    let mut stroke: Option<(Color, f32)> = None;
+    for item in &page.items {
+        match item {
+            Item::Text {
+                x,
+                y,
+                face,
+                size,
+                glyphs,
+                color,
+            } => {
+                let Some((id, remapper)) = faces.get(face) else {
+                    continue;
+                };
+                if fill != Some(*color) {
+                    for c in [color.0, color.1, color.2] {
+                        num(&mut out, c);
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(b"rg\n");
+                    fill = Some(*color);
+                }
+                let upem = fonts.units_per_em(*face) as f32;
+                out.extend_from_slice(b"BT /");
+                out.extend_from_slice(id.0.as_bytes());
+                out.push(b' ');
+                num(&mut out, *size);
+                out.extend_from_slice(b" Tf 1 0 0 1 ");
+                num(&mut out, *x);
+                out.push(b' ');
+                num(&mut out, *y);
+                out.extend_from_slice(b" Tm [<");
+                for g in glyphs {
+                    let gid = remapper.get(g.gid).unwrap_or(0);
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[usize::from((gid >> shift) & 0xF)]);
+                    }
+                    // TJ moves left by positive numbers: kerning tighter than the glyph's own
+                    // advance, or a space narrower than its own, is a positive adjustment.
+                    let adjust = (g.natural - g.advance) as f32 * 1000.0 / upem;
+                    if adjust.abs() >= 0.001 {
+                        out.extend_from_slice(b"> ");
+                        num(&mut out, adjust);
+                        out.extend_from_slice(b" <");
+                    }
+                }
+                out.extend_from_slice(b">] TJ ET\n");
+            }
+            Item::Rule {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                color,
+            } => {
+                if stroke != Some((*color, *width)) {
+                    for c in [color.0, color.1, color.2] {
+                        num(&mut out, c);
+                        out.push(b' ');
+                    }
+                    out.extend_from_slice(b"RG ");
+                    num(&mut out, *width);
+                    out.extend_from_slice(b" w\n");
+                    stroke = Some((*color, *width));
+                }
+                for v in [x1, y1] {
+                    num(&mut out, *v);
+                    out.push(b' ');
+                }
+                out.extend_from_slice(b"m ");
+                for v in [x2, y2] {
+                    num(&mut out, *v);
+                    out.push(b' ');
+                }
+                out.extend_from_slice(b"l S\n");
+            }
+            Item::Field { .. } | Item::Signature { .. } => {}
+        }
     }
+    out
+}
+
+/// Put our content streams on the pages, and give every page the document's fonts (printpdf
+/// only lists on a page the fonts its own operations used).
+fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<u8>>) -> Result<()> {
+    let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
+    let malformed = |e: lopdf::Error| Error::Usage(format!("malformed page: {e}"));
+    // The fonts, from the first page's resources.
+    let fonts = page_ids
+        .first()
+        .and_then(|id| pdf.get_dictionary(*id).ok())
+        .and_then(|page| page.get(b"Resources").ok().cloned())
+        .and_then(|r| match r {
+            Object::Reference(id) => pdf.get_dictionary(id).ok().cloned(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        })
+        .and_then(|r| r.get(b"Font").ok().cloned());
+    for (id, content) in page_ids.into_iter().zip(contents) {
+        let stream = pdf.add_object(lopdf::Stream::new(Dictionary::new(), content));
+        let page = pdf
+            .get_object_mut(id)
+            .and_then(Object::as_dict_mut)
+            .map_err(malformed)?;
+        page.set("Contents", Object::Reference(stream));
+        let mut resources = Dictionary::new();
+        if let Some(f) = &fonts {
+            resources.set("Font", f.clone());
+        }
+        page.set("Resources", Object::Dictionary(resources));
+    }
+    // The replaced streams are now unreferenced.
+    pdf.prune_objects();
+    Ok(())
 }
 
 /// Six capital letters derived from the subset's bytes (PDF's convention for subset fonts).
