@@ -448,14 +448,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
                             Object::String(part.as_bytes().to_vec(), StringFormat::Literal),
                         );
                         d.set("Kids", Object::Array(Vec::new()));
-                        if let Some(p) = parent {
-                            d.set("Parent", Object::Reference(p));
-                        }
-                        let id = pdf.add_object(Object::Dictionary(d));
-                        match parent {
-                            Some(p) => push_kid(pdf, p, id),
-                            None => roots.push(Object::Reference(id)),
-                        }
+                        let id = add_node(pdf, d, parent, &mut roots);
                         parents.insert(path.clone(), id);
                         id
                     }
@@ -490,14 +483,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
                     Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
                 );
             }
-            if let Some(p) = parent {
-                d.set("Parent", Object::Reference(p));
-            }
-            let id = pdf.add_object(Object::Dictionary(d));
-            match parent {
-                Some(p) => push_kid(pdf, p, id),
-                None => roots.push(Object::Reference(id)),
-            }
+            let id = add_node(pdf, d, parent, &mut roots);
             annots.push(Object::Reference(id));
         }
         if annots.is_empty() {
@@ -541,10 +527,26 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
     Ok(())
 }
 
-fn push_kid(pdf: &mut lopdf::Document, parent: ObjectId, kid: ObjectId) {
-    if let Ok(dict) = pdf.get_object_mut(parent).and_then(Object::as_dict_mut)
-        && let Ok(Object::Array(kids)) = dict.get_mut(b"Kids")
-    {
-        kids.push(Object::Reference(kid));
+/// Add a field node under `parent` (or as a root field) and return its id.
+fn add_node(
+    pdf: &mut lopdf::Document,
+    mut node: Dictionary,
+    parent: Option<ObjectId>,
+    roots: &mut Vec<Object>,
+) -> ObjectId {
+    if let Some(p) = parent {
+        node.set("Parent", Object::Reference(p));
     }
+    let id = pdf.add_object(Object::Dictionary(node));
+    match parent {
+        Some(p) => {
+            if let Ok(dict) = pdf.get_object_mut(p).and_then(Object::as_dict_mut)
+                && let Ok(Object::Array(kids)) = dict.get_mut(b"Kids")
+            {
+                kids.push(Object::Reference(id));
+            }
+        }
+        None => roots.push(Object::Reference(id)),
+    }
+    id
 }
