@@ -20,7 +20,9 @@
 //! [`Engine`] ties the phases together for callers that start from a data file's text.
 
 pub mod cli;
+pub mod comparison;
 pub mod data;
+pub mod diff;
 pub mod document;
 pub mod error;
 pub mod layout;
@@ -33,6 +35,11 @@ pub use error::{Diagnostic, Error, Result, Severity};
 use data::Data;
 use document::Document;
 use template::Templates;
+
+/// The name of the Djot source attached to every engross PDF.
+pub const SOURCE_ATTACHMENT: &str = "engross-source.dj";
+/// The name of the data file attached to every engross PDF.
+pub const DATA_ATTACHMENT: &str = "engross-data.toml";
 
 /// The whole pipeline over one set of templates.
 #[derive(Debug)]
@@ -110,6 +117,16 @@ impl Engine {
                 })
                 .unwrap_or_default(),
             keywords: vec![rendered.data.template.clone()],
+            attachments: vec![
+                (
+                    SOURCE_ATTACHMENT.into(),
+                    rendered.source.clone().into_bytes(),
+                ),
+                (
+                    DATA_ATTACHMENT.into(),
+                    rendered.data.source.clone().into_bytes(),
+                ),
+            ],
         };
         let laid = layout::layout(
             &rendered.document,

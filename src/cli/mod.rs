@@ -37,6 +37,8 @@ pub enum Format {
     Txt,
     /// Print-quality PDF with form and signature fields.
     Pdf,
+    /// A standalone HTML page.
+    Html,
     /// The Djot source the template produced (for debugging templates).
     Djot,
 }
@@ -46,6 +48,7 @@ impl Format {
         match self {
             Format::Txt => "txt",
             Format::Pdf => "pdf",
+            Format::Html => "html",
             Format::Djot => "dj",
         }
     }
@@ -90,6 +93,68 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compare two versions; exit 0 if they have the same words, 1 if not, 2 on error.
+    Diff {
+        /// What to compare.
+        #[command(flatten)]
+        args: CompareArgs,
+        /// Output format (default: term on a terminal, txt otherwise).
+        #[arg(short, long, value_enum)]
+        format: Option<DiffFormat>,
+    },
+    /// Write a redline of two versions: the new one with every change marked.
+    Redline {
+        /// What to compare.
+        #[command(flatten)]
+        args: CompareArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = RedlineFormat::Pdf)]
+        format: RedlineFormat,
+        /// The output file (`-` for standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Colours on a terminal, paragraph by paragraph.
+    Term,
+    /// `[-deleted-]{+inserted+}` markup.
+    Txt,
+    /// A JSON report: both sides, counts, changed fields, changes.
+    Json,
+}
+
+/// Output formats of `redline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedlineFormat {
+    /// A PDF: summary page, then the new document with the changes marked.
+    Pdf,
+    /// One standalone HTML file with a clickable list of changes.
+    Html,
+}
+
+/// Options shared by `diff` and `redline`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The old version: a data file (.toml), a text file, or a PDF.
+    pub old: PathBuf,
+    /// The new version.
+    pub new: PathBuf,
+    /// Treat upper and lower case as the same.
+    #[arg(long)]
+    pub ignore_case: bool,
+    /// Ignore punctuation.
+    #[arg(long)]
+    pub ignore_punctuation: bool,
+    /// Give the diff at most this many milliseconds before settling for a coarser result.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub deadline: u64,
 }
 
 /// Run the command line and return the exit code.
@@ -181,6 +246,20 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { data } => check(&engine, &data, color),
+        Command::Diff { args, format } => {
+            let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+                DiffFormat::Term
+            } else {
+                DiffFormat::Txt
+            });
+            diff(&engine, &args, format, color)
+        }
+        Command::Redline {
+            args,
+            format,
+            output,
+            force,
+        } => redline(&engine, &args, format, &output, force),
         Command::Render {
             data,
             format,
@@ -229,6 +308,243 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
     })
 }
 
+fn compared(
+    engine: &Engine,
+    args: &CompareArgs,
+) -> anyhow::Result<(
+    crate::comparison::Input,
+    crate::comparison::Report,
+    crate::diff::Comparison,
+)> {
+    let load = |path: &Path| -> anyhow::Result<crate::comparison::Input> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(engine.input(&path.display().to_string(), &bytes)?)
+    };
+    let old = load(&args.old)?;
+    let new = load(&args.new)?;
+    let options = crate::diff::Options {
+        ignore_case: args.ignore_case,
+        ignore_punctuation: args.ignore_punctuation,
+        deadline: std::time::Duration::from_millis(args.deadline),
+    };
+    let (report, cmp) = crate::comparison::compare(&old, &new, &options);
+    Ok((new, report, cmp))
+}
+
+fn diff(
+    engine: &Engine,
+    args: &CompareArgs,
+    format: DiffFormat,
+    color: bool,
+) -> anyhow::Result<ExitCode> {
+    let (_, report, cmp) = compared(engine, args)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        DiffFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        DiffFormat::Txt | DiffFormat::Term => {
+            let term = format == DiffFormat::Term;
+            let paint = |code: &str, text: &str| {
+                if term && (color || std::env::var_os("CLICOLOR_FORCE").is_some()) {
+                    format!("\x1b[{code}m{text}\x1b[0m")
+                } else {
+                    text.to_string()
+                }
+            };
+            for f in &report.fields {
+                writeln!(
+                    out,
+                    "{} {}: {} -> {}",
+                    paint("36", "field"),
+                    f.field,
+                    f.old.as_deref().unwrap_or("(not set)"),
+                    f.new.as_deref().unwrap_or("(not set)")
+                )?;
+            }
+            if !report.fields.is_empty() {
+                writeln!(out)?;
+            }
+            let text = crate::diff::markup(&cmp);
+            let text = if term { colourize(&text, &paint) } else { text };
+            out.write_all(text.as_bytes())?;
+            let s = report.summary;
+            writeln!(
+                out,
+                "{}",
+                paint(
+                    "1",
+                    &format!(
+                        "{} changes: {} insertions, {} deletions, {} replacements, {} moves ({} words inserted, {} deleted){}",
+                        s.changes,
+                        s.insertions,
+                        s.deletions,
+                        s.replacements,
+                        s.moves,
+                        s.inserted_words,
+                        s.deleted_words,
+                        if report.timed_out {
+                            "; the diff hit its deadline"
+                        } else {
+                            ""
+                        }
+                    )
+                )
+            )?;
+        }
+    }
+    Ok(if report.differs() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Turn the `[-…-]`/`{+…+}` marks of the text markup into colours.
+fn colourize(text: &str, paint: &dyn Fn(&str, &str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let marks = [
+        ("[-", "-]", "31;9"),
+        ("{+", "+}", "32;4"),
+        ("[>", "<]", "33;9"),
+        ("{>", "<}", "33;4"),
+    ];
+    while !rest.is_empty() {
+        let next = marks
+            .iter()
+            .filter_map(|(open, close, code)| rest.find(open).map(|i| (i, *open, *close, *code)))
+            .min_by_key(|m| m.0);
+        let Some((i, open, close, code)) = next else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..i]);
+        let after = &rest[i + open.len()..];
+        match after.find(close) {
+            Some(j) => {
+                out.push_str(&paint(code, &after[..j]));
+                rest = &after[j + close.len()..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn redline(
+    engine: &Engine,
+    args: &CompareArgs,
+    format: RedlineFormat,
+    output: &Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let (new, report, cmp) = compared(engine, args)?;
+    let title = format!("Redline: {} \u{2192} {}", report.old.name, report.new.name);
+    let bytes = match format {
+        RedlineFormat::Html => {
+            // The list of changes stands in for the PDF's summary page.
+            let marked = crate::diff::redline(&new.document, &cmp);
+            crate::render::html::render(&marked, &title, &html_changes(&report)).into_bytes()
+        }
+        RedlineFormat::Pdf => {
+            let doc = crate::comparison::redline(&new, &report, &cmp);
+            let meta = crate::pdf::Metadata {
+                title: title.clone(),
+                subject: "Comparison of two versions".into(),
+                ..crate::pdf::Metadata::default()
+            };
+            let laid = crate::layout::layout(
+                &doc,
+                crate::layout::PageSetup::default(),
+                &format!("Redline {}\u{2192}{}", report.old.id, report.new.id),
+            );
+            crate::pdf::write(&laid, &meta, title.as_bytes())?
+        }
+    };
+    if output == Path::new("-") {
+        std::io::stdout().lock().write_all(&bytes)?;
+    } else {
+        if !force && output.exists() {
+            return Err(Error::OutputExists {
+                path: output.to_path_buf(),
+            }
+            .into());
+        }
+        write_atomic(output, &bytes, force)?;
+        eprintln!("wrote {}", output.display());
+    }
+    Ok(if report.differs() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The HTML redline's preface: both documents, counts, and a clickable list of changes.
+fn html_changes(report: &crate::comparison::Report) -> String {
+    use crate::render::html::escape;
+    let s = report.summary;
+    let mut h = String::from("<nav class=\"changes\">\n<h2>Comparison</h2>\n");
+    h.push_str(&format!(
+        "<p>Old: {} (ID {}, {} words)<br>New: {} (ID {}, {} words)</p>\n",
+        escape(&report.old.name),
+        report.old.id,
+        report.old.words,
+        escape(&report.new.name),
+        report.new.id,
+        report.new.words
+    ));
+    h.push_str(&format!(
+        "<p>{} changes: {} insertions, {} deletions, {} replacements, {} moves; {} words inserted, {} deleted.</p>\n",
+        s.changes, s.insertions, s.deletions, s.replacements, s.moves, s.inserted_words, s.deleted_words
+    ));
+    if !report.fields.is_empty() {
+        h.push_str("<table><tr><th>Field</th><th>Old</th><th>New</th></tr>\n");
+        for f in &report.fields {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&f.field),
+                escape(f.old.as_deref().unwrap_or("(not set)")),
+                escape(f.new.as_deref().unwrap_or("(not set)"))
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("<ol>\n");
+    for c in &report.changes {
+        let what = match c.kind {
+            crate::diff::Kind::Insert => format!("inserted <ins>{}</ins>", escape(&c.new)),
+            crate::diff::Kind::Delete => format!("deleted <del>{}</del>", escape(&c.old)),
+            crate::diff::Kind::Replace => format!(
+                "<del>{}</del> → <ins>{}</ins>",
+                escape(&c.old),
+                escape(&c.new)
+            ),
+            crate::diff::Kind::Move => format!(
+                "moved <ins class=\"moved-to\">{}</ins> from {}",
+                escape(&c.new),
+                escape(c.from.as_deref().unwrap_or(""))
+            ),
+        };
+        h.push_str(&format!(
+            "<li><a href=\"#p{}\">{}</a>: {what}</li>\n",
+            c.paragraph,
+            escape(&c.location)
+        ));
+    }
+    h.push_str("</ol>\n</nav>\n");
+    h
+}
+
 fn render(
     engine: &Engine,
     files: &[PathBuf],
@@ -251,6 +567,14 @@ fn render(
             let bytes = match format {
                 Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),
                 Format::Pdf => engine.pdf(&rendered)?,
+                Format::Html => {
+                    let title = engine
+                        .templates()
+                        .kind(&rendered.data.template)
+                        .map(|k| k.schema.title.clone())
+                        .unwrap_or_default();
+                    crate::render::html::render(&rendered.document, &title, "").into_bytes()
+                }
                 Format::Djot => rendered.source.clone().into_bytes(),
             };
             outputs.push((path, *format, bytes));

@@ -92,6 +92,19 @@ impl Value {
         }
     }
 
+    /// The value as a reader would print it: text without quotes, lists joined with commas.
+    pub fn plain(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::List(items) => items
+                .iter()
+                .map(Value::plain)
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.display(),
+        }
+    }
+
     /// Every scalar leaf with its dotted path, in file order.
     pub fn leaves(&self) -> Vec<(String, &Value)> {
         fn walk<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {

@@ -6,6 +6,7 @@
 //! knows Tera, TOML or any output format; [`djot`] builds a Document from Djot source.
 
 pub mod djot;
+pub mod plain;
 
 /// A whole document.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -120,8 +121,10 @@ pub enum Mark {
     Insert,
     /// Deleted text.
     Delete,
-    /// Moved text.
+    /// Moved text, at its new place.
     Move,
+    /// Moved text, at its old place (drawn struck).
+    MovedFrom,
 }
 
 /// Inline style.

@@ -693,6 +693,24 @@ impl Flow {
                 x = self.place_word(&words[wi], x, baseline, s.size, &mut items);
                 x += gap;
             }
+            // A change bar in the left margin beside every line that holds a change.
+            let changed = line.words.iter().any(|&wi| {
+                words[wi]
+                    .pieces
+                    .iter()
+                    .any(|p| matches!(p, Piece::Text { style, .. } if style.mark.is_some()))
+            });
+            if changed {
+                let x = self.setup.margin / 2.0;
+                items.push(Item::Rule {
+                    x1: x,
+                    y1: 0.0,
+                    x2: x,
+                    y2: leading,
+                    width: 1.2,
+                    color: Color::GREY,
+                });
+            }
             slices.push(Slice {
                 height: leading,
                 items: self.merge_runs(items),
@@ -722,7 +740,7 @@ impl Flow {
                     let color = match style.mark {
                         Some(Mark::Delete) => Color::RED,
                         Some(Mark::Insert) => Color::BLUE,
-                        Some(Mark::Move) => Color::GREEN,
+                        Some(Mark::Move | Mark::MovedFrom) => Color::GREEN,
                         None => Color::BLACK,
                     };
                     items.push(Item::Text {
@@ -749,8 +767,12 @@ impl Flow {
                     if style.mark == Some(Mark::Insert) {
                         rule(3.0);
                     }
-                    if style.mark == Some(Mark::Delete) {
+                    if matches!(style.mark, Some(Mark::Delete | Mark::MovedFrom)) {
                         rule(-size * 0.3);
+                    }
+                    if style.mark == Some(Mark::Move) {
+                        rule(1.5);
+                        rule(3.0);
                     }
                 }
                 Piece::Field { name, width } => {

@@ -26,6 +26,9 @@ pub struct Metadata {
     pub subject: String,
     /// Keywords.
     pub keywords: Vec<String>,
+    /// Files embedded in the PDF (name, bytes): engross attaches the document's Djot source and
+    /// its data, so that two engross PDFs compare exactly.
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
@@ -129,7 +132,7 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
         .map(|page| page_content(page, &faces, fonts))
         .collect();
     set_contents(&mut pdf, contents)?;
-    finish(&mut pdf, layout, &tags, content_key)?;
+    finish(&mut pdf, layout, meta, &tags, content_key)?;
     compress(&mut pdf)?;
     let mut out = Vec::new();
     pdf.save_to(&mut out)
@@ -316,11 +319,13 @@ fn subset_tag(bytes: &[u8]) -> String {
 fn finish(
     pdf: &mut lopdf::Document,
     layout: &Layout,
+    meta: &Metadata,
     tags: &[(String, String)],
     content_key: &[u8],
 ) -> Result<()> {
     tag_fonts(pdf, tags);
     add_fields(pdf, layout)?;
+    attach(pdf, &meta.attachments)?;
 
     // Clean metadata: printpdf always writes a PDF/X marker the file does not conform to.
     if let Ok(info_ref) = pdf.trailer.get(b"Info").and_then(Object::as_reference)
@@ -390,6 +395,101 @@ fn tag_fonts(pdf: &mut lopdf::Document, tags: &[(String, String)]) {
     for obj in pdf.objects.values_mut() {
         visit(obj, &names);
     }
+}
+
+/// Embed files (`/EmbeddedFiles` in the catalogue's name tree), sorted by name.
+fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut files: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut names = Vec::new();
+    for (name, bytes) in files {
+        let mut stream_dict = Dictionary::new();
+        stream_dict.set("Type", Object::Name(b"EmbeddedFile".to_vec()));
+        let mut params = Dictionary::new();
+        params.set("Size", Object::Integer(bytes.len() as i64));
+        stream_dict.set("Params", Object::Dictionary(params));
+        let stream = pdf.add_object(lopdf::Stream::new(stream_dict, bytes.clone()));
+        let mut ef = Dictionary::new();
+        ef.set("F", Object::Reference(stream));
+        let mut spec = Dictionary::new();
+        spec.set("Type", Object::Name(b"Filespec".to_vec()));
+        spec.set(
+            "F",
+            Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
+        );
+        spec.set(
+            "UF",
+            Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
+        );
+        spec.set("EF", Object::Dictionary(ef));
+        let spec = pdf.add_object(Object::Dictionary(spec));
+        names.push(Object::String(
+            name.as_bytes().to_vec(),
+            StringFormat::Literal,
+        ));
+        names.push(Object::Reference(spec));
+    }
+    let mut tree = Dictionary::new();
+    tree.set("Names", Object::Array(names));
+    let tree = pdf.add_object(Object::Dictionary(tree));
+    let catalog = pdf
+        .catalog_mut()
+        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+    let mut name_dict = match catalog.get(b"Names") {
+        Ok(Object::Dictionary(d)) => d.clone(),
+        _ => Dictionary::new(),
+    };
+    name_dict.set("EmbeddedFiles", Object::Reference(tree));
+    catalog.set("Names", Object::Dictionary(name_dict));
+    Ok(())
+}
+
+/// The files embedded in a PDF (name, bytes), for reading back an engross PDF's source.
+pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+    let doc = lopdf::Document::load_mem(bytes)
+        .map_err(|e| Error::Usage(format!("cannot read the PDF: {e}")))?;
+    let mut out = Vec::new();
+    let resolve = |o: &Object| -> Option<Object> {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+            other => Some(other.clone()),
+        }
+    };
+    let names = doc
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Names").ok())
+        .and_then(resolve)
+        .and_then(|n| {
+            n.as_dict()
+                .ok()
+                .and_then(|d| d.get(b"EmbeddedFiles").ok().cloned())
+        })
+        .and_then(|o| resolve(&o))
+        .and_then(|t| t.as_dict().ok().and_then(|d| d.get(b"Names").ok().cloned()))
+        .and_then(|o| resolve(&o));
+    let Some(Object::Array(items)) = names else {
+        return Ok(out);
+    };
+    for pair in items.chunks(2) {
+        let [name, spec] = pair else { continue };
+        let Ok(name) = name.as_str() else { continue };
+        let stream = resolve(spec)
+            .and_then(|s| s.as_dict().ok().and_then(|d| d.get(b"EF").ok().cloned()))
+            .and_then(|o| resolve(&o))
+            .and_then(|ef| ef.as_dict().ok().and_then(|d| d.get(b"F").ok().cloned()))
+            .and_then(|o| resolve(&o));
+        if let Some(Object::Stream(s)) = stream {
+            let content = s
+                .decompressed_content()
+                .unwrap_or_else(|_| s.content.clone());
+            out.push((String::from_utf8_lossy(name).to_string(), content));
+        }
+    }
+    Ok(out)
 }
 
 /// Add an AcroForm with a text field for every fill-in blank and an unsigned signature field
