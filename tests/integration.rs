@@ -2,6 +2,7 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
 mod drafting;
 mod fidelity;
 mod parameters;

@@ -143,7 +143,10 @@ pub struct Summary {
 pub struct Comparison {
     old: Words,
     new: Words,
-    ops: Vec<DiffOp>,
+    /// The mark of each new word (inserted or moved here), by index.
+    new_marks: Vec<Option<Mark>>,
+    /// Old words to put back, struck: (old index, the new index they go before, mark).
+    placed: Vec<(usize, usize, Mark)>,
     /// The changes in the order of the new document.
     pub changes: Vec<Change>,
     /// Whether the deadline cut the diff short.
@@ -365,20 +368,14 @@ impl Words {
         }
     }
 
-    /// Split a token range at unit boundaries.
-    fn split(&self, range: Range<usize>) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut start = range.start;
-        for i in range.clone() {
-            if i > start && self.tokens[i].unit != self.tokens[i - 1].unit {
-                out.push(start..i);
-                start = i;
-            }
+    /// Whether a token range is a whole unit (paragraph).
+    fn is_whole_unit(&self, r: &Range<usize>) -> bool {
+        if r.is_empty() {
+            return false;
         }
-        if start < range.end {
-            out.push(start..range.end);
-        }
-        out
+        let unit = self.tokens[r.start].unit;
+        (r.start == 0 || self.tokens[r.start - 1].unit != unit)
+            && self.tokens.get(r.end).is_none_or(|t| t.unit != unit)
     }
 }
 
@@ -407,6 +404,91 @@ fn op_ranges(op: &DiffOp) -> Option<(Range<usize>, Range<usize>)> {
     }
 }
 
+/// The key sequence of every unit.
+fn unit_keys(words: &Words) -> Vec<Vec<u32>> {
+    let mut units = vec![Vec::new(); words.units.len()];
+    for t in &words.tokens {
+        units[t.unit].push(t.key);
+    }
+    units
+}
+
+/// The token range of every unit (empty units: an empty range where they would be).
+fn unit_ranges(words: &Words) -> Vec<Range<usize>> {
+    let mut ranges = vec![0..0; words.units.len()];
+    let mut start = 0;
+    for (i, t) in words.tokens.iter().enumerate() {
+        if i == 0 || words.tokens[i - 1].unit != t.unit {
+            start = i;
+        }
+        ranges[t.unit] = start..i + 1;
+    }
+    ranges
+}
+
+/// Whole paragraphs that moved: the same words, unmatched by a paragraph-level diff on both
+/// sides. Detecting them before the word diff keeps the word diff from gluing a moved
+/// paragraph's first words to a neighbour that starts the same way.
+fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize)> {
+    let old_units = unit_keys(old);
+    let new_units = unit_keys(new);
+    fn intern<'a>(units: &'a [Vec<u32>], ids: &mut HashMap<&'a [u32], u32>) -> Vec<u32> {
+        units
+            .iter()
+            .map(|k| {
+                let n = ids.len() as u32;
+                *ids.entry(k.as_slice()).or_insert(n)
+            })
+            .collect()
+    }
+    let mut ids: HashMap<&[u32], u32> = HashMap::new();
+    let a = intern(&old_units, &mut ids);
+    let b = intern(&new_units, &mut ids);
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let mut unmatched_old = Vec::new();
+    let mut unmatched_new = Vec::new();
+    for op in &ops {
+        if let Some((o, n)) = op_ranges(op) {
+            unmatched_old.extend(o);
+            unmatched_new.extend(n);
+        }
+    }
+    let mut by_key: HashMap<u32, Vec<usize>> = HashMap::new();
+    for &v in &unmatched_new {
+        if new_units[v].len() >= MIN_MOVE_WORDS {
+            by_key.entry(b[v]).or_default().push(v);
+        }
+    }
+    let mut pairs = Vec::new();
+    for u in unmatched_old {
+        if old_units[u].len() < MIN_MOVE_WORDS {
+            continue;
+        }
+        if let Some(vs) = by_key.get_mut(&a[u])
+            && !vs.is_empty()
+        {
+            pairs.push((u, vs.remove(0)));
+        }
+    }
+    pairs
+}
+
+/// The original indices of a filtered range, cut into pieces that are contiguous and inside
+/// one unit.
+fn pieces(map: &[usize], range: Range<usize>, words: &Words) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for f in range {
+        let i = map[f];
+        match out.last_mut() {
+            Some(r) if r.end == i && words.tokens[i].unit == words.tokens[r.start].unit => {
+                r.end = i + 1
+            }
+            _ => out.push(i..i + 1),
+        }
+    }
+    out
+}
+
 /// Compare two documents.
 pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison {
     let mut interner = Interner {
@@ -415,9 +497,22 @@ pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison 
     };
     let old_words = tokenize(old, &mut interner);
     let new_words = tokenize(new, &mut interner);
-    let old_keys: Vec<u32> = old_words.tokens.iter().map(|t| t.key).collect();
-    let new_keys: Vec<u32> = new_words.tokens.iter().map(|t| t.key).collect();
     let deadline = Instant::now() + options.deadline;
+    let old_ranges = unit_ranges(&old_words);
+    let new_ranges = unit_ranges(&new_words);
+
+    // Whole moved paragraphs first; the word diff runs on everything else.
+    let moves = moved_units(&old_words, &new_words, deadline);
+    let moved_old: HashSet<usize> = moves.iter().map(|m| m.0).collect();
+    let moved_new: HashSet<usize> = moves.iter().map(|m| m.1).collect();
+    let old_map: Vec<usize> = (0..old_words.tokens.len())
+        .filter(|&i| !moved_old.contains(&old_words.tokens[i].unit))
+        .collect();
+    let new_map: Vec<usize> = (0..new_words.tokens.len())
+        .filter(|&i| !moved_new.contains(&new_words.tokens[i].unit))
+        .collect();
+    let old_keys: Vec<u32> = old_map.iter().map(|&i| old_words.tokens[i].key).collect();
+    let new_keys: Vec<u32> = new_map.iter().map(|&i| new_words.tokens[i].key).collect();
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Myers,
         &old_keys,
@@ -425,6 +520,13 @@ pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison 
         Some(deadline),
     );
     let timed_out = Instant::now() >= deadline;
+    let n_new = new_words.tokens.len();
+    // Where a filtered new position is in the new document.
+    let new_at = |f: usize| new_map.get(f).copied().unwrap_or(n_new);
+
+    let mut new_marks: Vec<Option<Mark>> = vec![None; n_new];
+    let mut placed: Vec<(usize, usize, Mark)> = Vec::new();
+    let mut aligned: HashMap<usize, usize> = HashMap::new(); // old original -> new original
     let mut changes = Vec::new();
     let mut push = |kind, o: Range<usize>, n: Range<usize>| {
         changes.push(Change {
@@ -439,27 +541,103 @@ pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison 
         })
     };
     for op in &ops {
+        if let DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = *op
+        {
+            for k in 0..len {
+                aligned.insert(old_map[old_index + k], new_map[new_index + k]);
+            }
+            continue;
+        }
         let Some((o, n)) = op_ranges(op) else {
             continue;
         };
-        // A change never spans paragraphs: split each side at paragraph boundaries and pair
-        // the pieces in order.
-        let olds = old_words.split(o.clone());
-        let news = new_words.split(n.clone());
-        for i in 0..olds.len().max(news.len()) {
-            match (olds.get(i), news.get(i)) {
-                (Some(a), Some(b)) => push(Kind::Replace, a.clone(), b.clone()),
-                (Some(a), None) => push(Kind::Delete, a.clone(), n.end..n.end),
-                (None, Some(b)) => push(Kind::Insert, o.end..o.end, b.clone()),
-                (None, None) => {}
+        let at = new_at(n.start);
+        for f in n.clone() {
+            new_marks[new_map[f]] = Some(Mark::Insert);
+        }
+        for f in o.clone() {
+            placed.push((old_map[f], at, Mark::Delete));
+        }
+        // A change never spans paragraphs: cut each side at paragraph boundaries. A piece that
+        // is a whole paragraph stands alone (an inserted or deleted paragraph); the partial
+        // pieces on each side are paired in order as replacements.
+        let olds = pieces(&old_map, o, &old_words);
+        let news = pieces(&new_map, n.clone(), &new_words);
+        let partial_old: Vec<&Range<usize>> = olds
+            .iter()
+            .filter(|r| !old_words.is_whole_unit(r))
+            .collect();
+        let partial_new: Vec<&Range<usize>> = news
+            .iter()
+            .filter(|r| !new_words.is_whole_unit(r))
+            .collect();
+        let pairs = partial_old.len().min(partial_new.len());
+        let paired_old = &partial_old[..pairs];
+        let paired_new = &partial_new[..pairs];
+        let mut pending: Vec<(Kind, Range<usize>, Range<usize>)> = Vec::new();
+        for (a, b) in paired_old.iter().zip(paired_new) {
+            pending.push((Kind::Replace, (*a).clone(), (*b).clone()));
+        }
+        for a in olds.iter().filter(|r| !paired_old.contains(r)) {
+            pending.push((Kind::Delete, a.clone(), at..at));
+        }
+        for b in news.iter().filter(|r| !paired_new.contains(r)) {
+            pending.push((Kind::Insert, at..at, b.clone()));
+        }
+        pending.sort_by_key(|(_, a, b)| (b.start, a.start));
+        for (kind, a, b) in pending {
+            push(kind, a, b);
+        }
+    }
+    // The moved paragraphs: marked at their new place, put back struck at the old one (before
+    // the first following old word that kept its place).
+    for &(u, v) in &moves {
+        let o = old_ranges[u].clone();
+        let nr = new_ranges[v].clone();
+        for i in nr.clone() {
+            new_marks[i] = Some(Mark::Move);
+        }
+        let at = (o.end..old_words.tokens.len())
+            .find_map(|i| aligned.get(&i).copied())
+            .unwrap_or(n_new);
+        for i in o.clone() {
+            placed.push((i, at, Mark::MovedFrom));
+        }
+        changes.push(Change {
+            kind: Kind::Move,
+            old: old_words.text(o.clone()),
+            new: new_words.text(nr.clone()),
+            location: new_words.location(nr.start),
+            paragraph: v + 1,
+            from: Some(format!("old {}", old_words.location(o.start))),
+            old_range: o,
+            new_range: nr,
+        });
+    }
+    let changes = find_moves(changes, &old_words, &new_words);
+    // Passages found to have moved (with small edits) are marked as moves too.
+    for c in changes.iter().filter(|c| c.kind == Kind::Move) {
+        for i in c.new_range.clone() {
+            new_marks[i] = Some(Mark::Move);
+        }
+        for p in placed.iter_mut() {
+            if c.old_range.contains(&p.0) {
+                p.2 = Mark::MovedFrom;
             }
         }
     }
-    let changes = find_moves(changes, &old_words, &new_words);
+    let mut changes = changes;
+    changes.sort_by_key(|c| (c.new_range.start, c.old_range.start));
+    placed.sort_by_key(|p| (p.1, p.0));
     Comparison {
         old: old_words,
         new: new_words,
-        ops,
+        new_marks,
+        placed,
         changes,
         timed_out,
     }
@@ -545,40 +723,9 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words) -> Vec<Change> {
 /// move colour at the old one.
 pub fn redline(new: &Document, cmp: &Comparison) -> Document {
     let n = cmp.new.tokens.len();
-    let mut marks: Vec<Option<Mark>> = vec![None; n];
     let mut before: Vec<Vec<(usize, Mark)>> = vec![Vec::new(); n + 1];
-    let moved_old: HashSet<usize> = cmp
-        .changes
-        .iter()
-        .filter(|c| c.kind == Kind::Move)
-        .flat_map(|c| c.old_range.clone())
-        .collect();
-    let moved_new: HashSet<usize> = cmp
-        .changes
-        .iter()
-        .filter(|c| c.kind == Kind::Move)
-        .flat_map(|c| c.new_range.clone())
-        .collect();
-    for op in &cmp.ops {
-        let Some((o, nr)) = op_ranges(op) else {
-            continue;
-        };
-        for i in nr.clone() {
-            marks[i] = Some(if moved_new.contains(&i) {
-                Mark::Move
-            } else {
-                Mark::Insert
-            });
-        }
-        let at = nr.start.min(n);
-        for i in o {
-            let mark = if moved_old.contains(&i) {
-                Mark::MovedFrom
-            } else {
-                Mark::Delete
-            };
-            before[at].push((i, mark));
-        }
+    for &(old, at, mark) in &cmp.placed {
+        before[at.min(n)].push((old, mark));
     }
     let mut doc = new.clone();
     let mut index = 0usize;
@@ -595,32 +742,101 @@ pub fn redline(new: &Document, cmp: &Comparison) -> Document {
             } else {
                 &mut new_runs
             };
-            for &(old, mark) in &before[index] {
-                push_token(target, &cmp.old.tokens[old], Some(mark), &mut first);
+            // Deleted words take the place (and the line break or space) of the word they
+            // stand before; that word then follows them after a space.
+            let dels = &before[index];
+            for (k, &(old, mark)) in dels.iter().enumerate() {
+                let o = &cmp.old.tokens[old];
+                let sep = if k == 0 {
+                    (t.break_before, t.space_before)
+                } else {
+                    (o.break_before, o.space_before)
+                };
+                push_token(target, o, Some(mark), sep, &mut first);
             }
-            push_token(target, t, marks[index], &mut first);
+            let sep = if dels.is_empty() {
+                (t.break_before, t.space_before)
+            } else {
+                (false, true)
+            };
+            push_token(target, t, cmp.new_marks[index], sep, &mut first);
             index += 1;
         }
         // Deletions after the last word of the document.
         if unit + 1 == units {
             for &(old, mark) in &before[n] {
-                push_token(&mut new_runs, &cmp.old.tokens[old], Some(mark), &mut first);
+                let o = &cmp.old.tokens[old];
+                let sep = (o.break_before, o.space_before);
+                push_token(&mut new_runs, o, Some(mark), sep, &mut first);
             }
         }
         if !first {
-            *label = new_label;
-            *runs = new_runs;
+            *label = tidy_spaces(new_label);
+            *runs = tidy_spaces(new_runs);
         }
         unit += 1;
     });
     doc
 }
 
-fn push_token(runs: &mut Vec<Run>, t: &Token, mark: Option<Mark>, first: &mut bool) {
+/// A space between a marked run and a differently marked one belongs to neither: move it out,
+/// so that `Barry Dana` reads `<del>Barry</del> <ins>Dana</ins>`.
+fn tidy_spaces(runs: Vec<Run>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    let n = runs.len();
+    let mut iter = runs.into_iter().peekable();
+    let mut i = 0;
+    while let Some(run) = iter.next() {
+        i += 1;
+        let next_style = match iter.peek() {
+            Some(Run::Text { style, .. }) => Some(*style),
+            _ => None,
+        };
+        match run {
+            Run::Text { mut text, style }
+                if style.mark.is_some()
+                    && text.ends_with(' ')
+                    && (i == n || next_style != Some(style)) =>
+            {
+                text.pop();
+                if !text.is_empty() {
+                    out.push(Run::Text { text, style });
+                }
+                out.push(Run::text(" "));
+            }
+            other => match other {
+                Run::Text { text, style } => {
+                    // Merge a plain space into a following plain run.
+                    if let Some(Run::Text {
+                        text: prev,
+                        style: ps,
+                    }) = out.last_mut()
+                        && *ps == style
+                    {
+                        prev.push_str(&text);
+                    } else {
+                        out.push(Run::Text { text, style });
+                    }
+                }
+                other => out.push(other),
+            },
+        }
+    }
+    out
+}
+
+/// Append a word with the separator given as (line break before, space before).
+fn push_token(
+    runs: &mut Vec<Run>,
+    t: &Token,
+    mark: Option<Mark>,
+    (break_before, space_before): (bool, bool),
+    first: &mut bool,
+) {
     if !*first {
-        if t.break_before {
+        if break_before {
             runs.push(Run::Break);
-        } else if t.space_before {
+        } else if space_before {
             push_text(runs, " ", Style::default());
         }
     }

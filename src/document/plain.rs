@@ -17,11 +17,12 @@ pub fn parse(text: &str) -> Document {
         if is_page(l) {
             continue;
         }
-        // A page number: alone on its line, and the next non-blank line is a page break (or
-        // the end of the text).
+        // A page number: alone on its line, with a page break (or the end of the text) as the
+        // next non-blank line, or as the previous one (a number at the head of a page).
         if is_number(l) {
             let next = lines[i + 1..].iter().find(|n| !n.trim().is_empty());
-            if next.is_none_or(|n| is_page(n)) {
+            let prev = lines[..i].iter().rev().find(|n| !n.trim().is_empty());
+            if next.is_none_or(|n| is_page(n)) || prev.is_some_and(|p| is_page(p)) {
                 continue;
             }
         }

@@ -1,0 +1,430 @@
+//! Diff and redline: planted edits are found exactly (kind and count), re-wraps and paragraph
+//! splits are never changes, the output formats are snapshotted on a small pair, and the CLI's
+//! exit codes are 0 (same), 1 (different), 2 (error).
+
+use assert_cmd::Command;
+use engross::diff::{self, Options};
+use engross::document::plain;
+
+use super::{ORIGINALS, read, render_text, root};
+
+/// A small deterministic generator (xorshift), so every run plants the same edits.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The paragraphs of an original's text render, as words.
+fn paragraphs(name: &str) -> Vec<Vec<String>> {
+    let path = format!("data/originals/{name}.toml");
+    let text = render_text(&read(&path), &path).unwrap();
+    let doc = plain::parse(&text);
+    doc.blocks
+        .iter()
+        .filter_map(|b| match b {
+            engross::document::Block::Paragraph(p) => Some(
+                engross::render::text::runs_text(&p.runs)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Paragraphs back to text, each wrapped at its own width (re-wrapping must not matter).
+fn text_of(paras: &[Vec<String>], rng: &mut Rng) -> String {
+    let mut out = String::new();
+    for p in paras {
+        let width = 30 + rng.below(60);
+        let mut line = String::new();
+        for w in p {
+            if !line.is_empty() && line.len() + w.len() + 1 > width {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Planted {
+    replacements: usize,
+    insertions: usize,
+    deletions: usize,
+    moves: usize,
+}
+
+/// Plant edits in distinct, non-adjacent paragraphs of at least 12 words; split one more
+/// paragraph in two; re-wrap everything. Returns old text, new text and what was planted.
+fn plant(paras: &[Vec<String>], rng: &mut Rng, edits: usize) -> (String, String, Planted) {
+    let old = text_of(paras, &mut Rng(rng.next() | 1));
+    let mut new: Vec<Vec<String>> = paras.to_vec();
+    let mut used = vec![false; new.len()];
+    let mut planted = Planted::default();
+    let eligible = |i: usize, used: &[bool], new: &[Vec<String>]| {
+        new[i].len() >= 12
+            && !used[i]
+            && (i == 0 || !used[i - 1])
+            && used.get(i + 1).is_none_or(|u| !u)
+    };
+    let mut moved: Option<(usize, usize)> = None;
+    for n in 0..edits {
+        let Some(i) = (0..200)
+            .map(|_| rng.below(new.len()))
+            .find(|&i| eligible(i, &used, &new))
+        else {
+            break;
+        };
+        used[i] = true;
+        // Not the first or last two words, so edits never touch a paragraph's edge.
+        let at = 2 + rng.below(new[i].len() - 4);
+        match rng.below(4) {
+            0 => {
+                new[i][at] = format!("REPLACED{n}");
+                planted.replacements += 1;
+            }
+            1 => {
+                new[i].insert(at, format!("INSERTED{n}"));
+                planted.insertions += 1;
+            }
+            2 => {
+                let gone = new[i][at].clone();
+                // Deleting one of two equal neighbours is still one deletion, but keep it clear.
+                if new[i][at - 1] == gone || new[i][at + 1] == gone {
+                    new[i][at] = format!("REPLACED{n}");
+                    planted.replacements += 1;
+                } else {
+                    new[i].remove(at);
+                    planted.deletions += 1;
+                }
+            }
+            _ if moved.is_none() => {
+                // Move this paragraph to a distant place whose neighbours are untouched.
+                let Some(to) = (0..200)
+                    .map(|_| rng.below(new.len()))
+                    .find(|&t| t + 3 < i || t > i + 3)
+                    .filter(|&t| {
+                        eligible(t, &used, &new)
+                            && (t == 0 || eligible(t - 1, &used, &new) || t == 1)
+                    })
+                else {
+                    new[i][at] = format!("REPLACED{n}");
+                    planted.replacements += 1;
+                    continue;
+                };
+                moved = Some((i, to));
+                used[to] = true;
+                if to > 0 {
+                    used[to - 1] = true;
+                }
+                planted.moves += 1;
+            }
+            _ => {
+                new[i][at] = format!("REPLACED{n}");
+                planted.replacements += 1;
+            }
+        }
+    }
+    // Split one untouched long paragraph in two (never a change), away from every edit.
+    if let Some(i) = (0..new.len()).find(|&i| new[i].len() >= 20 && eligible(i, &used, &new)) {
+        used[i] = true;
+        let tail = new[i].split_off(10);
+        new.insert(i + 1, tail);
+        used.insert(i + 1, true);
+        if let Some((from, to)) = moved.as_mut() {
+            if *from > i {
+                *from += 1;
+            }
+            if *to > i {
+                *to += 1;
+            }
+        }
+    }
+    if let Some((from, to)) = moved {
+        let p = new.remove(from);
+        let to = if to > from { to - 1 } else { to };
+        new.insert(to, p);
+    }
+    (old, text_of(&new, rng), planted)
+}
+
+#[test]
+fn planted_edits_are_found_exactly() {
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for (o, name) in ORIGINALS.iter().enumerate() {
+        let paras = paragraphs(name);
+        for seed in 0..20u64 {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ ((seed + 1) * (o as u64 + 3)));
+            let edits = 1 + rng.below(6.min(paras.len() / 4).max(1));
+            let (old, new, planted) = plant(&paras, &mut rng, edits);
+            if std::env::var("PLANT_DUMP").is_ok() {
+                std::fs::write(format!("/tmp/plant-{name}-{seed}-old.txt"), &old).unwrap();
+                std::fs::write(format!("/tmp/plant-{name}-{seed}-new.txt"), &new).unwrap();
+            }
+            let cmp = diff::compare(
+                &plain::parse(&old),
+                &plain::parse(&new),
+                &Options::default(),
+            );
+            let s = cmp.summary();
+            let found = Planted {
+                replacements: s.replacements,
+                insertions: s.insertions,
+                deletions: s.deletions,
+                moves: s.moves,
+            };
+            report.push(format!("{name} seed {seed}: {planted:?}"));
+            if found != planted {
+                failures.push(format!(
+                    "{name} seed {seed}: planted {planted:?}, found {found:?}\n{}",
+                    cmp.changes
+                        .iter()
+                        .map(|c| format!(
+                            "  {:?} {:?} -> {:?} at {}",
+                            c.kind, c.old, c.new, c.location
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(report.len(), 100);
+}
+
+#[test]
+fn a_text_and_its_rewrap_are_identical() {
+    for name in ORIGINALS {
+        let paras = paragraphs(name);
+        let a = text_of(&paras, &mut Rng(7));
+        let b = text_of(&paras, &mut Rng(99));
+        assert_ne!(a, b);
+        let cmp = diff::compare(&plain::parse(&a), &plain::parse(&b), &Options::default());
+        assert!(cmp.is_identical(), "{name}: {:?}", cmp.changes);
+    }
+}
+
+#[test]
+fn the_original_filing_matches_its_reconstruction() {
+    // The SEC text (page artifacts and all) against the text render of its data: two text
+    // files with the same words, except that blanks are spelled with other underscore counts.
+    for name in ORIGINALS {
+        let filing = plain::parse(&read(format!("tests/originals/{name}.txt")));
+        let path = format!("data/originals/{name}.toml");
+        let rendered = plain::parse(&render_text(&read(&path), &path).unwrap());
+        let cmp = diff::compare(&filing, &rendered, &Options::default());
+        let blank = |s: &str| {
+            s.split_whitespace()
+                .all(|w| w.contains("___") || w.contains("---") || w == "__")
+        };
+        let others: Vec<_> = cmp
+            .changes
+            .iter()
+            .filter(|c| !(blank(&c.old) && blank(&c.new)))
+            .collect();
+        assert!(others.is_empty(), "{name}: {others:#?}");
+    }
+}
+
+fn small_pair(dir: &std::path::Path) -> (String, String) {
+    let old = read("data/originals/assignment-2006.toml");
+    let new = old
+        .replace("Barry Ennis", "Dana Ennis")
+        .replace("2006-04-24", "2006-05-01")
+        .replace("Whico Poles", "Whitco Poles");
+    let a = dir.join("old.toml");
+    let b = dir.join("new.toml");
+    std::fs::write(&a, old).unwrap();
+    std::fs::write(&b, new).unwrap();
+    ("old.toml".into(), "new.toml".into())
+}
+
+fn engross(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("engross").unwrap();
+    cmd.current_dir(dir).env_remove("ENGROSS_TEMPLATES");
+    cmd
+}
+
+#[test]
+fn diff_txt_and_json_of_a_small_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = small_pair(dir.path());
+    let out = engross(dir.path())
+        .args(["diff", &a, &b, "-f", "txt"])
+        .assert()
+        .code(1);
+    insta::assert_snapshot!(
+        "diff_txt",
+        String::from_utf8_lossy(&out.get_output().stdout)
+    );
+    let out = engross(dir.path())
+        .args(["diff", &a, &b, "-f", "json"])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // "Barry" → "Dana", "24th" → "1st" and "April" → "May", "Whico" → "Whitco".
+    assert_eq!(json["summary"]["changes"], 4);
+    assert_eq!(json["fields"].as_array().unwrap().len(), 3);
+    insta::assert_snapshot!("diff_json", serde_json::to_string_pretty(&json).unwrap());
+}
+
+#[test]
+fn diff_term_colours_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = small_pair(dir.path());
+    let out = engross(dir.path())
+        .args(["diff", &a, &b, "-f", "term"])
+        .env("CLICOLOR_FORCE", "1")
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("\u{1b}[31;9mBarry\u{1b}[0m"), "{text}");
+    assert!(text.contains("\u{1b}[32;4mDana\u{1b}[0m"), "{text}");
+}
+
+#[test]
+fn identical_inputs_exit_0_and_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = root().join("data/originals/option-2005.toml");
+    let out = engross(dir.path())
+        .args([
+            "diff",
+            a.to_str().unwrap(),
+            a.to_str().unwrap(),
+            "-f",
+            "txt",
+        ])
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("0 changes"));
+    engross(dir.path())
+        .args(["diff", a.to_str().unwrap(), "missing.toml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn the_filing_text_against_the_data_and_pdfs_against_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = root().join("data/originals/severance-2007.toml");
+    // An engross PDF carries its source: PDF against its own data file is identical.
+    let pdf = dir.path().join("s.pdf");
+    engross(dir.path())
+        .args([
+            "render",
+            data.to_str().unwrap(),
+            "-f",
+            "pdf",
+            "-o",
+            pdf.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    engross(dir.path())
+        .args([
+            "diff",
+            pdf.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "-f",
+            "json",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn redlines_in_html_and_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = small_pair(dir.path());
+    engross(dir.path())
+        .args(["redline", &a, &b, "-f", "html", "-o", "red.html"])
+        .assert()
+        .code(1);
+    let html = std::fs::read_to_string(dir.path().join("red.html")).unwrap();
+    assert!(
+        html.contains("<del>Barry</del><ins>Dana</ins>")
+            || html.contains("<del>Barry</del> <ins>Dana</ins>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"#p"),
+        "the list of changes links to the paragraphs"
+    );
+    engross(dir.path())
+        .args(["redline", &a, &b, "-o", "red.pdf"])
+        .assert()
+        .code(1);
+    let bytes = std::fs::read(dir.path().join("red.pdf")).unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    assert!(
+        doc.get_pages().len() >= 2,
+        "a summary page, then the document"
+    );
+    // Refuses to overwrite.
+    engross(dir.path())
+        .args(["redline", &a, &b, "-o", "red.pdf"])
+        .assert()
+        .code(2);
+    if Command::new("qpdf").arg("--version").output().is_ok() {
+        let check = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(dir.path().join("red.pdf"))
+            .output()
+            .unwrap();
+        assert!(check.status.success());
+    }
+    if std::process::Command::new("pdffonts")
+        .arg("-v")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("pdffonts")
+            .arg(dir.path().join("red.pdf"))
+            .output()
+            .unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout).to_string();
+        for row in listing.lines().skip(2) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            let n = cols.len();
+            assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{listing}");
+        }
+    }
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok()
+    {
+        let out = std::process::Command::new("pdftotext")
+            .arg(dir.path().join("red.pdf"))
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            text.contains("COMPARISON") && text.contains("Barry") && text.contains("Dana"),
+            "{text}"
+        );
+    }
+}
