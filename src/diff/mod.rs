@@ -618,7 +618,7 @@ pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison 
             new_range: nr,
         });
     }
-    let changes = find_moves(changes, &old_words, &new_words);
+    let changes = find_moves(changes, &old_words, &new_words, deadline);
     // Passages found to have moved (with small edits) are marked as moves too.
     for c in changes.iter().filter(|c| c.kind == Kind::Move) {
         for i in c.new_range.clone() {
@@ -644,7 +644,7 @@ pub fn compare(old: &Document, new: &Document, options: &Options) -> Comparison 
 }
 
 /// Pair deleted and inserted runs of (nearly) the same words into moves.
-fn find_moves(changes: Vec<Change>, old: &Words, new: &Words) -> Vec<Change> {
+fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant) -> Vec<Change> {
     let keys = |w: &Words, r: &Range<usize>| -> Vec<u32> {
         w.tokens[r.clone()].iter().map(|t| t.key).collect()
     };
@@ -672,7 +672,11 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words) -> Vec<Change> {
             .get(&k)
             .and_then(|v| v.iter().copied().find(|i| !taken.contains(i)))
             .or_else(|| {
-                // A moved clause with small edits: compare with a bounded number of candidates.
+                // A moved clause with small edits: compare with a bounded number of candidates,
+                // and only while the deadline allows.
+                if Instant::now() >= deadline {
+                    return None;
+                }
                 inserts
                     .iter()
                     .copied()
