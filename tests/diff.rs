@@ -428,3 +428,46 @@ fn redlines_in_html_and_pdf() {
         );
     }
 }
+
+#[test]
+fn every_output_format_of_a_tiny_text_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.txt"),
+        "SALE AGREEMENT\n\n1. The Seller sells the goods to the Buyer\nfor ten dollars.\n\n2. Delivery is due within thirty days of the date hereof.\n\n3. This agreement is governed by the laws of New York.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("new.txt"),
+        "SALE AGREEMENT\n\n1. The Seller sells the goods to the Buyer for twenty dollars.\n\n3. This agreement is governed by the laws of New York.\n\n2. Delivery is due within thirty days of the date hereof.\n\n4. Notices must be in writing.\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = engross(dir.path())
+            .args(args)
+            .env("CLICOLOR_FORCE", "1")
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    insta::assert_snapshot!(
+        "tiny_txt",
+        run(&["diff", "old.txt", "new.txt", "-f", "txt"])
+    );
+    insta::assert_snapshot!(
+        "tiny_term",
+        run(&["diff", "old.txt", "new.txt", "-f", "term"]).replace('\u{1b}', "<ESC>")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["diff", "old.txt", "new.txt", "-f", "json"])).unwrap();
+    assert_eq!(json["summary"]["moves"], 1);
+    assert_eq!(json["summary"]["replacements"], 1);
+    assert_eq!(json["summary"]["insertions"], 1);
+    insta::assert_snapshot!(
+        "tiny_json",
+        serde_json::to_string_pretty(&json["changes"]).unwrap()
+    );
+    let html = run(&["redline", "old.txt", "new.txt", "-f", "html", "-o", "-"]);
+    let body = &html[html.find("<body>").unwrap()..];
+    insta::assert_snapshot!("tiny_html", body);
+}

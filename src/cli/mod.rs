@@ -155,6 +155,9 @@ pub struct CompareArgs {
     /// Give the diff at most this many milliseconds before settling for a coarser result.
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     pub deadline: u64,
+    /// Render the OLD data file with the templates in this folder (an older template version).
+    #[arg(long, value_name = "DIR")]
+    pub old_templates: Option<PathBuf>,
 }
 
 /// Run the command line and return the exit code.
@@ -316,7 +319,11 @@ fn compared(
     crate::comparison::Report,
     crate::diff::Comparison,
 )> {
-    let load = |path: &Path| -> anyhow::Result<crate::comparison::Input> {
+    let old_engine = match &args.old_templates {
+        Some(dir) => Some(Engine::new(Templates::from_dir(dir)?)),
+        None => None,
+    };
+    let load = |engine: &Engine, path: &Path| -> anyhow::Result<crate::comparison::Input> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             action: "read",
             path: path.to_path_buf(),
@@ -324,8 +331,8 @@ fn compared(
         })?;
         Ok(engine.input(&path.display().to_string(), &bytes)?)
     };
-    let old = load(&args.old)?;
-    let new = load(&args.new)?;
+    let old = load(old_engine.as_ref().unwrap_or(engine), &args.old)?;
+    let new = load(engine, &args.new)?;
     let options = crate::diff::Options {
         ignore_case: args.ignore_case,
         ignore_punctuation: args.ignore_punctuation,

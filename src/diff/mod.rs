@@ -908,7 +908,14 @@ pub fn markup(cmp: &Comparison) -> String {
     changed.sort_unstable();
     changed.dedup();
     let mut texts = Vec::new();
-    visit_units(&marked.blocks, &mut |_, runs| texts.push(mark_up(runs)));
+    visit_units(&marked.blocks, &mut |label, runs| {
+        let text = mark_up(runs);
+        texts.push(if label.is_empty() {
+            text
+        } else {
+            format!("{} {text}", mark_up(label))
+        })
+    });
     let mut out = String::new();
     for u in changed {
         if let Some(t) = texts.get(u)
