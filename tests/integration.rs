@@ -7,6 +7,7 @@ mod drafting;
 mod fidelity;
 mod parameters;
 mod pdf;
+mod robustness;
 
 use std::path::{Path, PathBuf};
 

@@ -279,7 +279,16 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
         let origin = path.display().to_string();
         let result = read(path).and_then(|text| Ok(engine.run(&text, &origin)?));
         match result {
-            Ok(_) => println!("{origin}: ok"),
+            Ok(rendered) => {
+                for w in &rendered.data.warnings {
+                    writeln!(stderr, "{}", w.render(color))?;
+                }
+                match rendered.data.warnings.len() {
+                    0 => println!("{origin}: ok"),
+                    1 => println!("{origin}: ok, 1 warning"),
+                    n => println!("{origin}: ok, {n} warnings"),
+                }
+            }
             Err(e) => {
                 failed = true;
                 match e.downcast_ref::<Error>() {
@@ -570,6 +579,9 @@ fn render(
     for path in files {
         let origin = path.display().to_string();
         let rendered = engine.run(&read(path)?, &origin)?;
+        for w in &rendered.data.warnings {
+            eprintln!("{}", w.render(std::io::stderr().is_terminal()));
+        }
         for format in &formats {
             let bytes = match format {
                 Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),

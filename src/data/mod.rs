@@ -6,6 +6,7 @@
 //! reported with file, line, column and key path. Money is decimal, never a float; dates are TOML
 //! dates. Parsing works on `&str` ([`Data::parse`]); reading the file is the caller's business.
 
+pub mod rules;
 pub mod scaffold;
 pub mod schema;
 
@@ -165,6 +166,8 @@ pub struct Data {
     pub values: Value,
     /// Page settings: the schema's, overridden by the data's `[page]` table.
     pub page: PageSettings,
+    /// Problems that do not stop rendering (e.g. an executed copy that breaks a rule).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Paper sizes for the PDF.
@@ -245,6 +248,7 @@ impl Data {
             text,
             origin,
             problems: Vec::new(),
+            spans: std::collections::BTreeMap::new(),
         };
         let mut entries = Vec::new();
         let whole = table.span();
@@ -266,13 +270,19 @@ impl Data {
             whole.start..whole.start,
             &mut entries,
         );
+        let values = Value::Table(entries);
+        let mut warnings = Vec::new();
+        if checker.problems.is_empty() {
+            checker.rules(schema, &values, &mut warnings);
+        }
         if checker.problems.is_empty() {
             Ok(Data {
                 origin: origin.to_string(),
                 source: text.to_string(),
                 template: schema.kind.clone(),
-                values: Value::Table(entries),
+                values,
                 page,
+                warnings,
             })
         } else {
             Err(Error::Invalid(checker.problems))
@@ -294,6 +304,8 @@ struct Checker<'a> {
     text: &'a str,
     origin: &'a str,
     problems: Vec<Diagnostic>,
+    /// Where each value is, by dotted path (`notes.0.amount`).
+    spans: std::collections::BTreeMap<String, Range<usize>>,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -379,6 +391,8 @@ impl Checker<'_> {
 
     fn value(&mut self, v: &Spanned<DeValue<'_>>, field: &Field, key: &str) -> Option<Value> {
         let span = v.span();
+        self.spans
+            .insert(key.replace('[', ".").replace(']', ""), span.clone());
         let found = v.get_ref();
         let wrong = |this: &mut Self, help: Option<String>| {
             let d = this.error(
@@ -498,6 +512,63 @@ impl Checker<'_> {
         }
     }
 
+    /// Check the schema's consistency rules. A broken rule is an error, or a warning when the
+    /// rule says so or the data reproduces an executed copy (it has an `[as_executed]` table):
+    /// the original is rendered as it stands, and `check` still tells.
+    fn rules(&mut self, schema: &Schema, values: &Value, warnings: &mut Vec<Diagnostic>) {
+        use rules::{Outcome, Skip};
+        let executed = matches!(values.get("as_executed"), Some(Value::Table(t)) if !t.is_empty());
+        for rule in &schema.rules {
+            let Ok(check) = rules::parse(&rule.check) else {
+                continue;
+            };
+            match check.evaluate(values) {
+                Outcome::Holds | Outcome::Skipped(Skip::Missing(_)) => {}
+                Outcome::Skipped(Skip::Invalid(why)) => self.problems.push(
+                    Diagnostic::error(
+                        self.origin,
+                        format!("rule `{}` cannot be checked: {why}", rule.name),
+                    )
+                    .key(&rule.check),
+                ),
+                Outcome::Broken(left, right) => {
+                    let mut paths = Vec::new();
+                    check.left.paths(&mut paths);
+                    check.right.paths(&mut paths);
+                    let warning = executed || rule.severity.as_deref() == Some("warning");
+                    let mut d = if warning {
+                        Diagnostic::warning(self.origin, rule.message.clone())
+                    } else {
+                        Diagnostic::error(self.origin, rule.message.clone())
+                    };
+                    // Point at the last value the rule reads: usually the total or the later date.
+                    if let Some((path, span)) = paths
+                        .iter()
+                        .rev()
+                        .find_map(|p| self.spans.get(p).map(|s| (p, s.clone())))
+                    {
+                        d = d.key(path.clone()).at(self.text, span);
+                    }
+                    d = d
+                        .label(format!(
+                            "{} is {left}, but {} is {right}",
+                            side(&check.left),
+                            side(&check.right)
+                        ))
+                        .help(format!("rule `{}`: {}", rule.name, rule.check));
+                    if executed && rule.severity.as_deref() != Some("warning") {
+                        d = d.help("a warning, not an error: this file reproduces an executed copy (it has [as_executed])");
+                    }
+                    if warning {
+                        warnings.push(d);
+                    } else {
+                        self.problems.push(d);
+                    }
+                }
+            }
+        }
+    }
+
     /// The reserved `[page]` table: paper size, type size and margins for the PDF.
     fn page(&mut self, v: &Spanned<DeValue<'_>>, page: &mut PageSettings) {
         let DeValue::Table(t) = v.get_ref() else {
@@ -575,6 +646,15 @@ impl Checker<'_> {
             return None;
         }
         Some(Value::Decimal(d))
+    }
+}
+
+/// An expression as written, for messages.
+fn side(e: &rules::Expr) -> String {
+    match e {
+        rules::Expr::Number(d) => d.to_string(),
+        rules::Expr::Path(p) => p.clone(),
+        rules::Expr::Op(a, op, b) => format!("{} {op} {}", side(a), side(b)),
     }
 }
 

@@ -135,6 +135,9 @@ pub struct Schema {
     /// Every field the template reads, in document order.
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,
+    /// Consistency rules every data file must meet.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<super::rules::Rule>,
 }
 
 impl Schema {
@@ -149,6 +152,26 @@ impl Schema {
         })?;
         schema.validate(origin)?;
         Ok(schema)
+    }
+
+    /// Whether a dotted path (`payment.first.amount`, `notes.0.amount`) names a declared field.
+    pub fn declares(&self, path: &str) -> bool {
+        let mut fields = &self.fields;
+        let mut in_list = false;
+        for part in path.split('.') {
+            if in_list && part.parse::<usize>().is_ok() {
+                in_list = false;
+                continue;
+            }
+            match fields.iter().find(|f| f.key == part) {
+                Some(f) => {
+                    in_list = f.ty == FieldType::List;
+                    fields = &f.fields;
+                }
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The top-level field named `key`.
@@ -203,6 +226,42 @@ impl Schema {
         }
         let mut problems = Vec::new();
         check(&self.fields, "", origin, &mut problems);
+        for rule in &self.rules {
+            match super::rules::parse(&rule.check) {
+                Err(e) => problems.push(
+                    Diagnostic::error(origin, format!("rule `{}` does not parse: {e}", rule.name))
+                        .key(&rule.check),
+                ),
+                Ok(c) => {
+                    let mut paths = Vec::new();
+                    c.left.paths(&mut paths);
+                    c.right.paths(&mut paths);
+                    for p in paths {
+                        if !self.declares(&p) {
+                            problems.push(
+                                Diagnostic::error(
+                                    origin,
+                                    format!(
+                                        "rule `{}` reads `{p}`, which no field declares",
+                                        rule.name
+                                    ),
+                                )
+                                .key(&p),
+                            );
+                        }
+                    }
+                }
+            }
+            if !matches!(rule.severity.as_deref(), None | Some("error" | "warning")) {
+                problems.push(Diagnostic::error(
+                    origin,
+                    format!(
+                        "rule `{}`: severity must be \"error\" or \"warning\"",
+                        rule.name
+                    ),
+                ));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
