@@ -373,8 +373,24 @@ impl Flow {
     }
 
     fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
-        for b in blocks {
+        for (i, b) in blocks.iter().enumerate() {
             self.block(b, x0, width);
+            // The paragraph before a signature block (the testimonium, "IN WITNESS WHEREOF …")
+            // keeps its last two lines with the signatures.
+            if matches!(blocks.get(i + 1), Some(Block::Signatures(_)))
+                && matches!(b, Block::Paragraph(_))
+            {
+                let mut lines = 0;
+                for s in self.slices.iter_mut().rev() {
+                    s.keep_with_next = true;
+                    if !s.spacer {
+                        lines += 1;
+                        if lines == 2 {
+                            break;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -898,8 +914,11 @@ impl Flow {
                 col
             })
             .collect();
-        // The space to sign is above each line; extra room before the block.
+        // The space to sign is above each line; extra room before the block, kept with it.
         self.gap(self.setup.leading);
+        if let Some(gap) = self.slices.last_mut() {
+            gap.keep_with_next = true;
+        }
         self.slices.push(Self::merge(columns));
     }
 
