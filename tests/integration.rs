@@ -1,5 +1,6 @@
 //! One integration-test binary, a module per feature (see ../docs and ARCHITECTURE.md).
 
+mod check;
 mod cli;
 mod diagnostics;
 mod diff;
