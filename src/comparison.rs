@@ -237,7 +237,6 @@ fn bold(text: impl Into<String>) -> Run {
 /// The redline: a summary page (both documents, counts by kind, changed fields, the list of
 /// changes), then the new document with the changes marked.
 pub fn redline(new: &Input, report: &Report, cmp: &Comparison) -> Document {
-    let s = &report.summary;
     let mut blocks = vec![
         Block::Heading {
             level: 1,
@@ -258,16 +257,7 @@ pub fn redline(new: &Input, report: &Report, cmp: &Comparison) -> Document {
                 report.new.name, report.new.id, report.new.words
             )),
         ]),
-        para(vec![Run::text(format!(
-            "{} changes: {} insertions, {} deletions, {} replacements, {} moves; {} words inserted, {} words deleted.",
-            s.changes,
-            s.insertions,
-            s.deletions,
-            s.replacements,
-            s.moves,
-            s.inserted_words,
-            s.deleted_words
-        ))]),
+        para(vec![Run::text(format!("{}.", report.summary))]),
         para(vec![
             Run::text("Marks: "),
             Run::Text {

@@ -389,28 +389,15 @@ fn diff(
             let text = crate::diff::markup(&cmp);
             let text = if term { colourize(&text, &paint) } else { text };
             out.write_all(text.as_bytes())?;
-            let s = report.summary;
+            let deadline = if report.timed_out {
+                "; the diff hit its deadline"
+            } else {
+                ""
+            };
             writeln!(
                 out,
                 "{}",
-                paint(
-                    "1",
-                    &format!(
-                        "{} changes: {} insertions, {} deletions, {} replacements, {} moves ({} words inserted, {} deleted){}",
-                        s.changes,
-                        s.insertions,
-                        s.deletions,
-                        s.replacements,
-                        s.moves,
-                        s.inserted_words,
-                        s.deleted_words,
-                        if report.timed_out {
-                            "; the diff hit its deadline"
-                        } else {
-                            ""
-                        }
-                    )
-                )
+                paint("1", &format!("{}{deadline}", report.summary))
             )?;
         }
     }
@@ -508,7 +495,6 @@ fn redline(
 /// The HTML redline's preface: both documents, counts, and a clickable list of changes.
 fn html_changes(report: &crate::comparison::Report) -> String {
     use crate::render::html::escape;
-    let s = report.summary;
     let mut h = String::from("<nav class=\"changes\">\n<h2>Comparison</h2>\n");
     h.push_str(&format!(
         "<p>Old: {} (ID {}, {} words)<br>New: {} (ID {}, {} words)</p>\n",
@@ -519,10 +505,7 @@ fn html_changes(report: &crate::comparison::Report) -> String {
         report.new.id,
         report.new.words
     ));
-    h.push_str(&format!(
-        "<p>{} changes: {} insertions, {} deletions, {} replacements, {} moves; {} words inserted, {} deleted.</p>\n",
-        s.changes, s.insertions, s.deletions, s.replacements, s.moves, s.inserted_words, s.deleted_words
-    ));
+    h.push_str(&format!("<p>{}.</p>\n", report.summary));
     if !report.fields.is_empty() {
         h.push_str("<table><tr><th>Field</th><th>Old</th><th>New</th></tr>\n");
         for f in &report.fields {

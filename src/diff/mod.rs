@@ -138,6 +138,23 @@ pub struct Summary {
     pub deleted_words: usize,
 }
 
+impl std::fmt::Display for Summary {
+    /// "3 changes: 1 insertions, 0 deletions, 1 replacements, 1 moves; 7 words inserted, 1 deleted"
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} changes: {} insertions, {} deletions, {} replacements, {} moves; {} words inserted, {} deleted",
+            self.changes,
+            self.insertions,
+            self.deletions,
+            self.replacements,
+            self.moves,
+            self.inserted_words,
+            self.deleted_words
+        )
+    }
+}
+
 /// The comparison of two documents.
 #[derive(Debug, Clone)]
 pub struct Comparison {
