@@ -260,29 +260,11 @@ pub fn redline(new: &Input, report: &Report, cmp: &Comparison) -> Document {
         para(vec![Run::text(format!("{}.", report.summary))]),
         para(vec![
             Run::text("Marks: "),
-            Run::Text {
-                text: "deleted".into(),
-                style: Style {
-                    mark: Some(crate::document::Mark::Delete),
-                    ..Style::default()
-                },
-            },
+            marked("deleted", crate::document::Mark::Delete),
             Run::text(", "),
-            Run::Text {
-                text: "inserted".into(),
-                style: Style {
-                    mark: Some(crate::document::Mark::Insert),
-                    ..Style::default()
-                },
-            },
+            marked("inserted", crate::document::Mark::Insert),
             Run::text(", "),
-            Run::Text {
-                text: "moved".into(),
-                style: Style {
-                    mark: Some(crate::document::Mark::Move),
-                    ..Style::default()
-                },
-            },
+            marked("moved", crate::document::Mark::Move),
             Run::text(" (and struck where it was)."),
         ]),
     ];
@@ -347,6 +329,16 @@ pub fn redline(new: &Input, report: &Report, cmp: &Comparison) -> Document {
     let marked = diff::redline(&new.document, cmp);
     blocks.extend(marked.blocks);
     Document { blocks }
+}
+
+fn marked(text: &str, mark: crate::document::Mark) -> Run {
+    Run::Text {
+        text: text.into(),
+        style: Style {
+            mark: Some(mark),
+            ..Style::default()
+        },
+    }
 }
 
 fn clip(s: &str) -> String {

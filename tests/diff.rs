@@ -6,22 +6,7 @@ use assert_cmd::Command;
 use engross::diff::{self, Options};
 use engross::document::plain;
 
-use super::{ORIGINALS, read, render_text, root};
-
-/// A small deterministic generator (xorshift), so every run plants the same edits.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use super::{ORIGINALS, Rng, read, render_text, root};
 
 /// The paragraphs of an original's text render, as words.
 fn paragraphs(name: &str) -> Vec<Vec<String>> {
@@ -77,7 +62,7 @@ struct Planted {
 /// Plant edits in distinct, non-adjacent paragraphs of at least 12 words; split one more
 /// paragraph in two; re-wrap everything. Returns old text, new text and what was planted.
 fn plant(paras: &[Vec<String>], rng: &mut Rng, edits: usize) -> (String, String, Planted) {
-    let old = text_of(paras, &mut Rng(rng.next() | 1));
+    let old = text_of(paras, &mut Rng(rng.next_u64() | 1));
     let mut new: Vec<Vec<String>> = paras.to_vec();
     let mut used = vec![false; new.len()];
     let mut planted = Planted::default();

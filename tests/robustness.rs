@@ -6,29 +6,14 @@
 
 use engross::data::scaffold;
 
-use super::engine;
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use super::{Rng, engine};
 
 /// A random TOML value of any type and shape, nested up to `depth`.
 fn toml_value(rng: &mut Rng, depth: u32) -> String {
     let kinds = if depth == 0 { 12 } else { 14 };
     match rng.below(kinds) {
-        0 => (rng.next() as i64).to_string(),
-        1 => format!("{:?}", (rng.next() as i64) as f64 / 1e3),
+        0 => (rng.next_u64() as i64).to_string(),
+        1 => format!("{:?}", (rng.next_u64() as i64) as f64 / 1e3),
         2 => (rng.below(2) == 0).to_string(),
         3 => {
             let len = rng.below(40);
