@@ -1,16 +1,23 @@
 //! Comparing two inputs end to end: loading each (a data file is rendered with its template, a
-//! text file is split into paragraphs, an engross PDF gives back its embedded source, another
-//! PDF its extracted text), the word comparison of [`crate::diff`], the data fields that changed
-//! when both are data files of one template, and the redline Document with its summary page.
+//! text file is split into paragraphs with its page furniture dropped, an engross PDF gives back
+//! its embedded source when its pages still show that source, another PDF its extracted text),
+//! the word comparison of [`crate::diff`], the data fields that changed when both are data files
+//! of one template, and the [`Redline`]: the comparison with its marked Document and a renderer
+//! for every output format.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::data::Data;
-use crate::diff::{self, Change, Comparison, Options, Summary};
-use crate::document::{Align, Block, Document, Indent, ParaStyle, Paragraph, Row, Run, Style};
+use crate::diff::{self, Change, Comparison, Group, Options, Summary};
+use crate::document::{
+    Align, Block, Document, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style, plain,
+};
 use crate::error::{Error, Result};
 use crate::{DATA_ATTACHMENT, Engine, SOURCE_ATTACHMENT};
+
+/// The most text taken from one PDF page's content streams, decompressed.
+const MAX_PAGE_CONTENT: usize = 16 << 20;
 
 /// What an input was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,12 +46,24 @@ pub struct Input {
     pub document: Document,
     /// The data, when the input was a data file or an engross PDF.
     pub data: Option<Data>,
+    /// What the reader should know about how it was read (e.g. a PDF whose pages no longer
+    /// match its embedded source).
+    pub warnings: Vec<String>,
 }
 
 fn short_id(bytes: &[u8]) -> String {
     Sha256::digest(bytes)[..4]
         .iter()
         .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
+/// The letters and digits of a text, lower-cased: what must agree between a PDF's pages and
+/// the source it carries, whatever the line breaks, hyphens, spaces and rules.
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
         .collect()
 }
 
@@ -66,44 +85,85 @@ impl Engine {
                 kind: InputKind::Data,
                 document: rendered.document,
                 data: Some(rendered.data),
+                warnings: Vec::new(),
             });
         }
         Ok(Input {
             name: name.to_string(),
             id: short_id(text.as_bytes()),
             kind: InputKind::Text,
-            document: crate::document::plain::parse(text),
+            document: plain::parse(text),
             data: None,
+            warnings: Vec::new(),
         })
     }
 
     fn pdf_input(&self, name: &str, bytes: &[u8]) -> Result<Input> {
-        let files = crate::pdf::attachments(bytes)?;
+        let mut pdf = lopdf::Document::load_mem(bytes)
+            .map_err(|e| Error::Usage(format!("cannot read {name} as a PDF: {e}")))?;
+        let encrypted = pdf.is_encrypted();
+        if encrypted && pdf.decrypt("").is_err() {
+            return Err(Error::Usage(format!(
+                "{name} is encrypted with a password; save a copy without one to compare it"
+            )));
+        }
+        let numbers: Vec<u32> = pdf.get_pages().keys().copied().collect();
+        let mut pages = Vec::with_capacity(numbers.len());
+        for n in &numbers {
+            let mut page = String::new();
+            for chunk in pdf.extract_text_chunks_with_limit(&[*n], MAX_PAGE_CONTENT) {
+                match chunk {
+                    Ok(t) => page.push_str(&t),
+                    Err(e) => {
+                        return Err(Error::Usage(format!(
+                            "cannot extract the text of page {n} of {name}: {e}"
+                        )));
+                    }
+                }
+            }
+            pages.push(page);
+        }
+        let shown = plain::parse_pages(&pages);
+        let mut warnings = Vec::new();
+        let files = if encrypted {
+            Vec::new()
+        } else {
+            crate::pdf::attachments(bytes)?
+        };
         let get = |n: &str| files.iter().find(|(f, _)| f == n).map(|(_, b)| b.clone());
         if let Some(source) = get(SOURCE_ATTACHMENT) {
             let source = String::from_utf8_lossy(&source).to_string();
-            let data = get(DATA_ATTACHMENT)
-                .and_then(|d| self.load(&String::from_utf8_lossy(&d), name).ok());
-            return Ok(Input {
-                name: name.to_string(),
-                id: short_id(source.as_bytes()),
-                kind: InputKind::EngrossPdf,
-                document: crate::document::djot::parse(&source),
-                data,
-            });
+            let document = crate::document::djot::parse(&source);
+            // The source is trusted only if the pages show it: same letters and digits, in
+            // the same order (pages removed, added or edited all break this).
+            let expected = letters(&crate::render::text::render(&document));
+            let seen = letters(&crate::render::text::render(&shown));
+            if expected == seen {
+                let data = get(DATA_ATTACHMENT)
+                    .and_then(|d| self.load(&String::from_utf8_lossy(&d), name).ok());
+                return Ok(Input {
+                    name: name.to_string(),
+                    id: short_id(source.as_bytes()),
+                    kind: InputKind::EngrossPdf,
+                    document,
+                    data,
+                    warnings,
+                });
+            }
+            warnings.push(format!(
+                "{name}: its pages do not show the engross source it carries (pages removed, \
+                 added or edited?); comparing the text on its {} pages instead",
+                pages.len()
+            ));
         }
-        let doc = lopdf::Document::load_mem(bytes)
-            .map_err(|e| Error::Usage(format!("cannot read {name} as a PDF: {e}")))?;
-        let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-        let text = doc
-            .extract_text(&pages)
-            .map_err(|e| Error::Usage(format!("cannot extract the text of {name}: {e}")))?;
+        let all: String = pages.concat();
         Ok(Input {
             name: name.to_string(),
-            id: short_id(text.as_bytes()),
+            id: short_id(all.as_bytes()),
             kind: InputKind::Pdf,
-            document: crate::document::plain::parse(&text),
+            document: shown,
             data: None,
+            warnings,
         })
     }
 }
@@ -126,9 +186,12 @@ pub fn field_changes(old: &Data, new: &Data) -> Vec<FieldChange> {
     }
     let olds = old.values.leaves();
     let news = new.values.leaves();
+    let old_index: std::collections::HashMap<&str, String> =
+        olds.iter().map(|(p, v)| (p.as_str(), v.plain())).collect();
+    let new_paths: std::collections::HashSet<&str> = news.iter().map(|(p, _)| p.as_str()).collect();
     let mut out = Vec::new();
     for (path, v) in &news {
-        let before = olds.iter().find(|(p, _)| p == path).map(|(_, v)| v.plain());
+        let before = old_index.get(path.as_str()).cloned();
         let after = Some(v.plain());
         if before != after {
             out.push(FieldChange {
@@ -139,7 +202,7 @@ pub fn field_changes(old: &Data, new: &Data) -> Vec<FieldChange> {
         }
     }
     for (path, v) in &olds {
-        if !news.iter().any(|(p, _)| p == path) {
+        if !new_paths.contains(path.as_str()) {
             out.push(FieldChange {
                 field: path.clone(),
                 old: Some(v.plain()),
@@ -175,6 +238,8 @@ pub struct Report {
     pub new: Side,
     /// Counts.
     pub summary: Summary,
+    /// Groups of changes (renames throughout, renumbering), listed first in a summary.
+    pub groups: Vec<Group>,
     /// Changed data fields (when both sides are data of one template).
     pub fields: Vec<FieldChange>,
     /// The changes, in the new document's order.
@@ -190,9 +255,26 @@ impl Report {
     }
 }
 
+/// A comparison ready to be drawn: the report, the word comparison, the new document with the
+/// changes marked, and what is needed to typeset it.
+#[derive(Debug, Clone)]
+pub struct Redline {
+    /// Counts, groups, fields and changes.
+    pub report: Report,
+    /// The word comparison.
+    pub comparison: Comparison,
+    /// The new document with the changes marked.
+    pub marked: Document,
+    /// For every change, the number of the marked document's paragraph it is in.
+    pub anchors: Vec<usize>,
+    /// The page setup of the new document (its data's, or the default for text).
+    pub setup: crate::layout::PageSetup,
+}
+
 /// Compare two inputs.
-pub fn compare(old: &Input, new: &Input, options: &Options) -> (Report, Comparison) {
-    let cmp = diff::compare(&old.document, &new.document, options);
+pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
+    let cmp = diff::compare(&old.document, &new.document, options)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let (old_words, new_words) = cmp.word_counts();
     let fields = match (&old.data, &new.data) {
         (Some(a), Some(b)) => field_changes(a, b),
@@ -209,11 +291,25 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> (Report, Comparis
         old: side(old, old_words),
         new: side(new, new_words),
         summary: cmp.summary(),
+        groups: cmp.groups.clone(),
         fields,
         changes: cmp.changes.clone(),
         timed_out: cmp.timed_out,
     };
-    (report, cmp)
+    let (marked, anchors) = diff::redline_with_anchors(&new.document, &cmp);
+    let setup = new
+        .data
+        .as_ref()
+        .map_or_else(crate::layout::PageSetup::default, |d| {
+            crate::page_setup(&d.page)
+        });
+    Ok(Redline {
+        report,
+        comparison: cmp,
+        marked,
+        anchors,
+        setup,
+    })
 }
 
 fn para(runs: Vec<Run>) -> Block {
@@ -234,104 +330,7 @@ fn bold(text: impl Into<String>) -> Run {
     }
 }
 
-/// The redline: a summary page (both documents, counts by kind, changed fields, the list of
-/// changes), then the new document with the changes marked.
-pub fn redline(new: &Input, report: &Report, cmp: &Comparison) -> Document {
-    let mut blocks = vec![
-        Block::Heading {
-            level: 1,
-            align: Align::Center,
-            runs: vec![Run::text("COMPARISON")],
-        },
-        para(vec![
-            bold("Old: "),
-            Run::text(format!(
-                "{} (ID {}, {} words)",
-                report.old.name, report.old.id, report.old.words
-            )),
-        ]),
-        para(vec![
-            bold("New: "),
-            Run::text(format!(
-                "{} (ID {}, {} words)",
-                report.new.name, report.new.id, report.new.words
-            )),
-        ]),
-        para(vec![Run::text(format!("{}.", report.summary))]),
-        para(vec![
-            Run::text("Marks: "),
-            marked("deleted", crate::document::Mark::Delete),
-            Run::text(", "),
-            marked("inserted", crate::document::Mark::Insert),
-            Run::text(", "),
-            marked("moved", crate::document::Mark::Move),
-            Run::text(" (and struck where it was)."),
-        ]),
-    ];
-    if !report.fields.is_empty() {
-        blocks.push(Block::Heading {
-            level: 2,
-            align: Align::Left,
-            runs: vec![Run::text("Changed data fields")],
-        });
-        let mut rows = vec![Row {
-            head: true,
-            cells: vec![vec![bold("Field")], vec![bold("Old")], vec![bold("New")]],
-        }];
-        for f in &report.fields {
-            rows.push(Row {
-                head: false,
-                cells: vec![
-                    vec![Run::text(f.field.clone())],
-                    vec![Run::text(
-                        f.old.clone().unwrap_or_else(|| "(not set)".into()),
-                    )],
-                    vec![Run::text(
-                        f.new.clone().unwrap_or_else(|| "(not set)".into()),
-                    )],
-                ],
-            });
-        }
-        blocks.push(Block::Table(rows));
-    }
-    if !report.changes.is_empty() {
-        blocks.push(Block::Heading {
-            level: 2,
-            align: Align::Left,
-            runs: vec![Run::text("Changes")],
-        });
-        for (i, c) in report.changes.iter().enumerate() {
-            let what = match c.kind {
-                diff::Kind::Insert => format!("inserted \u{201c}{}\u{201d}", clip(&c.new)),
-                diff::Kind::Delete => format!("deleted \u{201c}{}\u{201d}", clip(&c.old)),
-                diff::Kind::Replace => format!(
-                    "\u{201c}{}\u{201d} replaced by \u{201c}{}\u{201d}",
-                    clip(&c.old),
-                    clip(&c.new)
-                ),
-                diff::Kind::Move => format!(
-                    "moved \u{201c}{}\u{201d} from {}",
-                    clip(&c.new),
-                    c.from.clone().unwrap_or_default()
-                ),
-            };
-            blocks.push(Block::Paragraph(Paragraph {
-                style: ParaStyle {
-                    indent: Indent::Hanging,
-                    ..ParaStyle::default()
-                },
-                label: vec![Run::text(format!("{}.", i + 1))],
-                runs: vec![Run::text(format!("{}: {what}", c.location))],
-            }));
-        }
-    }
-    blocks.push(Block::PageBreak);
-    let marked = diff::redline(&new.document, cmp);
-    blocks.extend(marked.blocks);
-    Document { blocks }
-}
-
-fn marked(text: &str, mark: crate::document::Mark) -> Run {
+fn marked(text: &str, mark: Mark) -> Run {
     Run::Text {
         text: text.into(),
         style: Style {
@@ -341,12 +340,318 @@ fn marked(text: &str, mark: crate::document::Mark) -> Run {
     }
 }
 
-fn clip(s: &str) -> String {
-    const MAX: usize = 120;
-    if s.chars().count() <= MAX {
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
         s.to_string()
     } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut}\u{2026}")
+        let cut: String = s.chars().take(max).collect();
+        format!("{}\u{2026}", cut.trim_end())
+    }
+}
+
+/// One line of a summary: what a change did, in a few words.
+pub fn describe(c: &Change) -> String {
+    const MAX: usize = 90;
+    let q = |s: &str| format!("\u{201c}{}\u{201d}", clip(s, MAX));
+    match c.kind {
+        diff::Kind::Insert => format!("inserted {}", q(&c.new)),
+        diff::Kind::Delete => format!("deleted {}", q(&c.old)),
+        diff::Kind::Replace => format!("{} replaced by {}", q(&c.old), q(&c.new)),
+        diff::Kind::Renumber if c.reference => {
+            format!("reference {} \u{2192} {}", c.old, c.new)
+        }
+        diff::Kind::Renumber => format!("renumbered {} \u{2192} {}", c.old, c.new),
+        diff::Kind::Move => {
+            let edits = match c.edits.len() {
+                0 => String::new(),
+                1 => ", with 1 edit".to_string(),
+                n => format!(", with {n} edits"),
+            };
+            format!(
+                "M{} moved {} from {}{edits}",
+                c.move_number.unwrap_or(0),
+                q(&c.new),
+                c.from.clone().unwrap_or_default()
+            )
+        }
+    }
+}
+
+/// Draws a text in an ANSI style given by its code (`"31;9"`).
+type Paint = dyn Fn(&str, &str) -> String;
+
+/// Where a change is, short: its section ("§1.9") or its paragraph.
+fn place(c: &Change) -> String {
+    c.section.as_ref().map_or_else(
+        || format!("\u{b6}{}", c.paragraph.max(1)),
+        |s| format!("\u{a7}{s}"),
+    )
+}
+
+impl Redline {
+    /// Whether anything differs.
+    pub fn differs(&self) -> bool {
+        self.report.differs()
+    }
+
+    /// The summary's lines: groups first, then the ungrouped changes in document order.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .report
+            .groups
+            .iter()
+            .map(|g| g.summary.clone())
+            .collect();
+        for c in self.report.changes.iter().filter(|c| c.group.is_none()) {
+            lines.push(format!("{}: {}", place(c), describe(c)));
+        }
+        lines
+    }
+
+    /// The text report: changed fields, each changed paragraph with `[-…-]{+…+}` marks (moves
+    /// `[>…<]`/`{>…<}`, notes `<<…>>`), the groups and the counts. `paint` colours a mark
+    /// (`None`: plain text marks).
+    fn text_with(&self, paint: Option<&Paint>) -> String {
+        let r = &self.report;
+        let colour = |code: &str, text: &str| match paint {
+            Some(p) => p(code, text),
+            None => text.to_string(),
+        };
+        let mut out = String::new();
+        for f in &r.fields {
+            out.push_str(&format!(
+                "{} {}: {} -> {}\n",
+                colour("36", "field"),
+                f.field,
+                f.old.as_deref().unwrap_or("(not set)"),
+                f.new.as_deref().unwrap_or("(not set)")
+            ));
+        }
+        if !r.fields.is_empty() {
+            out.push('\n');
+        }
+        let text = diff::marked_paragraphs(&self.marked);
+        out.push_str(&match paint {
+            None => text.to_markup(),
+            Some(p) => text.paint(&|mark, t| {
+                let code = match mark {
+                    Mark::Delete => "31;9",
+                    Mark::Insert => "32;4",
+                    Mark::MovedFrom => "33;9",
+                    Mark::Move => "33;4",
+                    Mark::Note => "2;3",
+                };
+                p(code, t)
+            }),
+        });
+        for g in &r.groups {
+            out.push_str(&format!("{}\n", colour("1", &g.summary)));
+        }
+        let deadline = if r.timed_out {
+            "; the diff hit its deadline"
+        } else {
+            ""
+        };
+        out.push_str(&colour("1", &format!("{}{deadline}", r.summary)));
+        out.push('\n');
+        out
+    }
+
+    /// Plain text with `[-…-]{+…+}` marks.
+    pub fn txt(&self) -> String {
+        self.text_with(None)
+    }
+
+    /// For a terminal: ANSI colours when `colour`, otherwise the plain marks.
+    pub fn term(&self, colour: bool) -> String {
+        if colour {
+            self.text_with(Some(&|code: &str, text: &str| {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            }))
+        } else {
+            self.txt()
+        }
+    }
+
+    /// The report as JSON.
+    pub fn json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.report).unwrap_or_else(|e| {
+            // Serialising plain data cannot fail; say so rather than panic if it ever does.
+            format!("{{\"error\": \"{e}\"}}")
+        });
+        s.push('\n');
+        s
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "Redline: {} \u{2192} {}",
+            self.report.old.name, self.report.new.name
+        )
+    }
+
+    /// A standalone HTML page: the summary with links to the changes, then the marked
+    /// document.
+    pub fn html(&self) -> String {
+        crate::render::html::render(&self.marked, &self.title(), &self.html_summary())
+    }
+
+    fn html_summary(&self) -> String {
+        use crate::render::html::escape;
+        let r = &self.report;
+        let mut h = String::from("<nav class=\"changes\">\n<h2>Comparison</h2>\n");
+        h.push_str(&format!(
+            "<p>Old: {} (ID {}, {} words)<br>New: {} (ID {}, {} words)</p>\n",
+            escape(&r.old.name),
+            r.old.id,
+            r.old.words,
+            escape(&r.new.name),
+            r.new.id,
+            r.new.words
+        ));
+        h.push_str(&format!("<p>{}.</p>\n", r.summary));
+        if !r.fields.is_empty() {
+            h.push_str("<table><tr><th>Field</th><th>Old</th><th>New</th></tr>\n");
+            for f in &r.fields {
+                h.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    escape(&f.field),
+                    escape(f.old.as_deref().unwrap_or("(not set)")),
+                    escape(f.new.as_deref().unwrap_or("(not set)"))
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+        if !r.groups.is_empty() {
+            h.push_str("<ul>\n");
+            for (g, group) in r.groups.iter().enumerate() {
+                let first = r.changes.iter().position(|c| c.group == Some(g));
+                let link = first.map_or(0, |i| self.anchors.get(i).copied().unwrap_or(0));
+                h.push_str(&format!(
+                    "<li><a href=\"#p{link}\">{}</a></li>\n",
+                    escape(&group.summary)
+                ));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("<ol>\n");
+        for (i, c) in r.changes.iter().enumerate() {
+            if c.group.is_some() {
+                continue;
+            }
+            let a = self.anchors.get(i).copied().unwrap_or(0);
+            let id = c
+                .move_number
+                .map(|m| format!(" id=\"move-{m}\""))
+                .unwrap_or_default();
+            h.push_str(&format!(
+                "<li{id}><a href=\"#p{a}\">{}</a>: {}</li>\n",
+                escape(&place(c)),
+                escape(&describe(c))
+            ));
+        }
+        h.push_str("</ol>\n</nav>\n");
+        h
+    }
+
+    /// The summary page and the marked document as one Document (what the PDF shows).
+    pub fn document(&self) -> Document {
+        let r = &self.report;
+        let mut blocks = vec![
+            Block::Heading {
+                level: 1,
+                align: Align::Center,
+                runs: vec![Run::text("COMPARISON")],
+            },
+            para(vec![
+                bold("Old: "),
+                Run::text(format!(
+                    "{} (ID {}, {} words)",
+                    r.old.name, r.old.id, r.old.words
+                )),
+            ]),
+            para(vec![
+                bold("New: "),
+                Run::text(format!(
+                    "{} (ID {}, {} words)",
+                    r.new.name, r.new.id, r.new.words
+                )),
+            ]),
+            para(vec![Run::text(format!("{}.", r.summary))]),
+            para(vec![
+                Run::text("Marks: "),
+                marked("deleted", Mark::Delete),
+                Run::text(", "),
+                marked("inserted", Mark::Insert),
+                Run::text(", "),
+                marked("moved", Mark::Move),
+                Run::text(" (and "),
+                marked("struck where it was", Mark::MovedFrom),
+                Run::text("); "),
+                marked("[M1 moved from \u{a7}2]", Mark::Note),
+                Run::text(" labels both ends of a move."),
+            ]),
+        ];
+        if !r.fields.is_empty() {
+            blocks.push(Block::Heading {
+                level: 2,
+                align: Align::Left,
+                runs: vec![Run::text("Changed data fields")],
+            });
+            let mut rows = vec![Row {
+                head: true,
+                cells: vec![vec![bold("Field")], vec![bold("Old")], vec![bold("New")]],
+            }];
+            for f in &r.fields {
+                let cell = |v: &Option<String>| {
+                    vec![Run::text(clip(v.as_deref().unwrap_or("(not set)"), 60))]
+                };
+                rows.push(Row {
+                    head: false,
+                    cells: vec![vec![Run::text(f.field.clone())], cell(&f.old), cell(&f.new)],
+                });
+            }
+            blocks.push(Block::Table(rows));
+        }
+        let lines = self.summary_lines();
+        if !lines.is_empty() {
+            blocks.push(Block::Heading {
+                level: 2,
+                align: Align::Left,
+                runs: vec![Run::text("Changes")],
+            });
+            for (i, line) in lines.into_iter().enumerate() {
+                blocks.push(Block::Paragraph(Paragraph {
+                    style: ParaStyle {
+                        indent: Indent::Hanging,
+                        ..ParaStyle::default()
+                    },
+                    label: vec![Run::text(format!("{}.", i + 1))],
+                    runs: vec![Run::text(line)],
+                }));
+            }
+        }
+        blocks.push(Block::PageBreak);
+        blocks.extend(self.marked.blocks.iter().cloned());
+        Document { blocks }
+    }
+
+    /// The PDF redline: a summary page, then the new document in its own page setup with the
+    /// changes marked. Its `/ID` derives from both inputs' IDs.
+    pub fn pdf(&self) -> Result<Vec<u8>> {
+        let r = &self.report;
+        let title = self.title();
+        let meta = crate::pdf::Metadata {
+            title: title.clone(),
+            subject: "Comparison of two versions".into(),
+            ..crate::pdf::Metadata::default()
+        };
+        let laid = crate::layout::layout(
+            &self.document(),
+            self.setup,
+            &format!("Redline {}\u{2192}{}", r.old.id, r.new.id),
+        );
+        let key = format!("redline {} {} {}", r.old.id, r.new.id, title);
+        crate::pdf::write(&laid, &meta, key.as_bytes())
     }
 }

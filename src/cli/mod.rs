@@ -93,7 +93,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Compare two versions; exit 0 if they have the same words, 1 if not, 2 on error.
+    /// Compare two versions; exit 0 if they have the same words, 1 if not, 2 on error (as
+    /// diff(1)). Without colour (piped, NO_COLOR) changes are marked `[-old-]{+new+}`.
     Diff {
         /// What to compare.
         #[command(flatten)]
@@ -102,14 +103,15 @@ pub enum Command {
         #[arg(short, long, value_enum)]
         format: Option<DiffFormat>,
     },
-    /// Write a redline of two versions: the new one with every change marked.
+    /// Write a redline of two versions: the new one with every change marked. Exits 0 when it
+    /// wrote the redline (whether or not the versions differ), 2 on error.
     Redline {
         /// What to compare.
         #[command(flatten)]
         args: CompareArgs,
-        /// Output format.
-        #[arg(short, long, value_enum, default_value_t = RedlineFormat::Pdf)]
-        format: RedlineFormat,
+        /// Output format (default: from the output file's extension).
+        #[arg(short, long, value_enum)]
+        format: Option<RedlineFormat>,
         /// The output file (`-` for standard output).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
@@ -137,6 +139,10 @@ pub enum RedlineFormat {
     Pdf,
     /// One standalone HTML file with a clickable list of changes.
     Html,
+    /// The changed paragraphs with `[-deleted-]{+inserted+}` marks.
+    Txt,
+    /// The JSON report.
+    Json,
 }
 
 /// Options shared by `diff` and `redline`.
@@ -255,7 +261,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             } else {
                 DiffFormat::Txt
             });
-            diff(&engine, &args, format, color)
+            diff(&engine, &args, format)
         }
         Command::Redline {
             args,
@@ -320,14 +326,7 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
     })
 }
 
-fn compared(
-    engine: &Engine,
-    args: &CompareArgs,
-) -> anyhow::Result<(
-    crate::comparison::Input,
-    crate::comparison::Report,
-    crate::diff::Comparison,
-)> {
+fn compared(engine: &Engine, args: &CompareArgs) -> anyhow::Result<crate::comparison::Redline> {
     let old_engine = match &args.old_templates {
         Some(dir) => Some(Engine::new(Templates::from_dir(dir)?)),
         None => None,
@@ -338,7 +337,11 @@ fn compared(
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(engine.input(&path.display().to_string(), &bytes)?)
+        let input = engine.input(&path.display().to_string(), &bytes)?;
+        for w in &input.warnings {
+            eprintln!("warning: {w}");
+        }
+        Ok(input)
     };
     let old = load(old_engine.as_ref().unwrap_or(engine), &args.old)?;
     let new = load(engine, &args.new)?;
@@ -347,201 +350,89 @@ fn compared(
         ignore_punctuation: args.ignore_punctuation,
         deadline: std::time::Duration::from_millis(args.deadline),
     };
-    let (report, cmp) = crate::comparison::compare(&old, &new, &options);
-    Ok((new, report, cmp))
+    Ok(crate::comparison::compare(&old, &new, &options)?)
 }
 
-fn diff(
-    engine: &Engine,
-    args: &CompareArgs,
-    format: DiffFormat,
-    color: bool,
-) -> anyhow::Result<ExitCode> {
-    let (_, report, cmp) = compared(engine, args)?;
+/// Write to standard output; a closed pipe (`| head`) ends the output quietly.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match format {
-        DiffFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
-        DiffFormat::Txt | DiffFormat::Term => {
-            let term = format == DiffFormat::Term;
-            let paint = |code: &str, text: &str| {
-                if term && (color || std::env::var_os("CLICOLOR_FORCE").is_some()) {
-                    format!("\x1b[{code}m{text}\x1b[0m")
-                } else {
-                    text.to_string()
-                }
-            };
-            for f in &report.fields {
-                writeln!(
-                    out,
-                    "{} {}: {} -> {}",
-                    paint("36", "field"),
-                    f.field,
-                    f.old.as_deref().unwrap_or("(not set)"),
-                    f.new.as_deref().unwrap_or("(not set)")
-                )?;
-            }
-            if !report.fields.is_empty() {
-                writeln!(out)?;
-            }
-            let text = crate::diff::markup(&cmp);
-            let text = if term { colourize(&text, &paint) } else { text };
-            out.write_all(text.as_bytes())?;
-            let deadline = if report.timed_out {
-                "; the diff hit its deadline"
-            } else {
-                ""
-            };
-            writeln!(
-                out,
-                "{}",
-                paint("1", &format!("{}{deadline}", report.summary))
-            )?;
-        }
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
     }
-    Ok(if report.differs() {
+}
+
+/// Whether standard output takes colours: a terminal, and neither `NO_COLOR` nor
+/// `CLICOLOR=0` set (`CLICOLOR_FORCE` forces them).
+fn stdout_colour() -> bool {
+    if std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("CLICOLOR").is_none_or(|v| v != "0")
+}
+
+fn diff(engine: &Engine, args: &CompareArgs, format: DiffFormat) -> anyhow::Result<ExitCode> {
+    let redline = compared(engine, args)?;
+    let text = match format {
+        DiffFormat::Json => redline.json(),
+        DiffFormat::Txt => redline.txt(),
+        DiffFormat::Term => redline.term(stdout_colour()),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(if redline.differs() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Turn the `[-…-]`/`{+…+}` marks of the text markup into colours.
-fn colourize(text: &str, paint: &dyn Fn(&str, &str) -> String) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    let marks = [
-        ("[-", "-]", "31;9"),
-        ("{+", "+}", "32;4"),
-        ("[>", "<]", "33;9"),
-        ("{>", "<}", "33;4"),
-    ];
-    while !rest.is_empty() {
-        let next = marks
-            .iter()
-            .filter_map(|(open, close, code)| rest.find(open).map(|i| (i, *open, *close, *code)))
-            .min_by_key(|m| m.0);
-        let Some((i, open, close, code)) = next else {
-            out.push_str(rest);
-            break;
-        };
-        out.push_str(&rest[..i]);
-        let after = &rest[i + open.len()..];
-        match after.find(close) {
-            Some(j) => {
-                out.push_str(&paint(code, &after[..j]));
-                rest = &after[j + close.len()..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                break;
-            }
-        }
-    }
-    out
 }
 
 fn redline(
     engine: &Engine,
     args: &CompareArgs,
-    format: RedlineFormat,
+    format: Option<RedlineFormat>,
     output: &Path,
     force: bool,
 ) -> anyhow::Result<ExitCode> {
-    let (new, report, cmp) = compared(engine, args)?;
-    let title = format!("Redline: {} \u{2192} {}", report.old.name, report.new.name);
-    let bytes = match format {
-        RedlineFormat::Html => {
-            // The list of changes stands in for the PDF's summary page.
-            let marked = crate::diff::redline(&new.document, &cmp);
-            crate::render::html::render(&marked, &title, &html_changes(&report)).into_bytes()
-        }
-        RedlineFormat::Pdf => {
-            let doc = crate::comparison::redline(&new, &report, &cmp);
-            let meta = crate::pdf::Metadata {
-                title: title.clone(),
-                subject: "Comparison of two versions".into(),
-                ..crate::pdf::Metadata::default()
-            };
-            let laid = crate::layout::layout(
-                &doc,
-                crate::layout::PageSetup::default(),
-                &format!("Redline {}\u{2192}{}", report.old.id, report.new.id),
-            );
-            crate::pdf::write(&laid, &meta, title.as_bytes())?
-        }
-    };
-    if output == Path::new("-") {
-        std::io::stdout().lock().write_all(&bytes)?;
-    } else {
-        if !force && output.exists() {
-            return Err(Error::OutputExists {
-                path: output.to_path_buf(),
-            }
+    let extension = output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let format = match (format, extension.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("html" | "htm")) => RedlineFormat::Html,
+        (None, Some("pdf")) => RedlineFormat::Pdf,
+        (None, Some("txt")) => RedlineFormat::Txt,
+        (None, Some("json")) => RedlineFormat::Json,
+        (None, _) if output == Path::new("-") => RedlineFormat::Txt,
+        (None, _) => {
+            return Err(Error::Usage(format!(
+                "cannot tell the redline's format from {}: add -f pdf|html|txt|json",
+                output.display()
+            ))
             .into());
         }
-        write_atomic(output, &bytes, force)?;
-        eprintln!("wrote {}", output.display());
-    }
-    Ok(if report.differs() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// The HTML redline's preface: both documents, counts, and a clickable list of changes.
-fn html_changes(report: &crate::comparison::Report) -> String {
-    use crate::render::html::escape;
-    let mut h = String::from("<nav class=\"changes\">\n<h2>Comparison</h2>\n");
-    h.push_str(&format!(
-        "<p>Old: {} (ID {}, {} words)<br>New: {} (ID {}, {} words)</p>\n",
-        escape(&report.old.name),
-        report.old.id,
-        report.old.words,
-        escape(&report.new.name),
-        report.new.id,
-        report.new.words
-    ));
-    h.push_str(&format!("<p>{}.</p>\n", report.summary));
-    if !report.fields.is_empty() {
-        h.push_str("<table><tr><th>Field</th><th>Old</th><th>New</th></tr>\n");
-        for f in &report.fields {
-            h.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(&f.field),
-                escape(f.old.as_deref().unwrap_or("(not set)")),
-                escape(f.new.as_deref().unwrap_or("(not set)"))
-            ));
+    };
+    if output != Path::new("-") && !force && output.exists() {
+        return Err(Error::OutputExists {
+            path: output.to_path_buf(),
         }
-        h.push_str("</table>\n");
+        .into());
     }
-    h.push_str("<ol>\n");
-    for c in &report.changes {
-        let what = match c.kind {
-            crate::diff::Kind::Insert => format!("inserted <ins>{}</ins>", escape(&c.new)),
-            crate::diff::Kind::Delete => format!("deleted <del>{}</del>", escape(&c.old)),
-            crate::diff::Kind::Replace => format!(
-                "<del>{}</del> → <ins>{}</ins>",
-                escape(&c.old),
-                escape(&c.new)
-            ),
-            crate::diff::Kind::Move => format!(
-                "moved <ins class=\"moved-to\">{}</ins> from {}",
-                escape(&c.new),
-                escape(c.from.as_deref().unwrap_or(""))
-            ),
-        };
-        h.push_str(&format!(
-            "<li><a href=\"#p{}\">{}</a>: {what}</li>\n",
-            c.paragraph,
-            escape(&c.location)
-        ));
+    let redline = compared(engine, args)?;
+    let bytes = match format {
+        RedlineFormat::Html => redline.html().into_bytes(),
+        RedlineFormat::Pdf => redline.pdf()?,
+        RedlineFormat::Txt => redline.txt().into_bytes(),
+        RedlineFormat::Json => redline.json().into_bytes(),
+    };
+    if output == Path::new("-") {
+        write_stdout(&bytes)?;
+    } else {
+        write_atomic(output, &bytes, force)?;
+        eprintln!("wrote {} ({})", output.display(), redline.report.summary);
     }
-    h.push_str("</ol>\n</nav>\n");
-    h
+    Ok(ExitCode::SUCCESS)
 }
 
 fn render(

@@ -79,6 +79,9 @@ pub enum GroupKind {
     Exhibit,
     /// Any other grouping (a class the layout does not treat specially).
     Plain,
+    /// A whole block inserted, deleted, moved here or moved away, in a redline: renderers draw
+    /// it as its own block with the mark (its runs carry the mark too).
+    Change(Mark),
 }
 
 /// A block of the document.
@@ -125,6 +128,8 @@ pub enum Mark {
     Move,
     /// Moved text, at its old place (drawn struck).
     MovedFrom,
+    /// A redline's note, not part of either document ("M1 moved from §1.18(b)").
+    Note,
 }
 
 /// Inline style.

@@ -452,7 +452,7 @@ impl Flow {
                             s.keep_with_next = true;
                         }
                     }
-                    GroupKind::Plain => {}
+                    GroupKind::Plain | GroupKind::Change(_) => {}
                 }
             }
             Block::PageBreak => self.slices.push(Slice {
@@ -756,7 +756,7 @@ impl Flow {
                     let color = match style.mark {
                         Some(Mark::Delete) => Color::RED,
                         Some(Mark::Insert) => Color::BLUE,
-                        Some(Mark::Move | Mark::MovedFrom) => Color::GREEN,
+                        Some(Mark::Move | Mark::MovedFrom | Mark::Note) => Color::GREEN,
                         None => Color::BLACK,
                     };
                     items.push(Item::Text {

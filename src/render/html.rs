@@ -24,7 +24,8 @@ ins{color:#00b;text-decoration:underline double}\
 .changed{border-left:3px solid #888;padding-left:.4em;margin-left:-.7em}\
 .exhibit{break-before:page}.page-break{break-after:page}hr{width:40%}\
 nav.changes{border:1px solid #ccc;padding:.5em 1em;margin-bottom:2em;font-size:10pt}\
-nav.changes ol{padding-left:1.5em}";
+nav.changes ol{padding-left:1.5em}.note{color:#070;font-style:italic;font-size:10pt}\
+.block-ins,.block-del,.block-moved-to,.block-moved-from{border-left:3px solid #888;padding-left:.4em;margin-left:-.7em}";
 
 /// Escape text for HTML.
 pub fn escape(s: &str) -> String {
@@ -115,6 +116,11 @@ impl Renderer {
                     GroupKind::Exhibit => "exhibit",
                     GroupKind::Keep => "keep",
                     GroupKind::Plain => "group",
+                    GroupKind::Change(Mark::Insert) => "block-ins",
+                    GroupKind::Change(Mark::Delete) => "block-del",
+                    GroupKind::Change(Mark::Move) => "block-moved-to",
+                    GroupKind::Change(Mark::MovedFrom) => "block-moved-from",
+                    GroupKind::Change(Mark::Note) => "group",
                 };
                 let _ = writeln!(self.out, "<section class=\"{class}\">");
                 self.blocks(blocks);
@@ -205,6 +211,7 @@ pub fn inline(runs: &[Run]) -> String {
                     Some(Mark::Insert) => format!("<ins>{t}</ins>"),
                     Some(Mark::Move) => format!("<ins class=\"moved-to\">{t}</ins>"),
                     Some(Mark::MovedFrom) => format!("<del class=\"moved-from\">{t}</del>"),
+                    Some(Mark::Note) => format!("<span class=\"note\">{t}</span>"),
                     None => t,
                 };
                 s.push_str(&t);

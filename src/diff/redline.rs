@@ -1,0 +1,697 @@
+//! A comparison drawn on the new Document: deleted words put back where they were, struck;
+//! inserted words marked; moved passages marked at the new place and struck at the old, both
+//! ends labelled ("M1 moved from §1.18(b)"). A whole inserted, deleted or moved paragraph is its
+//! own block, wrapped in a block-level change mark, so every renderer draws it as a paragraph.
+
+use std::ops::Range;
+
+use super::{Comparison, Kind, Part, Shape, Token, Words, units_in, visit_units};
+use crate::document::{Block, Document, GroupKind, Mark, Paragraph, Run, Style};
+use crate::render::text::ascii;
+
+/// A marked passage: text and its mark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The text (ASCII punctuation).
+    pub text: String,
+    /// Its mark, if any.
+    pub mark: Option<Mark>,
+}
+
+/// The changed paragraphs of a redline as marked text, in document order, each paragraph
+/// whole for context.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MarkedText {
+    /// Paragraphs, each a list of pieces.
+    pub paragraphs: Vec<Vec<Piece>>,
+}
+
+/// Where old words go back in the new document.
+struct Placement {
+    /// Inline: (old token, the new token it goes before, mark), sorted.
+    inline: Vec<(usize, usize, Mark)>,
+    /// Whole old paragraphs: (old unit, the new unit it goes before, mark, note).
+    blocks: Vec<(usize, usize, Mark, Option<String>)>,
+    /// Notes before a new token: (new token, text).
+    notes: Vec<(usize, String)>,
+    /// Notes before an inline old passage: (old token, text).
+    old_notes: Vec<(usize, String)>,
+    /// New units drawn as a whole inserted or moved block.
+    wrapped: Vec<Option<Mark>>,
+}
+
+fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
+    let (old, new) = (&cmp.old, &cmp.new);
+    let n_new = new.tokens.len();
+    // For every old position, the new token of the first kept old word at or after it.
+    let mut next_kept = vec![n_new; old.tokens.len() + 1];
+    for i in (0..old.tokens.len()).rev() {
+        next_kept[i] = cmp.kept[i].unwrap_or(next_kept[i + 1]);
+    }
+    let unit_before = |token: usize| new.tokens.get(token).map_or(new.units.len(), |t| t.unit);
+    let mut marks: Vec<Option<Mark>> = vec![None; n_new];
+    let mut p = Placement {
+        inline: Vec::new(),
+        blocks: Vec::new(),
+        notes: Vec::new(),
+        old_notes: Vec::new(),
+        wrapped: vec![None; new.units.len()],
+    };
+    let is_block = |w: &Words, r: &Range<usize>| {
+        w.tokens
+            .get(r.start)
+            .is_some_and(|t| w.units[t.unit].shape != Shape::Cell)
+    };
+    for c in &cmp.changes {
+        match c.kind {
+            Kind::Insert | Kind::Replace | Kind::Renumber | Kind::Delete => {
+                for i in c.new_range.clone() {
+                    marks[i] = Some(Mark::Insert);
+                }
+                if c.kind == Kind::Insert && c.block && is_block(new, &c.new_range) {
+                    let u = new.tokens[c.new_range.start].unit;
+                    p.wrapped[u] = Some(Mark::Insert);
+                }
+                if c.kind == Kind::Delete && c.block && is_block(old, &c.old_range) {
+                    let u = old.tokens[c.old_range.start].unit;
+                    let at = unit_before(next_kept[old.units[u].body.end]);
+                    p.blocks.push((u, at, Mark::Delete, None));
+                } else {
+                    let at = c.new_range.start.min(n_new);
+                    p.inline
+                        .extend(c.old_range.clone().map(|i| (i, at, Mark::Delete)));
+                }
+            }
+            Kind::Move => {
+                let m = c.move_number.unwrap_or(0);
+                for i in c.new_range.clone() {
+                    marks[i] = Some(Mark::Move);
+                }
+                for (o, n) in &c.inner {
+                    for i in n.clone() {
+                        marks[i] = Some(Mark::Insert);
+                    }
+                    p.inline
+                        .extend(o.clone().map(|i| (i, n.start, Mark::Delete)));
+                }
+                let to = c.section.clone().map_or_else(
+                    || format!("paragraph {}", c.paragraph),
+                    |s| format!("\u{a7}{s}"),
+                );
+                let from = old
+                    .section(c.old_range.start)
+                    .map(|s| format!("\u{a7}{s}"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "old paragraph {}",
+                            old.unit_of(c.old_range.start).map_or(0, |u| u + 1)
+                        )
+                    });
+                p.notes
+                    .push((c.new_range.start, format!("[M{m} moved from {from}]")));
+                let note = format!("[M{m} moved to {to}]");
+                if c.block && is_block(old, &c.old_range) && is_block(new, &c.new_range) {
+                    let u = old.tokens[c.old_range.start].unit;
+                    let at = unit_before(next_kept[old.units[u].body.end]);
+                    p.blocks.push((u, at, Mark::MovedFrom, Some(note)));
+                    p.wrapped[new.tokens[c.new_range.start].unit] = Some(Mark::Move);
+                } else {
+                    let at = next_kept[c.old_range.end];
+                    p.old_notes.push((c.old_range.start, note));
+                    p.inline
+                        .extend(c.old_range.clone().map(|i| (i, at, Mark::MovedFrom)));
+                }
+            }
+        }
+    }
+    p.inline.sort_by_key(|x| (x.1, x.0));
+    p.blocks.sort_by_key(|x| (x.1, x.0));
+    p.notes.sort();
+    p.old_notes.sort();
+    (marks, p)
+}
+
+/// Runs of one unit being rebuilt: label and body, with the separator logic of the source.
+#[derive(Default)]
+struct Rebuilt {
+    label: Vec<Run>,
+    runs: Vec<Run>,
+    first_label: bool,
+    first_runs: bool,
+}
+
+impl Rebuilt {
+    fn new() -> Self {
+        Rebuilt {
+            first_label: true,
+            first_runs: true,
+            ..Rebuilt::default()
+        }
+    }
+
+    fn push(&mut self, label: bool, t: &Token, mark: Option<Mark>, sep: (bool, bool)) {
+        let (runs, first) = if label {
+            (&mut self.label, &mut self.first_label)
+        } else {
+            (&mut self.runs, &mut self.first_runs)
+        };
+        push_token(runs, &t.run, mark, sep, first);
+    }
+
+    fn note(&mut self, text: &str) {
+        let first = std::mem::replace(&mut self.first_runs, false);
+        if !first {
+            push_text(&mut self.runs, " ", Style::default());
+        }
+        push_text(&mut self.runs, text, note_style());
+        push_text(&mut self.runs, " ", Style::default());
+    }
+}
+
+fn note_style() -> Style {
+    Style {
+        italic: true,
+        mark: Some(Mark::Note),
+        ..Style::default()
+    }
+}
+
+/// The new document with the changes marked.
+pub fn redline(new: &Document, cmp: &Comparison) -> Document {
+    redline_with_anchors(new, cmp).0
+}
+
+/// The new document with the changes marked, and for every change the 1-based number of the
+/// paragraph-like unit of the marked document it is in (what the HTML renderer's `#pN`
+/// anchors count).
+pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<usize>) {
+    let (marks, placed) = place(cmp);
+    let n = cmp.new.tokens.len();
+    let mut doc = new.clone();
+    let mut inline = placed.inline.iter().peekable();
+    let mut notes = placed.notes.iter().peekable();
+    let mut old_notes = placed.old_notes.iter().peekable();
+    let mut index = 0usize;
+    let mut unit = 0usize;
+    let units = cmp.new.units.len();
+    let tokens = &cmp.new.tokens;
+    super::visit_units_mut(&mut doc.blocks, &mut |label, runs| {
+        let mut out = Rebuilt::new();
+        while index < n && tokens[index].unit == unit {
+            let t = &tokens[index];
+            let in_label = t.part == Part::Label;
+            // Deleted words take the place (and the line break or space) of the word they
+            // stand before; that word then follows them after a space.
+            let mut k = 0;
+            while let Some(&&(old, at, mark)) = inline.peek() {
+                if at != index {
+                    break;
+                }
+                inline.next();
+                while let Some((_, text)) = old_notes.next_if(|(o, _)| *o == old) {
+                    out.note(text);
+                }
+                let o = &cmp.old.tokens[old];
+                let sep = if k == 0 {
+                    (t.break_before, t.space_before)
+                } else {
+                    (o.break_before, o.space_before)
+                };
+                out.push(in_label, o, Some(mark), sep);
+                k += 1;
+            }
+            while let Some((_, text)) = notes.next_if(|(i, _)| *i == index) {
+                out.note(text);
+                k += 1;
+            }
+            let sep = if k == 0 {
+                (t.break_before, t.space_before)
+            } else {
+                (false, true)
+            };
+            out.push(in_label, t, marks[index], sep);
+            index += 1;
+        }
+        // Deletions after the last word of the document.
+        if unit + 1 == units {
+            for &(old, _, mark) in inline.by_ref() {
+                while let Some((_, text)) = old_notes.next_if(|(o, _)| *o == old) {
+                    out.note(text);
+                }
+                let o = &cmp.old.tokens[old];
+                out.push(false, o, Some(mark), (o.break_before, o.space_before));
+            }
+        }
+        if !out.first_label || !out.first_runs {
+            *label = tidy_spaces(out.label);
+            *runs = tidy_spaces(out.runs);
+        }
+        unit += 1;
+    });
+    // An empty new document: the deletions still show.
+    let mut tail = Vec::new();
+    if units == 0 {
+        let mut out = Rebuilt::new();
+        for &(old, _, mark) in inline {
+            while let Some((_, text)) = old_notes.next_if(|(o, _)| *o == old) {
+                out.note(text);
+            }
+            let o = &cmp.old.tokens[old];
+            out.push(false, o, Some(mark), (o.break_before, o.space_before));
+        }
+        if !out.first_runs {
+            tail.push(wrap(
+                Mark::Delete,
+                Block::Paragraph(Paragraph {
+                    runs: tidy_spaces(out.runs),
+                    ..Paragraph::default()
+                }),
+            ));
+        }
+    }
+    // Whole paragraphs: deleted and moved-away ones as their own blocks, inserted and moved
+    // ones wrapped in their block-level mark.
+    let mut rb = Rebuild {
+        cmp,
+        unit: 0,
+        blocks: placed.blocks,
+        next: 0,
+        wrapped: placed.wrapped,
+        count: 0,
+        new_anchor: vec![0; units],
+        old_anchor: vec![0; cmp.old.units.len()],
+    };
+    let mut blocks = rb.list(doc.blocks);
+    let rest = rb.blocks.len();
+    rb.flush(usize::MAX, true, &mut blocks);
+    debug_assert_eq!(rb.next, rest);
+    if !tail.is_empty() {
+        rb.count += 1;
+        blocks.extend(tail);
+    }
+    let anchors = cmp
+        .changes
+        .iter()
+        .map(|c| {
+            let old_unit = cmp.old.tokens.get(c.old_range.start).map(|t| t.unit);
+            match old_unit {
+                Some(u) if c.new_range.is_empty() && rb.old_anchor[u] > 0 => rb.old_anchor[u],
+                _ => cmp
+                    .new
+                    .unit_of(c.new_range.start)
+                    .and_then(|v| rb.new_anchor.get(v).copied())
+                    .unwrap_or(rb.count.max(1)),
+            }
+        })
+        .collect();
+    (Document { blocks }, anchors)
+}
+
+fn wrap(mark: Mark, block: Block) -> Block {
+    Block::Group {
+        kind: GroupKind::Change(mark),
+        blocks: vec![block],
+    }
+}
+
+struct Rebuild<'a> {
+    cmp: &'a Comparison,
+    /// The next new unit.
+    unit: usize,
+    blocks: Vec<(usize, usize, Mark, Option<String>)>,
+    /// The next whole old paragraph to place.
+    next: usize,
+    wrapped: Vec<Option<Mark>>,
+    /// Units of the marked document so far.
+    count: usize,
+    /// The marked unit number of every new unit and of every old unit placed whole.
+    new_anchor: Vec<usize>,
+    old_anchor: Vec<usize>,
+}
+
+impl Rebuild<'_> {
+    fn list(&mut self, blocks: Vec<Block>) -> Vec<Block> {
+        let mut out = Vec::with_capacity(blocks.len());
+        for b in blocks {
+            let count = units_in(&b);
+            if count > 0 {
+                self.flush(self.unit, false, &mut out);
+            }
+            let b = match b {
+                Block::Quote(inner) => Block::Quote(self.list(inner)),
+                Block::Group { kind, blocks } => Block::Group {
+                    kind,
+                    blocks: self.list(blocks),
+                },
+                Block::Signatures(cols) => {
+                    Block::Signatures(cols.into_iter().map(|c| self.list(c)).collect())
+                }
+                b @ (Block::Heading { .. } | Block::Paragraph(_)) => {
+                    let mark = self.wrapped.get(self.unit).copied().flatten();
+                    self.count += 1;
+                    if let Some(a) = self.new_anchor.get_mut(self.unit) {
+                        *a = self.count;
+                    }
+                    self.unit += 1;
+                    match mark {
+                        Some(m) => wrap(m, b),
+                        None => b,
+                    }
+                }
+                other => {
+                    for _ in 0..count {
+                        self.count += 1;
+                        if let Some(a) = self.new_anchor.get_mut(self.unit) {
+                            *a = self.count;
+                        }
+                        self.unit += 1;
+                    }
+                    other
+                }
+            };
+            out.push(b);
+            // Old paragraphs that belonged inside a table: after it.
+            self.flush(self.unit, true, &mut out);
+        }
+        out
+    }
+
+    /// Place the old paragraphs that go before new unit `upto` (`strict`: before an earlier one).
+    fn flush(&mut self, upto: usize, strict: bool, out: &mut Vec<Block>) {
+        while let Some(&(_, at, _, _)) = self.blocks.get(self.next) {
+            if at < upto || (!strict && at == upto) {
+                out.push(self.old_block(self.next));
+                self.count += 1;
+                let u = self.blocks[self.next].0;
+                self.old_anchor[u] = self.count;
+                self.next += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn old_block(&self, i: usize) -> Block {
+        let (u, _, mark, ref note) = self.blocks[i];
+        let old = &self.cmp.old;
+        let unit = &old.units[u];
+        let mut out = Rebuilt::new();
+        if let Some(note) = note {
+            out.note(note);
+        }
+        for t in &old.tokens[unit.label_range.start..unit.body.end] {
+            let sep = (t.break_before, t.space_before);
+            out.push(t.part == Part::Label, t, Some(mark), sep);
+        }
+        let (label, runs) = (tidy_spaces(out.label), tidy_spaces(out.runs));
+        let block = match unit.shape {
+            Shape::Heading { level, align } => {
+                let mut all = label;
+                if !all.is_empty() && !runs.is_empty() {
+                    all.push(Run::text(" "));
+                }
+                all.extend(runs);
+                Block::Heading {
+                    level,
+                    align,
+                    runs: all,
+                }
+            }
+            Shape::Paragraph(style) => Block::Paragraph(Paragraph { style, label, runs }),
+            Shape::Cell => Block::Paragraph(Paragraph {
+                label,
+                runs,
+                ..Paragraph::default()
+            }),
+        };
+        wrap(mark, block)
+    }
+}
+
+/// A space between a marked run and a differently marked one belongs to neither: move it out,
+/// so that `Barry Dana` reads `<del>Barry</del> <ins>Dana</ins>`.
+fn tidy_spaces(runs: Vec<Run>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    let n = runs.len();
+    let mut iter = runs.into_iter().peekable();
+    let mut i = 0;
+    while let Some(run) = iter.next() {
+        i += 1;
+        let next_style = match iter.peek() {
+            Some(Run::Text { style, .. }) => Some(*style),
+            _ => None,
+        };
+        match run {
+            Run::Text { mut text, style }
+                if style.mark.is_some()
+                    && text.ends_with(' ')
+                    && (i == n || next_style != Some(style)) =>
+            {
+                text.pop();
+                if !text.is_empty() {
+                    out.push(Run::Text { text, style });
+                }
+                out.push(Run::text(" "));
+            }
+            Run::Text { text, style } => {
+                // Merge a plain space into a following plain run.
+                if let Some(Run::Text {
+                    text: prev,
+                    style: ps,
+                }) = out.last_mut()
+                    && *ps == style
+                {
+                    prev.push_str(&text);
+                } else {
+                    out.push(Run::Text { text, style });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Append a word with the separator given as (line break before, space before).
+fn push_token(
+    runs: &mut Vec<Run>,
+    run: &Run,
+    mark: Option<Mark>,
+    (break_before, space_before): (bool, bool),
+    first: &mut bool,
+) {
+    let after_space = matches!(runs.last(), Some(Run::Text { text, .. }) if text.ends_with(' '));
+    if !*first {
+        if break_before {
+            runs.push(Run::Break);
+        } else if space_before && !after_space {
+            push_text(runs, " ", Style::default());
+        }
+    }
+    *first = false;
+    match run {
+        Run::Text { text, style } => push_text(runs, text, Style { mark, ..*style }),
+        other => runs.push(other.clone()),
+    }
+}
+
+fn push_text(runs: &mut Vec<Run>, text: &str, style: Style) {
+    if let Some(Run::Text {
+        text: prev,
+        style: ps,
+    }) = runs.last_mut()
+        && (*ps == style || text == " ")
+    {
+        prev.push_str(text);
+        return;
+    }
+    runs.push(Run::Text {
+        text: text.to_string(),
+        style,
+    });
+}
+
+/// The changed paragraphs of a marked document (from [`redline`]) as marked text, each whole.
+pub fn marked_paragraphs(marked: &Document) -> MarkedText {
+    let mut out = MarkedText::default();
+    visit_units(&marked.blocks, &mut |_, label, runs| {
+        let mut pieces: Vec<Piece> = Vec::new();
+        fn add(pieces: &mut Vec<Piece>, text: String, mark: Option<Mark>) {
+            match pieces.last_mut() {
+                Some(p) if p.mark == mark => p.text.push_str(&text),
+                _ => pieces.push(Piece { text, mark }),
+            }
+        }
+        for (i, r) in label.iter().chain(runs).enumerate() {
+            if i == label.len() && !label.is_empty() {
+                add(&mut pieces, " ".into(), None);
+            }
+            match r {
+                Run::Text { text, style } => {
+                    // A space between two marked words of one kind stays inside the mark.
+                    if text.trim().is_empty() {
+                        let mark = pieces.last().and_then(|p| p.mark);
+                        add(&mut pieces, " ".into(), mark);
+                    } else {
+                        add(&mut pieces, ascii(text), style.mark);
+                    }
+                }
+                Run::Break => {
+                    let mark = pieces.last().and_then(|p| p.mark);
+                    add(&mut pieces, " ".into(), mark)
+                }
+                other => add(
+                    &mut pieces,
+                    crate::render::text::runs_text(std::slice::from_ref(other)),
+                    None,
+                ),
+            }
+        }
+        if pieces.iter().any(|p| p.mark.is_some()) {
+            // Spaces at a mark's edges belong outside it.
+            let mut tidy: Vec<Piece> = Vec::with_capacity(pieces.len());
+            for mut p in pieces {
+                if p.mark.is_some() {
+                    let lead = p.text.len() - p.text.trim_start().len();
+                    let trail = p.text.len() - p.text.trim_end().len();
+                    if lead > 0 {
+                        tidy.push(Piece {
+                            text: " ".into(),
+                            mark: None,
+                        });
+                    }
+                    let core = p.text.trim().to_string();
+                    if !core.is_empty() {
+                        tidy.push(Piece {
+                            text: core,
+                            mark: p.mark,
+                        });
+                    }
+                    if trail > 0 {
+                        tidy.push(Piece {
+                            text: " ".into(),
+                            mark: None,
+                        });
+                    }
+                } else {
+                    p.text = collapse(&p.text);
+                    tidy.push(p);
+                }
+            }
+            // Collapse doubled spaces between pieces and trim the ends.
+            let mut merged: Vec<Piece> = Vec::new();
+            for p in tidy {
+                match merged.last_mut() {
+                    Some(last) if last.mark.is_none() && p.mark.is_none() => {
+                        last.text.push_str(&p.text);
+                        last.text = collapse(&last.text);
+                    }
+                    _ => merged.push(p),
+                }
+            }
+            if let Some(f) = merged.first_mut()
+                && f.mark.is_none()
+            {
+                f.text = f.text.trim_start().to_string();
+            }
+            if let Some(l) = merged.last_mut()
+                && l.mark.is_none()
+            {
+                l.text = l.text.trim_end().to_string();
+            }
+            merged.retain(|p| !p.text.is_empty());
+            out.paragraphs.push(merged);
+        }
+    });
+    out
+}
+
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c == ' ' {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    out
+}
+
+impl MarkedText {
+    /// Plain-text markup: `[-deleted-]`, `{+inserted+}`, `[>moved away<]`, `{>moved here<}`,
+    /// `<<notes>>`; paragraphs separated by a blank line.
+    pub fn to_markup(&self) -> String {
+        self.paint(&|mark, text| {
+            let (open, close) = match mark {
+                Mark::Delete => ("[-", "-]"),
+                Mark::Insert => ("{+", "+}"),
+                Mark::MovedFrom => ("[>", "<]"),
+                Mark::Move => ("{>", "<}"),
+                Mark::Note => ("<<", ">>"),
+            };
+            let text = if mark == Mark::Note {
+                text.trim_start_matches('[').trim_end_matches(']')
+            } else {
+                text
+            };
+            format!("{open}{text}{close}")
+        })
+    }
+
+    /// The same with each mark drawn by `paint(mark, text)`.
+    pub fn paint(&self, paint: &dyn Fn(Mark, &str) -> String) -> String {
+        let mut out = String::new();
+        for p in &self.paragraphs {
+            for piece in p {
+                match piece.mark {
+                    Some(m) => out.push_str(&paint(m, &piece.text)),
+                    None => out.push_str(&piece.text),
+                }
+            }
+            out.push_str("\n\n");
+        }
+        out
+    }
+}
+
+/// Plain-text markup of the changed paragraphs of a comparison, whole for context.
+pub fn markup(cmp: &Comparison) -> String {
+    // One paragraph per unit of the new document, rebuilt from its words, then marked.
+    let mut blocks: Vec<Block> = Vec::with_capacity(cmp.new.units.len());
+    let mut label = Vec::new();
+    let mut runs = Vec::new();
+    let mut first = (true, true);
+    let mut current = 0;
+    let flush = |label: &mut Vec<Run>, runs: &mut Vec<Run>, blocks: &mut Vec<Block>| {
+        blocks.push(Block::Paragraph(Paragraph {
+            label: std::mem::take(label),
+            runs: std::mem::take(runs),
+            ..Paragraph::default()
+        }));
+    };
+    for t in &cmp.new.tokens {
+        while current < t.unit {
+            flush(&mut label, &mut runs, &mut blocks);
+            first = (true, true);
+            current += 1;
+        }
+        let sep = (t.break_before, t.space_before);
+        if t.part == Part::Label {
+            push_token(&mut label, &t.run, None, sep, &mut first.0);
+        } else {
+            push_token(&mut runs, &t.run, None, sep, &mut first.1);
+        }
+    }
+    while current < cmp.new.units.len() {
+        flush(&mut label, &mut runs, &mut blocks);
+        current += 1;
+    }
+    let marked = redline(&Document { blocks }, cmp);
+    marked_paragraphs(&marked).to_markup()
+}

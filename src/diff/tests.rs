@@ -1,0 +1,240 @@
+use super::*;
+use crate::document::{djot, plain};
+
+fn cmp(a: &str, b: &str) -> Comparison {
+    compare(&djot::parse(a), &djot::parse(b), &Options::default()).expect("consistent")
+}
+
+fn text_cmp(a: &str, b: &str) -> Comparison {
+    compare(&plain::parse(a), &plain::parse(b), &Options::default()).expect("consistent")
+}
+
+fn kinds(c: &Comparison) -> Vec<(Kind, String, String)> {
+    c.changes
+        .iter()
+        .map(|c| (c.kind, c.old.clone(), c.new.clone()))
+        .collect()
+}
+
+#[test]
+fn rewrapping_splitting_and_quotes_are_not_changes() {
+    let c = cmp(
+        "The \"Company\" shall\npay.\n\nNext one.\n",
+        "The “Company” shall pay.\nNext\n\none.\n",
+    );
+    assert!(c.is_identical(), "{:?}", c.changes);
+}
+
+#[test]
+fn one_replacement_is_one_change() {
+    let c = cmp(
+        "The Company shall pay ten dollars.\n",
+        "The Company shall pay twenty dollars.\n",
+    );
+    let s = c.summary();
+    assert_eq!(
+        (s.changes, s.replacements, s.inserted_words, s.deleted_words),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(c.changes[0].old, "ten");
+    assert_eq!(c.changes[0].new, "twenty");
+}
+
+#[test]
+fn a_moved_paragraph_is_one_move() {
+    let a = "Alpha one two three four five.\n\nBeta six seven eight nine.\n\nGamma ten eleven twelve.\n";
+    let b = "Beta six seven eight nine.\n\nGamma ten eleven twelve.\n\nAlpha one two three four five.\n";
+    let c = cmp(a, b);
+    assert_eq!(c.summary().moves, 1, "{:?}", c.changes);
+    assert_eq!(c.summary().changes, 1);
+}
+
+#[test]
+fn markup_marks_words() {
+    let c = cmp(
+        "The Company shall pay ten dollars.\n\nUnchanged.\n",
+        "The Company shall pay twenty dollars.\n\nUnchanged.\n",
+    );
+    assert_eq!(
+        markup(&c),
+        "The Company shall pay [-ten-] {+twenty+} dollars.\n\n"
+    );
+}
+
+#[test]
+fn options_ignore_case_and_punctuation() {
+    let a = djot::parse("The Company, shall pay.\n");
+    let b = djot::parse("the company shall pay\n");
+    let o = Options {
+        ignore_case: true,
+        ignore_punctuation: true,
+        ..Options::default()
+    };
+    assert!(compare(&a, &b, &o).unwrap().is_identical());
+    assert!(!compare(&a, &b, &Options::default()).unwrap().is_identical());
+}
+
+/// The reproduction: an insertion whose place in the new text lies past the old
+/// text's word count used a new position as an old range and panicked.
+#[test]
+fn regression_insertion_past_the_old_word_count() {
+    let c = text_cmp(
+        "The Company shall pay.\n",
+        "The Company shall promptly and in any event within ten days pay.\n\nAdded.\n",
+    );
+    assert_eq!(
+        kinds(&c),
+        vec![
+            (
+                Kind::Insert,
+                String::new(),
+                "promptly and in any event within ten days".into()
+            ),
+            (Kind::Insert, String::new(), "Added.".into()),
+        ]
+    );
+    assert!(c.changes[1].block);
+    assert_eq!(
+        markup(&c),
+        "The Company shall {+promptly and in any event within ten days+} pay.\n\n{+Added.+}\n\n"
+    );
+}
+
+#[test]
+fn empty_and_one_word_documents() {
+    let empty = text_cmp("", "");
+    assert!(empty.is_identical());
+    let c = text_cmp("", "Word.\n");
+    assert_eq!(
+        kinds(&c),
+        vec![(Kind::Insert, String::new(), "Word.".into())]
+    );
+    let c = text_cmp("Word.\n", "");
+    assert_eq!(
+        kinds(&c),
+        vec![(Kind::Delete, "Word.".into(), String::new())]
+    );
+    assert_eq!(markup(&c), "[-Word.-]\n\n");
+    let c = text_cmp("One.\n", "Two.\n");
+    assert_eq!(c.summary().changes, 2, "{:?}", c.changes);
+}
+
+#[test]
+fn a_deleted_paragraph_is_its_own_paragraph() {
+    let c = text_cmp(
+        "First paragraph here.\n\nSecond goes away now.\n\nThird stays.\n",
+        "First paragraph here.\n\nThird stays.\n",
+    );
+    assert_eq!(
+        kinds(&c),
+        vec![(Kind::Delete, "Second goes away now.".into(), String::new())]
+    );
+    assert_eq!(markup(&c), "[-Second goes away now.-]\n\n");
+    let doc = redline(&plain::parse("First paragraph here.\n\nThird stays.\n"), &c);
+    assert_eq!(doc.blocks.len(), 3, "{doc:?}");
+    assert!(matches!(
+        &doc.blocks[1],
+        Block::Group {
+            kind: crate::document::GroupKind::Change(crate::document::Mark::Delete),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_moved_and_edited_paragraph_is_one_move_with_its_edits() {
+    let a = "Alpha one two three four five six seven.\n\nBeta is here.\n\nGamma is there.\n\nDelta at the end.\n";
+    let b = "Beta is here.\n\nGamma is there.\n\nDelta at the end.\n\nAlpha one two three four FIVE six seven.\n";
+    let c = text_cmp(a, b);
+    assert_eq!(c.changes.len(), 1, "{:?}", c.changes);
+    let m = &c.changes[0];
+    assert_eq!(m.kind, Kind::Move);
+    assert_eq!(
+        m.edits,
+        vec![Edit {
+            kind: Kind::Replace,
+            old: "five".into(),
+            new: "FIVE".into()
+        }]
+    );
+    let s = c.summary();
+    assert_eq!((s.moves, s.moved_edits, s.inserted_words), (1, 1, 1));
+    let text = markup(&c);
+    assert!(
+        text.contains("{>Alpha one two three four<} [-five-] {+FIVE+} {>six seven.<}"),
+        "{text}"
+    );
+    assert!(text.contains("<<M1 moved to "), "{text}");
+    assert!(text.contains("<<M1 moved from "), "{text}");
+}
+
+#[test]
+fn swapped_definitions_are_a_move() {
+    let a = "\"Affiliate\" means any person that controls the party.\n\n\"Business Day\" means a day on which banks are open.\n\nEnd of the definitions.\n";
+    let b = "\"Business Day\" means a day on which banks are open.\n\n\"Affiliate\" means any person that controls the party.\n\nEnd of the definitions.\n";
+    let c = text_cmp(a, b);
+    assert_eq!(c.summary().moves, 1, "{:?}", c.changes);
+    assert_eq!(c.changes.len(), 1);
+    // Both edited and swapped: still a move, with the edits.
+    let b2 = "\"Business Day\" means a day on which banks in New York are open.\n\n\"Affiliate\" means any person that controls the party.\n\nEnd of the definitions.\n";
+    let c = text_cmp(a, b2);
+    let s = c.summary();
+    assert_eq!(s.moves, 1, "{:?}", c.changes);
+}
+
+#[test]
+fn renumbering_is_number_only() {
+    let a = "5.1 Notices. All notices in writing.\n\n5.2 Assignment. No party may assign this agreement.\n\n5.3 Counterparts. This agreement may be signed in counterparts, as Section 5.2 allows.\n";
+    let b = "5.1 Notices. All notices in writing.\n\n5.2 Waiver. No waiver is effective unless written.\n\n5.3 Assignment. No party may assign this agreement.\n\n5.4 Counterparts. This agreement may be signed in counterparts, as Section 5.3 allows.\n";
+    let c = text_cmp(a, b);
+    let k = kinds(&c);
+    assert_eq!(
+        k,
+        vec![
+            (
+                Kind::Insert,
+                String::new(),
+                "5.2 Waiver. No waiver is effective unless written.".into()
+            ),
+            (Kind::Renumber, "5.2".into(), "5.3".into()),
+            (Kind::Renumber, "5.3".into(), "5.4".into()),
+            (Kind::Renumber, "5.2".into(), "5.3".into()),
+        ],
+        "{k:?}"
+    );
+    assert!(c.changes[3].reference);
+    let groups: Vec<&str> = c.groups.iter().map(|g| g.summary.as_str()).collect();
+    assert_eq!(
+        groups,
+        vec![
+            "2 clauses renumbered 5.2\u{2013}5.3 \u{2192} 5.3\u{2013}5.4",
+            "1 cross-reference updated 5.2 \u{2192} 5.3"
+        ]
+    );
+}
+
+#[test]
+fn a_term_renamed_throughout_is_one_group() {
+    let a = "The Subscriber shall pay. The Subscriber agrees. The Subscriber's address is here. Other text stays the same.\n";
+    let b = "The Investor shall pay. The Investor agrees. The Investor's address is here. Other text stays the same.\n";
+    let c = text_cmp(a, b);
+    assert_eq!(c.groups.len(), 1, "{:?}", c.groups);
+    assert_eq!(
+        c.groups[0].summary,
+        "Subscriber \u{2192} Investor, 3 places"
+    );
+    assert!(c.changes.iter().all(|ch| ch.group == Some(0)));
+}
+
+#[test]
+fn longest_increasing_keeps_order() {
+    assert_eq!(longest_increasing(&[0, 1, 2]), vec![true, true, true]);
+    assert_eq!(
+        longest_increasing(&[1, 0]).iter().filter(|k| **k).count(),
+        1
+    );
+    assert_eq!(
+        longest_increasing(&[3, 0, 1, 2]),
+        vec![false, true, true, true]
+    );
+}
