@@ -46,6 +46,9 @@ pub struct Input {
     pub document: Document,
     /// The data, when the input was a data file or an engross PDF.
     pub data: Option<Data>,
+    /// For a PDF: the text its pages show (what an engross PDF is compared by when the other
+    /// side is a PDF read from its pages).
+    pub shown: Option<Document>,
     /// What the reader should know about how it was read (e.g. a PDF whose pages no longer
     /// match its embedded source).
     pub warnings: Vec<String>,
@@ -58,13 +61,20 @@ fn short_id(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The letters and digits of a text, lower-cased: what must agree between a PDF's pages and
-/// the source it carries, whatever the line breaks, hyphens, spaces and rules.
-fn letters(text: &str) -> String {
-    text.chars()
+/// How often each letter and digit occurs in a text, lower-cased: what must agree between a
+/// PDF's pages and the source it carries, whatever the line breaks, hyphenation, rules and
+/// the order in which side-by-side columns are extracted. Pages removed, added or edited
+/// change it.
+fn letters(text: &str) -> std::collections::BTreeMap<char, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for c in text
+        .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
-        .collect()
+    {
+        *counts.entry(c).or_insert(0) += 1;
+    }
+    counts
 }
 
 impl Engine {
@@ -85,6 +95,7 @@ impl Engine {
                 kind: InputKind::Data,
                 document: rendered.document,
                 data: Some(rendered.data),
+                shown: None,
                 warnings: Vec::new(),
             });
         }
@@ -94,6 +105,7 @@ impl Engine {
             kind: InputKind::Text,
             document: plain::parse(text),
             data: None,
+            shown: None,
             warnings: Vec::new(),
         })
     }
@@ -134,8 +146,7 @@ impl Engine {
         if let Some(source) = get(SOURCE_ATTACHMENT) {
             let source = String::from_utf8_lossy(&source).to_string();
             let document = crate::document::djot::parse(&source);
-            // The source is trusted only if the pages show it: same letters and digits, in
-            // the same order (pages removed, added or edited all break this).
+            // The source is trusted only if the pages show it.
             let expected = letters(&crate::render::text::render(&document));
             let seen = letters(&crate::render::text::render(&shown));
             if expected == seen {
@@ -147,6 +158,7 @@ impl Engine {
                     kind: InputKind::EngrossPdf,
                     document,
                     data,
+                    shown: Some(shown),
                     warnings,
                 });
             }
@@ -161,8 +173,9 @@ impl Engine {
             name: name.to_string(),
             id: short_id(all.as_bytes()),
             kind: InputKind::Pdf,
-            document: shown,
+            document: shown.clone(),
             data: None,
+            shown: Some(shown),
             warnings,
         })
     }
@@ -273,8 +286,15 @@ pub struct Redline {
 
 /// Compare two inputs.
 pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
-    let cmp = diff::compare(&old.document, &new.document, options)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    // Like with like: an engross PDF against a PDF read from its pages is read from its pages
+    // too, so that the extraction's own quirks cancel out.
+    let doc = |a: &Input, b: &Input| match (a.kind, b.kind, &a.shown) {
+        (InputKind::EngrossPdf, InputKind::Pdf, Some(shown)) => shown.clone(),
+        _ => a.document.clone(),
+    };
+    let (old_doc, new_doc) = (doc(old, new), doc(new, old));
+    let cmp =
+        diff::compare(&old_doc, &new_doc, options).map_err(|e| Error::Usage(e.to_string()))?;
     let (old_words, new_words) = cmp.word_counts();
     let fields = match (&old.data, &new.data) {
         (Some(a), Some(b)) => field_changes(a, b),
@@ -296,7 +316,7 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         changes: cmp.changes.clone(),
         timed_out: cmp.timed_out,
     };
-    let (marked, anchors) = diff::redline_with_anchors(&new.document, &cmp);
+    let (marked, anchors) = diff::redline_with_anchors(&new_doc, &cmp);
     let setup = new
         .data
         .as_ref()

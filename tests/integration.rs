@@ -6,6 +6,7 @@ mod diagnostics;
 mod diff;
 mod drafting;
 mod fidelity;
+mod generative;
 mod parameters;
 mod pdf;
 mod robustness;

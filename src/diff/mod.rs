@@ -967,6 +967,142 @@ pub fn compare(
     let old_at = |f: usize| old_map.get(f).copied().unwrap_or(n_old);
     let new_at = |f: usize| new_map.get(f).copied().unwrap_or(n_new);
 
+    // Slide a pure deletion (insertion) past a short equal run that repeats its first words, so
+    // that it meets the next change: "and Castellanos | and | zq5x" is "Castellanos and → zq5x".
+    let mut ops = ops;
+    for i in 1..ops.len().saturating_sub(1) {
+        let DiffOp::Equal {
+            old_index: eo,
+            new_index: en,
+            len,
+        } = ops[i]
+        else {
+            continue;
+        };
+        if len > 3 || matches!(ops[i + 1], DiffOp::Equal { .. }) {
+            continue;
+        }
+        match ops[i - 1] {
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } if old_len >= len
+                && old_keys[old_index..old_index + len] == old_keys[eo..eo + len] =>
+            {
+                ops[i - 1] = DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                };
+                ops[i] = DiffOp::Delete {
+                    old_index: old_index + len,
+                    old_len,
+                    new_index: new_index + len,
+                };
+                let _ = en;
+            }
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } if new_len >= len
+                && new_keys[new_index..new_index + len] == new_keys[en..en + len] =>
+            {
+                ops[i - 1] = DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                };
+                ops[i] = DiffOp::Insert {
+                    old_index: old_index + len,
+                    new_index: new_index + len,
+                    new_len,
+                };
+            }
+            _ => {}
+        }
+    }
+    // And the mirror: a pure deletion (insertion) after a short equal run that repeats its
+    // last words slides back to meet the change before it.
+    for i in 1..ops.len().saturating_sub(1) {
+        let DiffOp::Equal {
+            old_index: eo,
+            new_index: en,
+            len,
+        } = ops[i]
+        else {
+            continue;
+        };
+        if len > 3 || matches!(ops[i - 1], DiffOp::Equal { .. }) {
+            continue;
+        }
+        match ops[i + 1] {
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } if old_len >= len
+                && old_keys[old_index + old_len - len..old_index + old_len]
+                    == old_keys[eo..eo + len] =>
+            {
+                ops[i] = DiffOp::Delete {
+                    old_index: eo,
+                    old_len,
+                    new_index: en,
+                };
+                let _ = new_index;
+                ops[i + 1] = DiffOp::Equal {
+                    old_index: eo + old_len,
+                    new_index: en,
+                    len,
+                };
+            }
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } if new_len >= len
+                && new_keys[new_index + new_len - len..new_index + new_len]
+                    == new_keys[en..en + len] =>
+            {
+                ops[i] = DiffOp::Insert {
+                    old_index: eo,
+                    new_index: en,
+                    new_len,
+                };
+                let _ = old_index;
+                ops[i + 1] = DiffOp::Equal {
+                    old_index: eo,
+                    new_index: en + new_len,
+                    len,
+                };
+            }
+            _ => {}
+        }
+    }
+    // Adjacent insertions and deletions are one hunk (one replacement where they meet).
+    let mut hunks: Vec<DiffOp> = Vec::with_capacity(ops.len());
+    for op in &ops {
+        let merged = match (hunks.last(), op_ranges(op)) {
+            (Some(last), Some((o, n))) => op_ranges(last)
+                .map(|(lo, ln)| (lo.start..o.end.max(lo.end), ln.start..n.end.max(ln.end))),
+            _ => None,
+        };
+        match merged {
+            Some((o, n)) => {
+                hunks.pop();
+                hunks.push(DiffOp::Replace {
+                    old_index: o.start,
+                    old_len: o.len(),
+                    new_index: n.start,
+                    new_len: n.len(),
+                });
+            }
+            None => hunks.push(*op),
+        }
+    }
+    let ops = hunks;
     let mut kept: Vec<Option<usize>> = vec![None; n_old];
     let mut b = Builder {
         old: &old_words,
@@ -1143,9 +1279,7 @@ pub fn compare(
         if r.is_empty() || moved_old[u] || block_old[u] || label_taken_old[u] {
             continue;
         }
-        let at = (old_words.units[u].body.end..n_old)
-            .find_map(|i| kept[i])
-            .unwrap_or(n_new);
+        let at = (r.end..n_old).find_map(|i| kept[i]).unwrap_or(n_new);
         b.push(Kind::Delete, r, at..at, false);
     }
     for v in 0..new_words.units.len() {
@@ -1188,9 +1322,9 @@ pub fn compare(
         let o = ou.label_range.start..ou.body.end;
         let nr = nu.label_range.start..nu.body.end;
         let inner = inner_edits(
-            &old_words.keys(&ou.body),
-            &new_words.keys(&nu.body),
-            (ou.body.start, nu.body.start),
+            &old_words.keys(&o),
+            &new_words.keys(&nr),
+            (o.start, nr.start),
             deadline,
         );
         changes.push(move_change(
