@@ -31,6 +31,26 @@ const FILES: [&str; 10] = [
     "data/examples/default-notice-2026.toml",
 ];
 
+/// `ENGROSS_GEN_ONLY=N`: compare only case N (the others are still generated, to reach it),
+/// and write its two documents to `target/gen-old.txt` and `target/gen-new.txt`.
+fn only() -> Option<usize> {
+    std::env::var("ENGROSS_GEN_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+fn dump(old: &[Vec<String>], new: &[Vec<String>]) {
+    let text = |p: &[Vec<String>]| {
+        p.iter()
+            .map(|w| w.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    let dir = super::root().join("target");
+    std::fs::write(dir.join("gen-old.txt"), text(old)).unwrap();
+    std::fs::write(dir.join("gen-new.txt"), text(new)).unwrap();
+}
+
 fn cases(default: usize) -> usize {
     std::env::var("ENGROSS_GEN_CASES")
         .ok()
@@ -410,6 +430,12 @@ fn exact_edit_scripts_are_found_exactly() {
     for case in 0..n {
         let old = sample(&corpora, &mut rng);
         let (new, expect) = exact_script(&old, &mut rng);
+        if only().is_some_and(|o| o != case) {
+            continue;
+        }
+        if only().is_some() {
+            dump(&old, &new);
+        }
         let cmp = match diff::compare(&document(&old), &document(&new), &Options::default()) {
             Ok(c) => c,
             Err(e) => {
@@ -474,6 +500,12 @@ fn any_edit_script_is_consistent_and_minimal() {
     for case in 0..n {
         let old = sample(&corpora, &mut rng);
         let (new, cost) = any_script(&old, &mut rng);
+        if only().is_some_and(|o| o != case) {
+            continue;
+        }
+        if only().is_some() {
+            dump(&old, &new);
+        }
         let (a, b) = (document(&old), document(&new));
         let cmp = match diff::compare(&a, &b, &Options::default()) {
             Ok(c) => c,

@@ -770,7 +770,15 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
         if !long(&old_units[u]) {
             continue;
         }
-        match by_key.get_mut(&a[u]).and_then(|vs| vs.pop()) {
+        // A copy in the same gap is the paragraph in place; otherwise the first one.
+        let copy = by_key.get_mut(&a[u]).and_then(|vs| {
+            let same = vs.iter().rposition(|&(_, h)| h == hu);
+            match same {
+                Some(i) => Some(vs.remove(i)),
+                None => vs.pop(),
+            }
+        });
+        match copy {
             Some((v, hv)) => {
                 taken_new[v] = true;
                 pairs.push((u, hu, v, hv));
@@ -783,21 +791,59 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
         .copied()
         .filter(|&(v, _)| !taken_new[v] && long(&new_units[v]))
         .collect();
+    let mut by_first: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut by_last: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, &(v, _)) in rest_new.iter().enumerate() {
+        if let (Some(f), Some(l)) = (new_units[v].first(), new_units[v].last()) {
+            by_first.entry(*f).or_default().push(i);
+            by_last.entry(*l).or_default().push(i);
+        }
+    }
     for (u, hu) in rest_old {
         if Instant::now() >= deadline {
             break;
         }
         // The nearest candidates first: same hunk, then by distance in the document.
+        // Candidates: the unmatched paragraphs of the same gap (edited in place), then those
+        // near it and those that begin or end with the same word (edited and moved).
+        let lo = rest_new.partition_point(|&(_, h)| h < hu);
+        let hi = rest_new.partition_point(|&(_, h)| h <= hu);
         let mut best: Option<(f32, usize, usize)> = None;
-        let mut candidates: Vec<&(usize, usize)> =
-            rest_new.iter().filter(|(v, _)| !taken_new[*v]).collect();
-        candidates.sort_by_key(|(v, h)| (*h != hu, v.abs_diff(u)));
-        for &&(v, hv) in candidates.iter().take(MOVE_CANDIDATES) {
+        let consider = |i: usize, best: &mut Option<(f32, usize, usize)>| {
+            let (v, hv) = rest_new[i];
+            if taken_new[v] {
+                return;
+            }
             if let Some(r) = likeness(&old_units[u], &new_units[v], deadline)
                 && r >= MOVE_LIKENESS
                 && best.is_none_or(|(b, _, _)| r > b)
             {
-                best = Some((r, v, hv));
+                *best = Some((r, v, hv));
+            }
+        };
+        for i in (lo..hi).take(MOVE_CANDIDATES) {
+            consider(i, &mut best);
+        }
+        if best.is_none() {
+            let window = lo.saturating_sub(MOVE_CANDIDATES / 2)
+                ..(hi + MOVE_CANDIDATES / 2).min(rest_new.len());
+            let keyed = [
+                old_units[u].first().and_then(|k| by_first.get(k)),
+                old_units[u].last().and_then(|k| by_last.get(k)),
+            ];
+            let mut others: Vec<usize> = window.filter(|i| !(lo..hi).contains(i)).collect();
+            for list in keyed.into_iter().flatten() {
+                others.extend(
+                    list.iter()
+                        .copied()
+                        .filter(|i| !(lo..hi).contains(i))
+                        .take(MOVE_CANDIDATES),
+                );
+            }
+            others.sort_unstable();
+            others.dedup();
+            for i in others.into_iter().take(2 * MOVE_CANDIDATES) {
+                consider(i, &mut best);
             }
         }
         if let Some((_, v, hv)) = best {
@@ -1163,6 +1209,21 @@ pub fn compare(
         }
     }
 
+    // Where a label that no paragraph of the other side took goes: before the first kept word
+    // after it, on the other side (both lookups linear, from the end).
+    let mut old_next_new = vec![n_new; n_old + 1];
+    for i in (0..n_old).rev() {
+        old_next_new[i] = kept[i].unwrap_or(old_next_new[i + 1]);
+    }
+    let mut new_next_old = vec![n_old; n_new + 1];
+    for (i, k) in kept.iter().enumerate() {
+        if let Some(j) = *k {
+            new_next_old[j] = new_next_old[j].min(i);
+        }
+    }
+    for j in (0..n_new).rev() {
+        new_next_old[j] = new_next_old[j].min(new_next_old[j + 1]);
+    }
     // Which new unit each old unit went to: where its first kept word is, or its move.
     let mut unit_map: Vec<Option<usize>> = vec![None; old_words.units.len()];
     for (i, k) in kept.iter().enumerate() {
@@ -1179,12 +1240,15 @@ pub fn compare(
 
     // The labels of paragraphs that kept their place.
     let mut label_seen_new = vec![false; new_words.units.len()];
+    // The old paragraphs whose label was compared with their new paragraph's.
+    let mut label_compared_old = vec![false; old_words.units.len()];
     let mut renumbered: HashMap<String, String> = HashMap::new();
     for (u, v) in unit_map.iter().enumerate() {
         let Some(v) = *v else { continue };
         if moved_old[u] || std::mem::replace(&mut label_seen_new[v], true) {
             continue;
         }
+        label_compared_old[u] = true;
         let (ol, nl) = (
             old_words.units[u].label_range.clone(),
             new_words.units[v].label_range.clone(),
@@ -1205,15 +1269,16 @@ pub fn compare(
             }
             _ => Kind::Replace,
         };
+        // A label that went away goes where it stood: before the first kept word after it.
         let n = if nl.is_empty() {
-            let first = new_words.units[v].body.start;
-            first..first
+            let at = old_next_new[ol.end];
+            at..at
         } else {
-            nl
+            nl.clone()
         };
         let o = if ol.is_empty() {
-            let first = old_words.units[u].body.start;
-            first..first
+            let at = new_next_old[nl.end];
+            at..at
         } else {
             ol
         };
@@ -1245,41 +1310,12 @@ pub fn compare(
         }
         v
     };
-    let mut label_taken_old = vec![false; old_words.units.len()];
-    for (u, v) in unit_map.iter().enumerate() {
-        if let Some(v) = v
-            && label_seen_new[*v]
-            && !moved_old[u]
-        {
-            // The first old unit mapped to v compared its label; later ones were merged.
-            label_taken_old[u] = true;
-        }
-    }
-    {
-        // Of several old units mapped to one new unit, only the first compared its label.
-        let mut first_of: HashMap<usize, usize> = HashMap::new();
-        for (u, v) in unit_map.iter().enumerate() {
-            if let Some(v) = v
-                && !moved_old[u]
-            {
-                first_of.entry(*v).or_insert(u);
-            }
-        }
-        for (u, v) in unit_map.iter().enumerate() {
-            if let Some(v) = v
-                && !moved_old[u]
-                && first_of.get(v) != Some(&u)
-            {
-                label_taken_old[u] = false;
-            }
-        }
-    }
     for u in 0..old_words.units.len() {
         let r = old_words.units[u].label_range.clone();
-        if r.is_empty() || moved_old[u] || block_old[u] || label_taken_old[u] {
+        if r.is_empty() || moved_old[u] || block_old[u] || label_compared_old[u] {
             continue;
         }
-        let at = (r.end..n_old).find_map(|i| kept[i]).unwrap_or(n_new);
+        let at = old_next_new[r.end];
         b.push(Kind::Delete, r, at..at, false);
     }
     for v in 0..new_words.units.len() {
@@ -1287,11 +1323,7 @@ pub fn compare(
         if r.is_empty() || moved_new[v] || block_new[v] || label_seen_new[v] {
             continue;
         }
-        // The old position: before the first kept old word that lands after this unit.
-        let at = kept
-            .iter()
-            .position(|k| k.is_some_and(|j| j >= r.end))
-            .unwrap_or(n_old);
+        let at = new_next_old[r.end];
         b.push(Kind::Insert, at..at, r, false);
     }
 
@@ -1385,20 +1417,31 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
         !r.is_empty() && w.tokens[r.clone()].iter().all(|t| t.part != Part::Body)
     };
     let small = |r: &Range<usize>| !r.is_empty() && r.len() <= 3;
-    let mut deletes: HashMap<(Vec<u32>, usize, usize), Vec<usize>> = HashMap::new();
+    // Deletions by words and gap, labels and plain words apart: a label pairs with either, a
+    // plain word only with a label. Each list is used from its end (amortised constant time).
+    type Key = (Vec<u32>, usize, usize);
+    let mut label_deletes: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut word_deletes: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if c.kind == Kind::Delete && small(&c.old_range) {
-            let gap = (
+            let key = (
+                old.keys(&c.old_range),
                 old_next[c.old_range.end],
                 new_next[c.new_range.start.min(n_new)],
             );
-            deletes
-                .entry((old.keys(&c.old_range), gap.0, gap.1))
-                .or_default()
-                .push(i);
+            let map = if is_label(old, &c.old_range) {
+                &mut label_deletes
+            } else {
+                &mut word_deletes
+            };
+            map.entry(key).or_default().push(i);
         }
     }
-    if deletes.is_empty() {
+    if label_deletes.is_empty()
+        && !changes
+            .iter()
+            .any(|c| c.kind == Kind::Insert && is_label(new, &c.new_range))
+    {
         return;
     }
     let mut gone = vec![false; changes.len()];
@@ -1406,19 +1449,26 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
         if c.kind != Kind::Insert || !small(&c.new_range) {
             continue;
         }
-        let gap = (
+        let key = (
+            new.keys(&c.new_range),
             old_next[c.old_range.start.min(n_old)],
             new_next[c.new_range.end],
         );
-        let Some(ds) = deletes.get_mut(&(new.keys(&c.new_range), gap.0, gap.1)) else {
-            continue;
+        let take = |map: &mut HashMap<Key, Vec<usize>>| -> Option<usize> {
+            let list = map.get_mut(&key)?;
+            while let Some(d) = list.pop() {
+                if !gone[d] {
+                    return Some(d);
+                }
+            }
+            None
         };
-        let Some(pos) = ds.iter().position(|&d| {
-            !gone[d] && (is_label(old, &changes[d].old_range) || is_label(new, &c.new_range))
-        }) else {
-            continue;
+        let found = match take(&mut label_deletes) {
+            Some(d) => Some(d),
+            None if is_label(new, &c.new_range) => take(&mut word_deletes),
+            None => None,
         };
-        let d = ds.remove(pos);
+        let Some(d) = found else { continue };
         gone[d] = true;
         gone[i] = true;
         for (o, n) in changes[d].old_range.clone().zip(c.new_range.clone()) {
@@ -1496,6 +1546,9 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
             .or_default()
             .push(i);
     }
+    // The insertions in the order of the new document, for a window of nearby candidates.
+    let mut by_place = inserts.clone();
+    by_place.sort_by_key(|&i| changes[i].new_range.start);
     let mut taken = vec![false; changes.len()];
     let mut moved_into: Vec<Option<usize>> = vec![None; changes.len()]; // insertion -> deletion
     for (d, c) in changes.iter().enumerate() {
@@ -1514,10 +1567,13 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
         if found.is_none() && Instant::now() < deadline {
             // A moved passage with small edits: the nearest few candidates, best match.
             let mut best: Option<(f32, usize)> = None;
-            let mut candidates: Vec<usize> =
-                inserts.iter().copied().filter(|&i| !taken[i]).collect();
-            candidates.sort_by_key(|&i| changes[i].new_range.start.abs_diff(c.new_range.start));
-            for i in candidates.into_iter().take(MOVE_CANDIDATES) {
+            let at = by_place.partition_point(|&i| changes[i].new_range.start < c.new_range.start);
+            let window = at.saturating_sub(MOVE_CANDIDATES / 2)
+                ..(at + MOVE_CANDIDATES / 2).min(by_place.len());
+            for i in by_place[window].iter().copied().filter(|&i| !taken[i]) {
+                if Instant::now() >= deadline {
+                    break;
+                }
                 let other = new.keys(&changes[i].new_range);
                 if let Some(r) = likeness(&k, &other, deadline)
                     && r >= MOVE_LIKENESS

@@ -30,6 +30,8 @@ pub struct MarkedText {
 struct Placement {
     /// Inline: (old token, the new token it goes before, mark), sorted.
     inline: Vec<(usize, usize, Mark)>,
+    /// Inline at the end of a paragraph: (old token, the new token it goes after, mark).
+    after: Vec<(usize, usize, Mark)>,
     /// Whole old paragraphs: (old unit, the new unit it goes before, mark, note).
     blocks: Vec<(usize, usize, Mark, Option<String>)>,
     /// Notes before a new token: (new token, text).
@@ -48,10 +50,16 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
     for i in (0..old.tokens.len()).rev() {
         next_kept[i] = cmp.kept[i].unwrap_or(next_kept[i + 1]);
     }
+    // For every old position, the new token of the last kept old word before it.
+    let mut prev_kept: Vec<Option<usize>> = vec![None; old.tokens.len() + 1];
+    for i in 0..old.tokens.len() {
+        prev_kept[i + 1] = cmp.kept[i].or(prev_kept[i]);
+    }
     let unit_before = |token: usize| new.tokens.get(token).map_or(new.units.len(), |t| t.unit);
     let mut marks: Vec<Option<Mark>> = vec![None; n_new];
     let mut p = Placement {
         inline: Vec::new(),
+        after: Vec::new(),
         blocks: Vec::new(),
         notes: Vec::new(),
         old_notes: Vec::new(),
@@ -76,6 +84,14 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
                     let u = old.tokens[c.old_range.start].unit;
                     let at = unit_before(next_kept[old.units[u].body.end]);
                     p.blocks.push((u, at, Mark::Delete, None));
+                } else if c.kind == Kind::Delete
+                    && let Some(after) = tail_of_unit(old, &c.old_range)
+                        .then(|| prev_kept[c.old_range.start])
+                        .flatten()
+                {
+                    // The end of a paragraph deleted: it stays at the end of that paragraph.
+                    p.after
+                        .extend(c.old_range.clone().map(|i| (i, after, Mark::Delete)));
                 } else {
                     let at = c.new_range.start.min(n_new);
                     p.inline
@@ -125,6 +141,7 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
         }
     }
     p.inline.sort_by_key(|x| (x.1, x.0));
+    p.after.sort_by_key(|x| (x.1, x.0));
     p.blocks.sort_by_key(|x| (x.1, x.0));
     p.notes.sort();
     p.old_notes.sort();
@@ -168,6 +185,14 @@ impl Rebuilt {
     }
 }
 
+/// Whether an old range is the tail of its paragraph's body (and not the whole of it).
+fn tail_of_unit(old: &Words, r: &Range<usize>) -> bool {
+    old.tokens.get(r.start).is_some_and(|t| {
+        let body = &old.units[t.unit].body;
+        r.end == body.end && r.start > body.start
+    })
+}
+
 fn note_style() -> Style {
     Style {
         italic: true,
@@ -189,6 +214,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
     let n = cmp.new.tokens.len();
     let mut doc = new.clone();
     let mut inline = placed.inline.iter().peekable();
+    let mut after = placed.after.iter().peekable();
     let mut notes = placed.notes.iter().peekable();
     let mut old_notes = placed.old_notes.iter().peekable();
     let mut index = 0usize;
@@ -230,6 +256,11 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 (false, true)
             };
             out.push(in_label, t, marks[index], sep);
+            while let Some(&&(old, _, mark)) = after.peek().filter(|a| a.1 == index) {
+                after.next();
+                let o = &cmp.old.tokens[old];
+                out.push(in_label, o, Some(mark), (o.break_before, o.space_before));
+            }
             index += 1;
         }
         // Deletions after the last word of the document.

@@ -238,3 +238,15 @@ fn longest_increasing_keeps_order() {
         vec![false, true, true, true]
     );
 }
+
+#[test]
+fn a_deleted_last_sentence_stays_in_its_paragraph() {
+    let c = text_cmp(
+        "4. Keep it secret. Return all documents.\n\n5. Liability is limited.\n",
+        "4. Keep it secret.\n\n5. Liability is limited.\n",
+    );
+    assert_eq!(
+        markup(&c),
+        "4. Keep it secret. [-Return all documents.-]\n\n"
+    );
+}
