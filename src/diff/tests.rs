@@ -250,3 +250,29 @@ fn a_deleted_last_sentence_stays_in_its_paragraph() {
         "4. Keep it secret. [-Return all documents.-]\n\n"
     );
 }
+
+/// Found by the long generative run (case 41134): a split and a merge turned the label "2."
+/// into a plain word of the previous paragraph; the words are the same.
+#[test]
+fn regression_a_label_that_became_a_word_by_a_merge() {
+    let c = text_cmp(
+        "1. The recitals are incorporated herein as a part.\n\n2. The Seller assigns the Agreements.\n",
+        "1. The recitals are incorporated\n\nherein as a part. 2. The Seller assigns the Agreements.\n",
+    );
+    assert!(c.is_identical(), "{:?}", c.changes);
+}
+
+/// Found by the long generative run (case 24835): two copies of one paragraph, each edited
+/// in place, were paired crosswise as two moves.
+#[test]
+fn regression_copies_edited_in_place_are_not_moves() {
+    let block = "Dated: the holder signs here as named on the face of the Option.";
+    let a = format!("First exhibit.\n\n{block}\n\nSecond exhibit text here.\n\n{block}\n\nEnd.\n");
+    let b = format!(
+        "First exhibit.\n\n{block} zq1 zq2 zq3\n\nSecond exhibit text here.\n\n{}\n\nEnd.\n",
+        block.replace("Option.", "zq4 Option.")
+    );
+    let c = text_cmp(&a, &b);
+    assert_eq!(c.summary().moves, 0, "{:?}", c.changes);
+    assert_eq!(c.summary().insertions, 2, "{:?}", c.changes);
+}
