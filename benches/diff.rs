@@ -7,6 +7,7 @@
 //!
 //! Median and best of N runs, wall time; the documents are built once, outside the timing.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use engross::diff::{self, Options};
@@ -27,6 +28,42 @@ fn edited(text: &str, edits: usize) -> String {
         words[i] = format!("EDIT{k}");
     }
     words.join(" ")
+}
+
+/// About `edits` edits of every kind spread through the text: replacements, insertions,
+/// deletions, and now and then a sentence inserted.
+fn mixed(text: &str, edits: usize) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    let step = (words.len() / (edits + 1)).max(1);
+    for k in (1..=edits).rev() {
+        let i = (k * step).min(words.len() - 1);
+        match k % 4 {
+            0 => words[i] = format!("REPLACED{k}"),
+            1 => words.insert(i, format!("INSERTED{k}")),
+            2 => {
+                words.remove(i);
+            }
+            _ => words.insert(
+                i,
+                format!("provided that the notice is given in writing{k}"),
+            ),
+        }
+    }
+    words.join(" ")
+}
+
+/// Median wall time of a whole command, run `runs` times.
+fn command(runs: usize, program: &str, args: &[&std::path::Path]) -> Duration {
+    measure(runs, || {
+        let status = std::process::Command::new(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("runs");
+        assert!(status.code().is_some_and(|c| c <= 1), "{program} failed");
+    })
+    .0
 }
 
 fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
@@ -91,6 +128,52 @@ fn main() {
         &options,
     );
 
+    // The whole command beside git's word diff on the same two files (~70 KB, ~120 edits).
+    let dir = std::env::temp_dir().join(format!("engross-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (a, b) = (dir.join("old.txt"), dir.join("new.txt"));
+    std::fs::write(&a, sub).expect("write");
+    std::fs::write(&b, mixed(sub, 120)).expect("write");
+    let ours = command(
+        runs,
+        env!("CARGO_BIN_EXE_engross"),
+        &[Path::new("diff"), Path::new("-f"), Path::new("txt"), &a, &b],
+    );
+    let git = std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok()
+        .then(|| {
+            command(
+                runs,
+                "git",
+                &[
+                    Path::new("diff"),
+                    Path::new("--no-index"),
+                    Path::new("--word-diff"),
+                    &a,
+                    &b,
+                ],
+            )
+        });
+    println!(
+        "{:<44} {:>9.2} {:>9} {:>8} {:>8}",
+        format!("command: engross diff, {} KB, ~120 edits", sub.len() / 1000),
+        ours.as_secs_f64() * 1000.0,
+        "",
+        "",
+        ""
+    );
+    if let Some(git) = git {
+        println!(
+            "{:<44} {:>9.2}    ({:.2}x engross's time)",
+            "command: git diff --no-index --word-diff",
+            git.as_secs_f64() * 1000.0,
+            ours.as_secs_f64() / git.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
     let mut big = String::new();
     while big.len() < 1_000_000 {
         for t in &texts {
@@ -131,5 +214,29 @@ fn main() {
         &plain::parse(&other),
         3,
         &options,
+    );
+
+    // 1.2 MB of one-word paragraphs against as many others, deadline 100 ms.
+    let one = |seed: u64| -> String {
+        let mut x = seed;
+        let mut out = String::new();
+        while out.len() < 1_200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push_str(shuffled[(x % shuffled.len() as u64) as usize]);
+            out.push_str("\n\n");
+        }
+        out
+    };
+    row(
+        "1.2 MB one-word paragraphs, deadline 100 ms",
+        &plain::parse(&one(7)),
+        &plain::parse(&one(11)),
+        3,
+        &Options {
+            deadline: Duration::from_millis(100),
+            ..options
+        },
     );
 }

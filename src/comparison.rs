@@ -387,11 +387,13 @@ pub fn describe(c: &Change) -> String {
                 1 => ", with 1 edit".to_string(),
                 n => format!(", with {n} edits"),
             };
+            // The old place, short: its section or paragraph number.
+            let from = c.from.as_deref().unwrap_or_default();
+            let from = from.split(" (").next().unwrap_or(from);
             format!(
-                "M{} moved {} from {}{edits}",
+                "M{} moved {} from {from}{edits}",
                 c.move_number.unwrap_or(0),
                 q(&c.new),
-                c.from.clone().unwrap_or_default()
             )
         }
     }

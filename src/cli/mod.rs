@@ -229,7 +229,20 @@ fn read(path: &Path) -> anyhow::Result<String> {
 }
 
 fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
-    let engine = engine(&cli)?;
+    // Comparing two text files needs no templates: skip loading them (most of the start-up).
+    let text_only = |a: &CompareArgs| {
+        let text = |p: &Path| {
+            !p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("pdf"))
+        };
+        a.old_templates.is_none() && text(&a.old) && text(&a.new)
+    };
+    let engine = match &cli.command {
+        Command::Diff { args, .. } | Command::Redline { args, .. } if text_only(args) => {
+            Engine::new(Templates::from_files(std::iter::empty(), "")?)
+        }
+        _ => engine(&cli)?,
+    };
     match cli.command {
         Command::List => {
             let mut out = std::io::stdout().lock();

@@ -715,6 +715,26 @@ fn likeness(a: &[u32], b: &[u32], deadline: Instant) -> Option<f32> {
     if best < MOVE_LIKENESS {
         return None;
     }
+    // The words in common in any order bound the words in common in order: a cheap test
+    // first (unrelated paragraphs fail it), the diff only for what passes.
+    let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
+    sa.sort_unstable();
+    sb.sort_unstable();
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < sa.len() && j < sb.len() {
+        match sa[i].cmp(&sb[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    if (2 * common) as f32 / ((la + lb) as f32) < MOVE_LIKENESS {
+        return None;
+    }
     let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, a, b, Some(deadline));
     Some(similar::diff_ratio(&ops, la, lb))
 }
