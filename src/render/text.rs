@@ -210,8 +210,11 @@ fn side_by_side(columns: &[Vec<String>], widths: &[usize], gap: usize) -> Vec<St
             for (c, col) in columns.iter().enumerate() {
                 let cell = col.get(i).map(String::as_str).unwrap_or("");
                 line.push_str(cell);
-                if c + 1 < columns.len() {
-                    let pad = widths[c].saturating_sub(cell.chars().count()) + gap;
+                if c.saturating_add(1) < columns.len() {
+                    let width = widths.get(c).copied().unwrap_or(0);
+                    let pad = width
+                        .saturating_sub(cell.chars().count())
+                        .saturating_add(gap);
                     line.push_str(&" ".repeat(pad));
                 }
             }
@@ -220,27 +223,41 @@ fn side_by_side(columns: &[Vec<String>], widths: &[usize], gap: usize) -> Vec<St
         .collect()
 }
 
+/// The narrowest a signature column gets; more columns than fit at this width go on further
+/// rows.
+const MIN_SIGNATURE_COLUMN: usize = 16;
+
 fn signatures(cols: &[Vec<Block>], width: usize) -> Vec<String> {
-    if cols.len() == 1 {
-        let offset = width / 2 - 4;
+    if let [only] = cols {
+        let offset = (width / 2).saturating_sub(4);
         let mut lines = Vec::new();
-        blocks(&cols[0], width - offset, &mut lines);
+        blocks(only, width.saturating_sub(offset), &mut lines);
         trim_blank(&mut lines);
         return lines.into_iter().map(|l| indent_line(&l, offset)).collect();
     }
     let gap = 4;
-    let n = cols.len().max(1);
-    let col_width = (width - gap * (n - 1)) / n;
-    let columns: Vec<Vec<String>> = cols
-        .iter()
-        .map(|c| {
-            let mut lines = Vec::new();
-            blocks(c, col_width, &mut lines);
-            trim_blank(&mut lines);
-            lines
-        })
-        .collect();
-    side_by_side(&columns, &vec![col_width; n], gap)
+    // As many columns to a row as fit at the narrowest width (at least one).
+    let per_row = (width.saturating_add(gap) / MIN_SIGNATURE_COLUMN.saturating_add(gap))
+        .clamp(1, cols.len().max(1));
+    let mut out = Vec::new();
+    for row in cols.chunks(per_row) {
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        let n = row.len().max(1);
+        let col_width = (width.saturating_sub(gap.saturating_mul(n.saturating_sub(1))) / n).max(1);
+        let columns: Vec<Vec<String>> = row
+            .iter()
+            .map(|c| {
+                let mut lines = Vec::new();
+                blocks(c, col_width, &mut lines);
+                trim_blank(&mut lines);
+                lines
+            })
+            .collect();
+        out.extend(side_by_side(&columns, &vec![col_width; n], gap));
+    }
+    out
 }
 
 fn trim_blank(lines: &mut Vec<String>) {
