@@ -6,6 +6,7 @@ mod diagnostics;
 mod diff;
 mod drafting;
 mod fidelity;
+mod hostile;
 mod parameters;
 mod pdf;
 mod robustness;
