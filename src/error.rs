@@ -4,6 +4,9 @@
 //! [`Diagnostic`] for a located problem in a user's file (a data file, a schema, a template), with
 //! the file, line, column, key and what was expected. Rendering a diagnostic to text (with a source
 //! snippet) lives here too, so every front end prints the same thing; only `cli` decides where.
+// No panic reachable from input (issue 10): no unchecked indexing or arithmetic here; each
+// `allow` below says why it is safe.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::fmt;
 use std::ops::Range;
