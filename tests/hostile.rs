@@ -771,3 +771,77 @@ fn thirty_signature_columns_render_as_rows() {
     let laid = engross::layout::layout(&doc, engross::layout::PageSetup::default(), "t");
     engross::pdf::write(&laid, &engross::pdf::Metadata::default(), b"t").unwrap();
 }
+
+/// The fuzz targets' pipelines (fuzz/fuzz_targets), run on every checked-in seed and every
+/// past finding (fuzz/seeds, fuzz/regressions): a cheap replay in every `cargo test`, where
+/// the fuzz campaign itself needs nightly and minutes per target.
+#[test]
+fn fuzz_seeds_and_findings_replay() {
+    let engine = engine();
+    let run = |target: &str, bytes: &[u8]| match target {
+        "data" => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                match engine.run(text, "fuzz.toml") {
+                    Ok(r) => drop(engross::render::text::render(&r.document)),
+                    Err(e) => e.diagnostics().iter().for_each(|d| drop(d.render(false))),
+                }
+            }
+        }
+        "djot" | "pdf_write" => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let doc = engross::document::djot::parse(text);
+                let _ = engross::render::text::render(&doc);
+                let _ = engross::render::html::render(&doc, "fuzz", "");
+                if target == "pdf_write" && bytes.len() <= 16 << 10 {
+                    let laid =
+                        engross::layout::layout(&doc, engross::layout::PageSetup::default(), "f");
+                    let _ = engross::pdf::write(&laid, &engross::pdf::Metadata::default(), bytes);
+                }
+            }
+        }
+        "plain" => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let _ = engross::render::text::render(&engross::document::plain::parse(text));
+            }
+        }
+        "compare" => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let mut mid = text.len() / 2;
+                while !text.is_char_boundary(mid) {
+                    mid -= 1;
+                }
+                let (old, new) = text.split_once('\0').unwrap_or_else(|| text.split_at(mid));
+                let old = engross::document::plain::parse(old);
+                let new = engross::document::plain::parse(new);
+                let options = engross::diff::Options {
+                    deadline: Duration::from_millis(200),
+                    ..engross::diff::Options::default()
+                };
+                let cmp = engross::diff::compare(&old, &new, &options);
+                let _ = engross::diff::markup(&cmp);
+                let _ = engross::render::text::render(&engross::diff::redline(&new, &cmp));
+            }
+        }
+        "pdf_input" => {
+            if let Ok(input) = engine.input("fuzz.pdf", bytes) {
+                let _ = engross::render::text::render(&input.document);
+            }
+        }
+        other => panic!("no fuzz target {other}"),
+    };
+    let mut count = 0;
+    for kind in ["seeds", "regressions"] {
+        let Ok(targets) = std::fs::read_dir(root().join("fuzz").join(kind)) else {
+            continue;
+        };
+        for target in targets.flatten() {
+            let name = target.file_name().to_string_lossy().to_string();
+            for file in std::fs::read_dir(target.path()).unwrap().flatten() {
+                let bytes = std::fs::read(file.path()).unwrap();
+                run(&name, &bytes);
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 40, "only {count} seeds and findings");
+}
