@@ -4,10 +4,14 @@
 //! [`Diagnostic`] for a located problem in a user's file (a data file, a schema, a template), with
 //! the file, line, column, key and what was expected. Rendering a diagnostic to text (with a source
 //! snippet) lives here too, so every front end prints the same thing; only `cli` decides where.
+// No panic reachable from input (issue 10): no unchecked indexing or arithmetic here; each
+// `allow` below says why it is safe.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
@@ -37,12 +41,16 @@ pub struct Diagnostic {
     pub column: Option<usize>,
     /// Byte span into `source`, for the snippet.
     pub span: Option<Range<usize>>,
-    /// The whole text of the file, for the snippet.
-    pub source: Option<String>,
+    /// The whole text of the file, for the snippet: shared by every diagnostic on that file, so
+    /// thousands of problems cost one copy of the file, not thousands.
+    pub source: Option<Arc<str>>,
     /// Short label under the caret (what was expected or found).
     pub label: Option<String>,
     /// Extra advice: a did-you-mean, the expected form.
     pub help: Vec<String>,
+    /// How many further problems of this severity this diagnostic stands for, not listed one
+    /// by one (a file with thousands of problems reports the first ones and a count).
+    pub omitted: usize,
 }
 
 impl Diagnostic {
@@ -59,6 +67,18 @@ impl Diagnostic {
             source: None,
             label: None,
             help: Vec::new(),
+            omitted: 0,
+        }
+    }
+
+    /// The diagnostic that closes a list cut short: `count` more problems not shown.
+    pub fn omitted(origin: impl Into<String>, shown: usize, count: usize) -> Self {
+        Diagnostic {
+            omitted: count,
+            ..Diagnostic::error(
+                origin,
+                format!("{count} more problems not shown (only the first {shown} are listed)"),
+            )
         }
     }
 
@@ -70,14 +90,23 @@ impl Diagnostic {
         }
     }
 
-    /// Attach the source text and a byte span; line and column are computed from them.
-    pub fn at(mut self, source: &str, span: Range<usize>) -> Self {
-        let start = span.start.min(source.len());
-        let (line, column) = line_column(source, start);
+    /// Attach the source text and a byte span; line and column are computed from them. This
+    /// copies the text: for many diagnostics on one file, use [`Diagnostic::at_shared`].
+    pub fn at(self, source: &str, span: Range<usize>) -> Self {
+        self.at_shared(&SourceFile::new(source), span)
+    }
+
+    /// Attach a shared source (one copy and one line index for every diagnostic on a file) and
+    /// a byte span.
+    pub fn at_shared(mut self, source: &SourceFile, span: Range<usize>) -> Self {
+        let text = &source.text;
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
+        let (line, column) = source.line_column(start);
         self.line = Some(line);
         self.column = Some(column);
-        self.span = Some(start..span.end.clamp(start, source.len()));
-        self.source = Some(source.to_string());
+        self.span = Some(start..end);
+        self.source = Some(Arc::clone(&source.text));
         self
     }
 
@@ -136,7 +165,7 @@ impl Diagnostic {
                 }
                 report.push(
                     title.element(
-                        Snippet::source(src.as_str())
+                        Snippet::source(&**src)
                             .path(self.origin.as_str())
                             .fold(true)
                             .annotation(ann),
@@ -177,17 +206,67 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The largest char boundary of `s` at or before `at` (which must be at most `s.len()`).
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        // Cannot underflow: 0 is always a char boundary.
+        at = at.saturating_sub(1);
+    }
+    at
+}
+
+/// A file's text shared by its diagnostics, with an index of its line starts, so that locating
+/// a problem costs a binary search instead of a scan of the file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    text: Arc<str>,
+    /// Byte offset of the start of every line.
+    lines: Arc<[usize]>,
+}
+
+impl SourceFile {
+    /// Index a text (one copy of it, one pass over it).
+    pub fn new(text: &str) -> SourceFile {
+        let lines: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i.saturating_add(1)))
+            .collect();
+        SourceFile {
+            text: Arc::from(text),
+            lines: lines.into(),
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// 1-based line and column (in characters) of byte offset `at`.
+    pub fn line_column(&self, at: usize) -> (usize, usize) {
+        let at = floor_char_boundary(&self.text, at);
+        // The last line start at or before `at`; index 0 (offset 0) always qualifies.
+        let line = self.lines.partition_point(|&start| start <= at).max(1);
+        let start = self.lines.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..at)
+            .map_or(0, |s| s.chars().count())
+            .saturating_add(1);
+        (line, column)
+    }
+}
+
 /// 1-based line and column (in characters) of byte offset `at` in `source`.
 pub fn line_column(source: &str, at: usize) -> (usize, usize) {
-    let at = at.min(source.len());
-    let mut at = at;
-    while !source.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &source[..at];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
+    let at = floor_char_boundary(source, at);
+    let before = source.get(..at).unwrap_or_default();
+    let line = before.matches('\n').count().saturating_add(1);
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let column = before
+        .get(line_start..)
+        .map_or(0, |s| s.chars().count())
+        .saturating_add(1);
     (line, column)
 }
 
@@ -218,20 +297,53 @@ pub enum Error {
     /// A request that makes no sense, e.g. an unknown format for an input.
     #[error("{0}")]
     Usage(String),
+    /// An input is larger than engross accepts (see docs/security.md for every limit).
+    #[error("{} is larger than the limit of {limit} bytes for {what}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What kind of input it is (`a data file`, `a template`, …).
+        what: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An input is not a regular file (a FIFO, a device, a socket or a folder), which engross
+    /// does not read: such a file may never end.
+    #[error("{} is not a regular file ({kind}); engross reads only regular files", path.display())]
+    NotAFile {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead (`a FIFO`, `a device`, …).
+        kind: &'static str,
+    },
+    /// A limit on work or size was reached while processing (template loops, string growth,
+    /// decompressed streams, document size); the message says which and its value.
+    #[error("{0}")]
+    Limit(String),
+    /// Standard output could not be written (e.g. a full disk). A closed pipe is not reported:
+    /// the command line exits quietly, as `head` expects.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+}
+
+/// How many errors a list of diagnostics reports, counting those it only counts.
+pub fn error_count(diags: &[Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.omitted.max(1))
+        .fold(0, usize::saturating_add)
 }
 
 fn summarize(diags: &[Diagnostic]) -> String {
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = error_count(diags);
     match diags.first() {
         Some(d) if errors <= 1 => format!("{}: {}", d.location(), d.message),
         Some(d) => format!(
             "{}: {} (and {} more errors)",
             d.location(),
             d.message,
-            errors - 1
+            errors.saturating_sub(1)
         ),
         None => "invalid input".to_string(),
     }

@@ -25,6 +25,7 @@ pub mod data;
 pub mod diff;
 pub mod document;
 pub mod error;
+pub mod input;
 pub mod layout;
 pub mod pdf;
 pub mod render;

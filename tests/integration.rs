@@ -7,6 +7,7 @@ mod diff;
 mod drafting;
 mod fidelity;
 mod generative;
+mod hostile;
 mod pairs;
 mod parameters;
 mod pdf;

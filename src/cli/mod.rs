@@ -6,11 +6,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::template::Templates;
-use crate::{Engine, Error, Severity};
+use crate::{Engine, Error};
 
 /// engross: from structured data to the signable copy of a legal agreement.
 #[derive(Debug, Parser)]
@@ -169,14 +168,77 @@ pub struct CompareArgs {
 /// Run the command line and return the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    signals::install();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    match run(cli, color) {
+    let result = run(cli, color).and_then(|code| {
+        // What is still buffered must reach the file too: a full disk shows here.
+        std::io::stdout()
+            .lock()
+            .flush()
+            .map_err(|e| anyhow::Error::from(Error::Stdout(e)))?;
+        Ok(code)
+    });
+    match result {
         Ok(code) => code,
+        // A reader that went away (`engross describe x | head`) is not an error.
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e, color);
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Standard output through a fallible path: every error names standard output and keeps its
+/// kind, so a closed pipe (`BrokenPipe`) still ends the command quietly with 0 and a full disk
+/// ends it with a message and 2. Use it instead of `print!` and `std::io::stdout()`:
+/// `let mut out = cli::stdout(); writeln!(out, "…")?;` or `cli::write_stdout(&bytes)?`.
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+/// Write all of `bytes` to standard output and flush (see [`stdout`]).
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = stdout();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Locked standard output whose errors say "standard output" (see [`stdout`]).
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+fn stdout_error(e: std::io::Error) -> std::io::Error {
+    let kind = e.kind();
+    std::io::Error::new(kind, Error::Stdout(e))
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(stdout_error)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).map_err(stdout_error)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(stdout_error)
+    }
+}
+
+/// A line to standard error. Errors are ignored: there is nowhere left to report them, and the
+/// exit code still tells.
+fn note(line: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(line);
+    let _ = err.write_all(b"\n");
 }
 
 fn report(e: &anyhow::Error, color: bool) {
@@ -195,11 +257,25 @@ fn report(e: &anyhow::Error, color: bool) {
 }
 
 fn engine(cli: &Cli) -> anyhow::Result<Engine> {
-    let templates = match &cli.templates {
+    let mut templates = match &cli.templates {
         Some(dir) => Templates::from_dir(dir)?,
         None => Templates::builtin()?,
     };
+    templates.set_limits(render_limits()?);
     Ok(Engine::new(templates))
+}
+
+/// The limits on one template render: the defaults, with the deadline from
+/// `ENGROSS_RENDER_DEADLINE_MS` when set (docs/security.md).
+fn render_limits() -> anyhow::Result<crate::template::Limits> {
+    let mut limits = crate::template::Limits::default();
+    if let Some(ms) = std::env::var_os("ENGROSS_RENDER_DEADLINE_MS") {
+        let ms: u64 = ms.to_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+            Error::Usage("ENGROSS_RENDER_DEADLINE_MS must be a number of milliseconds".into())
+        })?;
+        limits.deadline = std::time::Duration::from_millis(ms);
+    }
+    Ok(limits)
 }
 
 fn kind_named<'a>(engine: &'a Engine, kind: &str) -> anyhow::Result<&'a crate::template::Kind> {
@@ -217,15 +293,13 @@ fn kind_named<'a>(engine: &'a Engine, kind: &str) -> anyhow::Result<&'a crate::t
     })
 }
 
+/// Read a data file: a regular file of at most [`crate::data::MAX_DATA_BYTES`], UTF-8.
 fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).map_err(|source| {
-        Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        }
-        .into()
-    })
+    Ok(crate::input::read_text(
+        path,
+        crate::data::MAX_DATA_BYTES as u64,
+        "a data file",
+    )?)
 }
 
 fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
@@ -245,7 +319,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::List => {
-            let mut out = std::io::stdout().lock();
+            let mut out = stdout();
             for kind in engine.templates().kinds() {
                 writeln!(out, "{:<16} {}", kind.schema.kind, kind.schema.summary)?;
             }
@@ -253,7 +327,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
         }
         Command::Describe { kind } => {
             let schema = &kind_named(&engine, &kind)?.schema;
-            print!("{}", crate::data::scaffold::describe(schema));
+            write_stdout(crate::data::scaffold::describe(schema).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::New { kind, output } => {
@@ -261,9 +335,9 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             match output {
                 Some(path) if path != Path::new("-") => {
                     write_atomic(&path, text.as_bytes(), false)?;
-                    eprintln!("wrote {}", path.display());
+                    note(format_args!("wrote {}", path.display()));
                 }
-                _ => print!("{text}"),
+                _ => write_stdout(text.as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -293,19 +367,19 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
 
 fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let mut stderr = std::io::stderr().lock();
+    let mut out = stdout();
     for path in files {
         let origin = path.display().to_string();
         let result = read(path).and_then(|text| Ok(engine.run(&text, &origin)?));
         match result {
             Ok(rendered) => {
                 for w in &rendered.data.warnings {
-                    writeln!(stderr, "{}", w.render(color))?;
+                    note(format_args!("{}", w.render(color)));
                 }
                 match rendered.data.warnings.len() {
-                    0 => println!("{origin}: ok"),
-                    1 => println!("{origin}: ok, 1 warning"),
-                    n => println!("{origin}: ok, {n} warnings"),
+                    0 => writeln!(out, "{origin}: ok")?,
+                    1 => writeln!(out, "{origin}: ok, 1 warning")?,
+                    n => writeln!(out, "{origin}: ok, {n} warnings")?,
                 }
             }
             Err(e) => {
@@ -313,20 +387,20 @@ fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<Exit
                 match e.downcast_ref::<Error>() {
                     Some(Error::Invalid(diags)) => {
                         for d in diags {
-                            writeln!(stderr, "{}", d.render(color))?;
+                            note(format_args!("{}", d.render(color)));
                         }
-                        let errors = diags
-                            .iter()
-                            .filter(|d| d.severity == Severity::Error)
-                            .count();
-                        println!(
+                        let errors = crate::error::error_count(diags);
+                        writeln!(
+                            out,
                             "{origin}: {errors} error{}",
                             if errors == 1 { "" } else { "s" }
-                        );
+                        )?;
                     }
+                    // A runaway template is left running on its thread: stop here.
+                    Some(Error::Limit(_)) => return Err(e),
                     _ => {
                         report(&e, color);
-                        println!("{origin}: error");
+                        writeln!(out, "{origin}: error")?;
                     }
                 }
             }
@@ -345,14 +419,11 @@ fn compared(engine: &Engine, args: &CompareArgs) -> anyhow::Result<crate::compar
         None => None,
     };
     let load = |engine: &Engine, path: &Path| -> anyhow::Result<crate::comparison::Input> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes =
+            crate::input::read_bytes(path, crate::input::MAX_COMPARE_BYTES, "a comparison input")?;
         let input = engine.input(&path.display().to_string(), &bytes)?;
         for w in &input.warnings {
-            eprintln!("warning: {w}");
+            note(format_args!("warning: {w}"));
         }
         Ok(input)
     };
@@ -364,15 +435,6 @@ fn compared(engine: &Engine, args: &CompareArgs) -> anyhow::Result<crate::compar
         deadline: std::time::Duration::from_millis(args.deadline),
     };
     Ok(crate::comparison::compare(&old, &new, &options)?)
-}
-
-/// Write to standard output; a closed pipe (`| head`) ends the output quietly.
-fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to standard output"),
-    }
 }
 
 /// Whether standard output takes colours: a terminal, and neither `NO_COLOR` nor
@@ -443,7 +505,11 @@ fn redline(
         write_stdout(&bytes)?;
     } else {
         write_atomic(output, &bytes, force)?;
-        eprintln!("wrote {} ({})", output.display(), redline.report.summary);
+        note(format_args!(
+            "wrote {} ({})",
+            output.display(),
+            redline.report.summary
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -455,8 +521,14 @@ fn render(
     output: Option<&Path>,
     force: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut formats = formats.to_vec();
-    formats.dedup();
+    // Each format once, in the order given (`-f txt,pdf,txt` is `-f txt,pdf`).
+    let mut unique: Vec<Format> = Vec::new();
+    for f in formats {
+        if !unique.contains(f) {
+            unique.push(*f);
+        }
+    }
+    let formats = unique;
     let to_stdout = output == Some(Path::new("-"));
     if to_stdout && formats.len() > 1 {
         return Err(Error::Usage("-o - takes one format".into()).into());
@@ -467,7 +539,10 @@ fn render(
         let origin = path.display().to_string();
         let rendered = engine.run(&read(path)?, &origin)?;
         for w in &rendered.data.warnings {
-            eprintln!("{}", w.render(std::io::stderr().is_terminal()));
+            note(format_args!(
+                "{}",
+                w.render(std::io::stderr().is_terminal())
+            ));
         }
         for format in &formats {
             let bytes = match format {
@@ -487,7 +562,7 @@ fn render(
         }
     }
     if to_stdout {
-        let mut out = std::io::stdout().lock();
+        let mut out = stdout();
         for (_, _, bytes) in &outputs {
             out.write_all(bytes)?;
         }
@@ -505,56 +580,50 @@ fn render(
             }
         })
         .collect();
-    if !force && let Some(existing) = targets.iter().find(|t| t.exists()) {
+    // Two inputs with one file stem would write one file twice: the second would replace the
+    // first. Refuse before anything is written.
+    let mut seen: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
+    for ((input, _, _), target) in outputs.iter().zip(&targets) {
+        if let Some(first) = seen.insert(target.as_path(), input.as_path()) {
+            let why = if first == input.as_path() {
+                format!("{} is given twice", input.display())
+            } else {
+                format!(
+                    "{} and {} would both be written to {}; render them into different folders (-o DIR) or rename one",
+                    first.display(),
+                    input.display(),
+                    target.display()
+                )
+            };
+            return Err(Error::Usage(why).into());
+        }
+    }
+    // `exists()` follows links: a dangling link is an existing output too.
+    if !force && let Some(existing) = targets.iter().find(|t| t.symlink_metadata().is_ok()) {
         return Err(Error::OutputExists {
             path: existing.clone(),
         }
         .into());
     }
+    // Every output is written to its temporary file before any is put in place, so a full disk
+    // or a bad folder leaves nothing behind.
+    let mut staged = Vec::new();
     for ((_, _, bytes), target) in outputs.iter().zip(&targets) {
-        write_atomic(target, bytes, force)?;
-        eprintln!("wrote {}", target.display());
+        staged.push(files::stage(target, bytes, force)?);
+    }
+    for (file, target) in staged.into_iter().zip(&targets) {
+        files::commit(file, force)?;
+        note(format_args!("wrote {}", target.display()));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Write through a temporary file in the same folder, then rename: readers never see a partial
-/// file, and a failure leaves nothing behind.
+/// file, and a failure leaves nothing behind (see [`files`]).
 fn write_atomic(target: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".engross-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    // Temporary files are private (0600); a rendered document is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    let persisted = if force {
-        tmp.persist(target).map(|_| ())
-    } else {
-        tmp.persist_noclobber(target).map(|_| ())
-    };
-    persisted.map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::Error::from(Error::OutputExists {
-                path: target.to_path_buf(),
-            })
-        } else {
-            anyhow::Error::from(Error::Io {
-                action: "write",
-                path: target.to_path_buf(),
-                source: e.error,
-            })
-        }
-    })
+    let staged = files::stage(target, bytes, force)?;
+    files::commit(staged, force)
 }
+
+pub mod files;
+mod signals;

@@ -5,6 +5,9 @@
 //! be declared by the schema; types are checked with the value's exact place, so each problem is
 //! reported with file, line, column and key path. Money is decimal, never a float; dates are TOML
 //! dates. Parsing works on `&str` ([`Data::parse`]); reading the file is the caller's business.
+// No panic reachable from input (issue 10): no unchecked indexing or arithmetic here; each
+// `allow` below says why it is safe.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod rules;
 pub mod scaffold;
@@ -18,7 +21,16 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::error::{Diagnostic, Error, Result, did_you_mean};
+use crate::error::{Diagnostic, Error, Result, SourceFile, did_you_mean};
+
+/// The largest data file accepted, in bytes (4 MiB; the originals are under 20 KB).
+pub const MAX_DATA_BYTES: usize = 4 << 20;
+/// The longest text value accepted, in bytes (64 KiB; the longest in the originals is under
+/// 1 KB). A document's paragraphs come from values like these, and laying out one paragraph
+/// grows faster than its length.
+pub const MAX_TEXT_BYTES: usize = 64 << 10;
+/// The most problems a check lists one by one; the rest are counted.
+pub const MAX_PROBLEMS: usize = 100;
 pub use schema::{Field, FieldType, Schema};
 
 /// A typed value from a data file.
@@ -218,6 +230,7 @@ pub struct TemplateRef {
 impl Data {
     /// Read the `template = "…"` line of a data file without checking the rest.
     pub fn template_ref(text: &str, origin: &str) -> Result<TemplateRef> {
+        check_size(text, origin)?;
         let table = parse_toml(text, origin)?;
         match table.get_ref().get("template") {
             Some(v) => match v.get_ref() {
@@ -243,11 +256,14 @@ impl Data {
 
     /// Parse and check a data file against `schema`, reporting every problem at once.
     pub fn parse(text: &str, origin: &str, schema: &Schema) -> Result<Data> {
+        check_size(text, origin)?;
         let table = parse_toml(text, origin)?;
         let mut checker = Checker {
-            text,
+            source: SourceFile::new(text),
             origin,
             problems: Vec::new(),
+            omitted: 0,
+            scratch: Diagnostic::error(origin, String::new()),
             spans: std::collections::BTreeMap::new(),
         };
         let mut entries = Vec::new();
@@ -275,6 +291,10 @@ impl Data {
         if checker.problems.is_empty() {
             checker.rules(schema, &values, &mut warnings);
         }
+        if checker.omitted > 0 {
+            let d = Diagnostic::omitted(origin, MAX_PROBLEMS, checker.omitted);
+            checker.problems.push(d);
+        }
         if checker.problems.is_empty() {
             Ok(Data {
                 origin: origin.to_string(),
@@ -290,6 +310,20 @@ impl Data {
     }
 }
 
+fn check_size(text: &str, origin: &str) -> Result<()> {
+    if text.len() > MAX_DATA_BYTES {
+        return Err(Diagnostic::error(
+            origin,
+            format!(
+                "the data file is {} bytes; the limit is {MAX_DATA_BYTES} bytes",
+                text.len()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn parse_toml<'i>(text: &'i str, origin: &str) -> Result<Spanned<DeTable<'i>>> {
     DeTable::parse(text).map_err(|e| {
         let d = Diagnostic::error(origin, format!("invalid TOML: {}", e.message().trim()));
@@ -301,9 +335,14 @@ fn parse_toml<'i>(text: &'i str, origin: &str) -> Result<Spanned<DeTable<'i>>> {
 }
 
 struct Checker<'a> {
-    text: &'a str,
+    /// The file's text, shared by every diagnostic, with its line index.
+    source: SourceFile,
     origin: &'a str,
     problems: Vec<Diagnostic>,
+    /// Problems past [`MAX_PROBLEMS`], counted but not built.
+    omitted: usize,
+    /// Where a counted problem's label and help go (never shown).
+    scratch: Diagnostic,
     /// Where each value is, by dotted path (`notes.0.amount`).
     spans: std::collections::BTreeMap<String, Range<usize>>,
 }
@@ -317,17 +356,35 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl Checker<'_> {
+    /// Record an error; past [`MAX_PROBLEMS`] it is only counted. The caller may add a label
+    /// and help to the diagnostic returned (a scratch one when the error is only counted).
     fn error(
         &mut self,
         message: impl Into<String>,
         key: &str,
         span: Range<usize>,
     ) -> &mut Diagnostic {
+        if self.full() {
+            self.omitted = self.omitted.saturating_add(1);
+            // Its text is never shown: only the count is.
+            self.scratch = Diagnostic::error(self.origin, String::new());
+            return &mut self.scratch;
+        }
         let d = Diagnostic::error(self.origin, message)
             .key(key)
-            .at(self.text, span);
+            .at_shared(&self.source, span);
         self.problems.push(d);
         self.problems.last_mut().expect("just pushed")
+    }
+
+    /// Whether further problems are only counted.
+    fn full(&self) -> bool {
+        self.problems.len() >= MAX_PROBLEMS
+    }
+
+    /// Every problem found so far, listed or counted.
+    fn count(&self) -> usize {
+        self.problems.len().saturating_add(self.omitted)
     }
 
     fn table(
@@ -346,6 +403,10 @@ impl Checker<'_> {
                     if let Some(value) = self.value(v, field, &full) {
                         out.push((key.to_string(), value));
                     }
+                }
+                None if self.full() => {
+                    // Past the listed problems, only the count matters.
+                    self.omitted = self.omitted.saturating_add(1);
                 }
                 None => {
                     let suggestion = did_you_mean(key, fields.iter().map(|f| f.key.as_str()));
@@ -411,6 +472,18 @@ impl Checker<'_> {
             None
         };
         match (field.ty, found) {
+            (FieldType::Text, DeValue::String(s)) if s.len() > MAX_TEXT_BYTES => {
+                let d = self.error(
+                    format!(
+                        "`{key}` is {} bytes long, longer than the limit of {MAX_TEXT_BYTES} bytes for a text value",
+                        s.len()
+                    ),
+                    key,
+                    span,
+                );
+                d.label = Some("too long".into());
+                None
+            }
             (FieldType::Text, DeValue::String(s)) => Some(Value::Text(s.to_string())),
             (FieldType::Text, _) => wrong(self, Some("put the text in quotes".into())),
             (FieldType::Bool, DeValue::Boolean(b)) => Some(Value::Bool(*b)),
@@ -482,13 +555,13 @@ impl Checker<'_> {
             }
             (FieldType::Party | FieldType::Table, DeValue::Table(t)) => {
                 let mut entries = Vec::new();
-                let before = self.problems.len();
+                let before = self.count();
                 self.table(t, &field.fields, key, span, &mut entries);
-                (self.problems.len() == before).then_some(Value::Table(entries))
+                (self.count() == before).then_some(Value::Table(entries))
             }
             (FieldType::List, DeValue::Array(items)) => {
                 let mut out = Vec::new();
-                let before = self.problems.len();
+                let before = self.count();
                 for (i, item) in items.iter().enumerate() {
                     let item_key = format!("{key}[{i}]");
                     let item_field = Field {
@@ -506,7 +579,7 @@ impl Checker<'_> {
                         out.push(v);
                     }
                 }
-                (self.problems.len() == before).then_some(Value::List(out))
+                (self.count() == before).then_some(Value::List(out))
             }
             _ => wrong(self, None),
         }
@@ -524,6 +597,39 @@ impl Checker<'_> {
             };
             match check.evaluate(values) {
                 Outcome::Holds | Outcome::Skipped(Skip::Missing(_)) => {}
+                Outcome::Skipped(Skip::Overflow(expr)) => {
+                    let mut paths = Vec::new();
+                    check.left.paths(&mut paths);
+                    check.right.paths(&mut paths);
+                    let mut d = Diagnostic::error(
+                        self.origin,
+                        format!(
+                            "rule `{}` cannot be checked: `{expr}` is too large to compute",
+                            rule.name
+                        ),
+                    );
+                    // Point at the first value the overflowing expression reads.
+                    let mut read = Vec::new();
+                    if let Ok(sub) = rules::parse(&format!("{expr} == 0")) {
+                        sub.left.paths(&mut read);
+                    }
+                    if let Some((path, span)) = read
+                        .iter()
+                        .chain(&paths)
+                        .find_map(|p| self.spans.get(p).map(|s| (p, s.clone())))
+                    {
+                        d = d.key(path.clone()).at_shared(&self.source, span);
+                    }
+                    d = d
+                        .label("too large for the rule's arithmetic")
+                        .help(format!(
+                            "numbers in rules are exact decimals up to {}; check the values this rule reads: {}",
+                            Decimal::MAX,
+                            paths.join(", ")
+                        ))
+                        .help(format!("rule `{}`: {}", rule.name, rule.check));
+                    self.problems.push(d);
+                }
                 Outcome::Skipped(Skip::Invalid(why)) => self.problems.push(
                     Diagnostic::error(
                         self.origin,
@@ -547,7 +653,7 @@ impl Checker<'_> {
                         .rev()
                         .find_map(|p| self.spans.get(p).map(|s| (p, s.clone())))
                     {
-                        d = d.key(path.clone()).at(self.text, span);
+                        d = d.key(path.clone()).at_shared(&self.source, span);
                     }
                     d = d
                         .label(format!(
@@ -686,6 +792,10 @@ fn describe(v: &DeValue<'_>) -> String {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a test indexes what it just checked the length of; a panic fails it"
+)]
 mod tests {
     use super::*;
 

@@ -87,15 +87,19 @@ pub struct Check {
     pub right: Expr,
 }
 
+/// How deeply parentheses may nest in a rule: the parser recurses once per level.
+pub const MAX_DEPTH: usize = 32;
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
     fn skip(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
+        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
+            self.i = self.i.saturating_add(1);
         }
     }
 
@@ -107,7 +111,7 @@ impl Parser<'_> {
     fn sum(&mut self) -> Result<Expr, String> {
         let mut left = self.product()?;
         while let Some(c @ (b'+' | b'-')) = self.peek() {
-            self.i += 1;
+            self.bump(1);
             let right = self.product()?;
             left = Expr::Op(Box::new(left), c as char, Box::new(right));
         }
@@ -117,56 +121,77 @@ impl Parser<'_> {
     fn product(&mut self) -> Result<Expr, String> {
         let mut left = self.atom()?;
         while let Some(b'*') = self.peek() {
-            self.i += 1;
+            self.bump(1);
             let right = self.atom()?;
             left = Expr::Op(Box::new(left), '*', Box::new(right));
         }
         Ok(left)
     }
 
+    /// Move past `n` bytes.
+    fn bump(&mut self, n: usize) {
+        self.i = self.i.saturating_add(n).min(self.s.len());
+    }
+
+    /// The 1-based column of the current byte, for messages.
+    fn column(&self) -> usize {
+        self.i.saturating_add(1)
+    }
+
+    /// The bytes from `start` to the current one.
+    fn taken(&self, start: usize) -> &[u8] {
+        self.s.get(start..self.i).unwrap_or_default()
+    }
+
+    /// Move past every byte that `keep` accepts.
+    fn take_while(&mut self, keep: impl Fn(u8) -> bool) {
+        while self.s.get(self.i).is_some_and(|&b| keep(b)) {
+            self.bump(1);
+        }
+    }
+
     fn atom(&mut self) -> Result<Expr, String> {
         match self.peek() {
             Some(b'(') => {
-                self.i += 1;
-                let e = self.sum()?;
-                if self.peek() != Some(b')') {
-                    return Err(format!("expected `)` at {}", self.i + 1));
+                if self.depth >= MAX_DEPTH {
+                    return Err(format!(
+                        "parentheses nested more than {MAX_DEPTH} deep at {}",
+                        self.column()
+                    ));
                 }
-                self.i += 1;
+                self.bump(1);
+                self.depth = self.depth.saturating_add(1);
+                let e = self.sum()?;
+                self.depth = self.depth.saturating_sub(1);
+                if self.peek() != Some(b')') {
+                    return Err(format!("expected `)` at {}", self.column()));
+                }
+                self.bump(1);
                 Ok(e)
             }
             Some(c) if c.is_ascii_digit() => {
                 let start = self.i;
-                while self.i < self.s.len()
-                    && (self.s[self.i].is_ascii_digit() || self.s[self.i] == b'.')
-                {
-                    self.i += 1;
-                }
-                let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
+                self.take_while(|b| b.is_ascii_digit() || b == b'.');
+                let text = std::str::from_utf8(self.taken(start)).unwrap_or("");
                 Decimal::from_str(text)
                     .map(Expr::Number)
                     .map_err(|_| format!("bad number `{text}`"))
             }
             Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = self.i;
-                while self.i < self.s.len()
-                    && (self.s[self.i].is_ascii_alphanumeric()
-                        || matches!(self.s[self.i], b'_' | b'.' | b'-'))
-                {
-                    self.i += 1;
-                }
+                self.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
                 Ok(Expr::Path(
-                    String::from_utf8_lossy(&self.s[start..self.i]).to_string(),
+                    String::from_utf8_lossy(self.taken(start)).to_string(),
                 ))
             }
-            Some(c) => Err(format!("unexpected `{}` at {}", c as char, self.i + 1)),
+            Some(c) => Err(format!("unexpected `{}` at {}", c as char, self.column())),
             None => Err("unexpected end".into()),
         }
     }
 
     fn cmp(&mut self) -> Result<Cmp, String> {
         self.skip();
-        let rest = &self.s[self.i..];
+        let rest = self.s.get(self.i..).unwrap_or_default();
         let (cmp, len) = if rest.starts_with(b"==") {
             (Cmp::Eq, 2)
         } else if rest.starts_with(b"!=") {
@@ -182,27 +207,56 @@ impl Parser<'_> {
         } else {
             return Err(format!(
                 "expected a comparison (==, <=, …) at {}",
-                self.i + 1
+                self.column()
             ));
         };
-        self.i += len;
+        self.bump(len);
         Ok(cmp)
     }
 }
 
+/// The longest rule accepted, in bytes (evaluation recurses once per operator).
+pub const MAX_LEN: usize = 1_000;
+
 /// Parse `left cmp right`.
 pub fn parse(check: &str) -> Result<Check, String> {
+    if check.len() > MAX_LEN {
+        return Err(format!(
+            "the rule is {} bytes long; the limit is {MAX_LEN}",
+            check.len()
+        ));
+    }
     let mut p = Parser {
         s: check.as_bytes(),
         i: 0,
+        depth: 0,
     };
     let left = p.sum()?;
     let cmp = p.cmp()?;
     let right = p.sum()?;
     if p.peek().is_some() {
-        return Err(format!("unexpected text at {}", p.i + 1));
+        return Err(format!("unexpected text at {}", p.column()));
     }
     Ok(Check { left, cmp, right })
+}
+
+impl fmt::Display for Expr {
+    /// The expression as written (parenthesised where an operand is itself an operation).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Number(d) => write!(f, "{d}"),
+            Expr::Path(p) => f.write_str(p),
+            Expr::Op(a, op, b) => {
+                let side = |f: &mut fmt::Formatter<'_>, e: &Expr| match e {
+                    Expr::Op(..) => write!(f, "({e})"),
+                    _ => write!(f, "{e}"),
+                };
+                side(f, a)?;
+                write!(f, " {op} ")?;
+                side(f, b)
+            }
+        }
+    }
 }
 
 impl Expr {
@@ -244,6 +298,9 @@ pub enum Skip {
     Missing(String),
     /// The rule itself is wrong (e.g. adds dates).
     Invalid(String),
+    /// The data's numbers are too large for the rule's arithmetic: the sub-expression that
+    /// overflowed, as written.
+    Overflow(String),
 }
 
 fn eval(e: &Expr, data: &Value) -> Result<Quantity, Skip> {
@@ -258,11 +315,13 @@ fn eval(e: &Expr, data: &Value) -> Result<Quantity, Skip> {
                 .ok_or_else(|| Skip::Invalid(format!("`{p}` is not a number or a date"))),
         },
         Expr::Op(a, op, b) => match (eval(a, data)?, eval(b, data)?) {
-            (Quantity::Number(x), Quantity::Number(y)) => Ok(Quantity::Number(match op {
-                '+' => x + y,
-                '-' => x - y,
-                _ => x * y,
-            })),
+            (Quantity::Number(x), Quantity::Number(y)) => match op {
+                '+' => x.checked_add(y),
+                '-' => x.checked_sub(y),
+                _ => x.checked_mul(y),
+            }
+            .map(Quantity::Number)
+            .ok_or_else(|| Skip::Overflow(e.to_string())),
             _ => Err(Skip::Invalid("dates cannot be added or multiplied".into())),
         },
     }
@@ -353,6 +412,35 @@ mod tests {
             parse("signed + 1 == leaves").unwrap().evaluate(&data),
             Outcome::Skipped(Skip::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn overflow_is_an_outcome_not_a_panic() {
+        let data = table(&[
+            ("shares", Value::Integer(i64::MAX)),
+            ("price", Value::Decimal(Decimal::from(10_000_000_000i64))),
+            ("total", Value::Decimal(Decimal::from(1))),
+        ]);
+        let c = parse("shares * price == total").unwrap();
+        assert_eq!(
+            c.evaluate(&data),
+            Outcome::Skipped(Skip::Overflow("shares * price".into()))
+        );
+        let c = parse("(shares * price) * 2 - 1 == total").unwrap();
+        assert!(matches!(
+            c.evaluate(&data),
+            Outcome::Skipped(Skip::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn nesting_and_length_are_bounded() {
+        let deep = format!("{}a{} == b", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&deep).unwrap_err().contains("nested more than"));
+        let ok = format!("{}a{} == b", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse(&ok).is_ok());
+        let long = format!("{} == b", vec!["a"; 600].join(" + "));
+        assert!(parse(&long).unwrap_err().contains("limit"));
     }
 
     #[test]

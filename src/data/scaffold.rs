@@ -52,7 +52,7 @@ fn describe_field(f: &Field, path: &str, depth: usize, out: &mut String) {
         } else {
             format!("{path}.{}", sub.key)
         };
-        describe_field(sub, &sub_path, depth + 1, out);
+        describe_field(sub, &sub_path, depth.saturating_add(1), out);
     }
 }
 

@@ -448,7 +448,7 @@ impl Flow {
                     }
                     GroupKind::Keep => {
                         let end = self.slices.len();
-                        for s in &mut self.slices[start..end.saturating_sub(1)] {
+                        for s in &mut self.slices[start..end.saturating_sub(1).max(start)] {
                             s.keep_with_next = true;
                         }
                     }

@@ -447,6 +447,36 @@ fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> 
     Ok(())
 }
 
+/// The most bytes an attachment may decompress to (64 MiB): a deflate bomb is an error.
+pub const MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
+
+/// An embedded file's bytes: inflated with a cap when deflated, as stored when not filtered.
+fn attachment_content(s: &lopdf::Stream, name: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let filters = s.filters().unwrap_or_default();
+    if filters.is_empty() {
+        return Ok(s.content.clone());
+    }
+    if filters.as_slice() != [b"FlateDecode".as_slice()] {
+        return Ok(s
+            .decompressed_content()
+            .unwrap_or_else(|_| s.content.clone()));
+    }
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(s.content.as_slice())
+        .take(MAX_ATTACHMENT_BYTES.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Usage(format!("cannot inflate the PDF's attachment: {e}")))?;
+    if out.len() as u64 > MAX_ATTACHMENT_BYTES {
+        return Err(Error::Limit(format!(
+            "the PDF's attachment {} decompresses to more than the limit of {} MiB",
+            String::from_utf8_lossy(name),
+            MAX_ATTACHMENT_BYTES >> 20
+        )));
+    }
+    Ok(out)
+}
+
 /// The files embedded in a PDF (name, bytes), for reading back an engross PDF's source.
 pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     let doc = lopdf::Document::load_mem(bytes)
@@ -483,9 +513,7 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
             .and_then(|ef| ef.as_dict().ok().and_then(|d| d.get(b"F").ok().cloned()))
             .and_then(|o| resolve(&o));
         if let Some(Object::Stream(s)) = stream {
-            let content = s
-                .decompressed_content()
-                .unwrap_or_else(|_| s.content.clone());
+            let content = attachment_content(&s, name)?;
             out.push((String::from_utf8_lossy(name).to_string(), content));
         }
     }

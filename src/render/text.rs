@@ -1,6 +1,9 @@
 //! The plain-text renderer: a readable 80-column document (centred titles, indented paragraphs,
 //! hanging clause labels, signature blocks side by side), with ASCII quotes and dashes, fields
 //! drawn as underscores and signature lines as rules.
+// No panic reachable from input (issue 10): no unchecked indexing or arithmetic here; each
+// `allow` below says why it is safe.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::document::{Align, Block, Document, Indent, Paragraph, Row, Run};
 
@@ -129,7 +132,7 @@ fn aligned(line: String, width: usize, align: Align) -> String {
 }
 
 fn paragraph(p: &Paragraph, width: usize) -> Vec<String> {
-    let base = " ".repeat(STEP * p.style.level as usize);
+    let base = " ".repeat(STEP.saturating_mul(p.style.level as usize));
     let label = runs_text(&p.label);
     let text = runs_text(&p.runs);
     let (first, rest) = match (p.style.indent, label.is_empty()) {
@@ -185,7 +188,7 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         let mut empty = true;
         for word in segment.split_whitespace() {
             let len = line.chars().count();
-            if !empty && len + 1 + word.chars().count() > width {
+            if !empty && len.saturating_add(1).saturating_add(word.chars().count()) > width {
                 lines.push(std::mem::replace(&mut line, rest.to_string()));
                 empty = true;
             }
@@ -210,8 +213,11 @@ fn side_by_side(columns: &[Vec<String>], widths: &[usize], gap: usize) -> Vec<St
             for (c, col) in columns.iter().enumerate() {
                 let cell = col.get(i).map(String::as_str).unwrap_or("");
                 line.push_str(cell);
-                if c + 1 < columns.len() {
-                    let pad = widths[c].saturating_sub(cell.chars().count()) + gap;
+                if c.saturating_add(1) < columns.len() {
+                    let width = widths.get(c).copied().unwrap_or(0);
+                    let pad = width
+                        .saturating_sub(cell.chars().count())
+                        .saturating_add(gap);
                     line.push_str(&" ".repeat(pad));
                 }
             }
@@ -220,27 +226,48 @@ fn side_by_side(columns: &[Vec<String>], widths: &[usize], gap: usize) -> Vec<St
         .collect()
 }
 
+/// The narrowest a signature column gets; more columns than fit at this width go on further
+/// rows.
+const MIN_SIGNATURE_COLUMN: usize = 16;
+
 fn signatures(cols: &[Vec<Block>], width: usize) -> Vec<String> {
-    if cols.len() == 1 {
-        let offset = width / 2 - 4;
+    if let [only] = cols {
+        let offset = (width / 2).saturating_sub(4);
         let mut lines = Vec::new();
-        blocks(&cols[0], width - offset, &mut lines);
+        blocks(only, width.saturating_sub(offset), &mut lines);
         trim_blank(&mut lines);
         return lines.into_iter().map(|l| indent_line(&l, offset)).collect();
     }
     let gap = 4;
-    let n = cols.len().max(1);
-    let col_width = (width - gap * (n - 1)) / n;
-    let columns: Vec<Vec<String>> = cols
-        .iter()
-        .map(|c| {
-            let mut lines = Vec::new();
-            blocks(c, col_width, &mut lines);
-            trim_blank(&mut lines);
-            lines
-        })
-        .collect();
-    side_by_side(&columns, &vec![col_width; n], gap)
+    // As many columns to a row as fit at the narrowest width (at least one).
+    let per_row = width
+        .saturating_add(gap)
+        .checked_div(MIN_SIGNATURE_COLUMN.saturating_add(gap))
+        .unwrap_or(1)
+        .clamp(1, cols.len().max(1));
+    let mut out = Vec::new();
+    for row in cols.chunks(per_row) {
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        let n = row.len().max(1);
+        let col_width = width
+            .saturating_sub(gap.saturating_mul(n.saturating_sub(1)))
+            .checked_div(n)
+            .unwrap_or(width)
+            .max(1);
+        let columns: Vec<Vec<String>> = row
+            .iter()
+            .map(|c| {
+                let mut lines = Vec::new();
+                blocks(c, col_width, &mut lines);
+                trim_blank(&mut lines);
+                lines
+            })
+            .collect();
+        out.extend(side_by_side(&columns, &vec![col_width; n], gap));
+    }
+    out
 }
 
 fn trim_blank(lines: &mut Vec<String>) {
@@ -257,35 +284,42 @@ fn table(rows: &[Row], width: usize) -> Vec<String> {
     if n == 0 {
         return Vec::new();
     }
-    let gap = 2;
+    let gap: usize = 2;
     let mut natural = vec![1usize; n];
     for r in rows {
-        for (i, c) in r.cells.iter().enumerate() {
+        for (slot, c) in natural.iter_mut().zip(&r.cells) {
             let w = runs_text(c)
                 .split('\n')
                 .map(|l| l.chars().count())
                 .max()
                 .unwrap_or(0);
-            natural[i] = natural[i].max(w);
+            *slot = (*slot).max(w);
         }
     }
-    let available = width.saturating_sub(gap * (n - 1));
-    let total: usize = natural.iter().sum();
+    let available = width.saturating_sub(gap.saturating_mul(n.saturating_sub(1)));
+    let total: usize = natural.iter().fold(0, |a, w| a.saturating_add(*w));
     let widths: Vec<usize> = if total <= available {
         natural
     } else {
         natural
             .iter()
-            .map(|w| (w * available / total).max(6))
+            .map(|w| {
+                w.saturating_mul(available)
+                    .checked_div(total)
+                    .unwrap_or(0)
+                    .max(6)
+            })
             .collect()
     };
     let mut out = Vec::new();
     for r in rows {
-        let columns: Vec<Vec<String>> = (0..n)
-            .map(|i| {
+        let columns: Vec<Vec<String>> = widths
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
                 r.cells
                     .get(i)
-                    .map(|c| wrap(&runs_text(c), widths[i], "", ""))
+                    .map(|c| wrap(&runs_text(c), w, "", ""))
                     .unwrap_or_default()
             })
             .collect();

@@ -9,6 +9,7 @@
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 const ONES: [&str; 20] = [
@@ -47,6 +48,10 @@ const SCALES: [&str; 7] = [
 ];
 
 /// A whole number in words, title case: 120000 → "One Hundred Twenty Thousand".
+#[allow(
+    clippy::indexing_slicing,
+    reason = "every index is a digit (0 to 9), a number below 20, or a group of a u64 (at most 6, SCALES has 7)"
+)]
 pub fn number_words(n: u64) -> String {
     if n == 0 {
         return ONES[0].to_string();
@@ -109,9 +114,9 @@ pub fn to_decimal(v: &Value) -> Result<Decimal, String> {
 
 /// Group the digits of a whole number with commas: 140250000 → "140,250,000".
 pub fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    let mut out = String::with_capacity(digits.len().saturating_add(digits.len() / 3));
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && digits.len().saturating_sub(i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
@@ -179,9 +184,13 @@ pub fn dollars_words(d: Decimal) -> Result<String, String> {
     }
     let figure = format_money(d, None, "$");
     let whole = d.trunc();
-    let frac = (d - whole).normalize();
-    let whole_u = u64::try_from(whole.mantissa() / 10i128.pow(whole.scale()))
-        .map_err(|_| "amount too large to write in words".to_string())?;
+    let frac = d
+        .checked_sub(whole)
+        .ok_or("amount too large to write in words")?
+        .normalize();
+    let whole_u = whole
+        .to_u64()
+        .ok_or_else(|| "amount too large to write in words".to_string())?;
     let dollars = |n: u64| {
         format!(
             "{} {}",
@@ -192,8 +201,10 @@ pub fn dollars_words(d: Decimal) -> Result<String, String> {
     let words = if frac.is_zero() {
         dollars(whole_u)
     } else if frac.scale() <= 2 {
-        let cents = (frac * Decimal::from(100)).trunc();
-        let cents = u64::try_from(cents.mantissa()).unwrap_or(0) / 10u64.pow(cents.scale());
+        let cents = frac
+            .checked_mul(Decimal::from(100))
+            .and_then(|c| c.trunc().to_u64())
+            .unwrap_or(0);
         let cents_words = format!(
             "{} {}",
             number_words(cents),
@@ -260,7 +271,7 @@ pub fn roman(n: i64) -> Result<String, String> {
     for (v, s) in TABLE {
         while n >= v {
             out.push_str(s);
-            n -= v;
+            n = n.saturating_sub(v);
         }
     }
     Ok(out)
@@ -314,7 +325,9 @@ pub fn pronoun(gender: &str, case: &str) -> Result<&'static str, String> {
             ));
         }
     };
-    Ok(row[i])
+    row.get(i)
+        .copied()
+        .ok_or_else(|| format!("no pronoun for case {case:?}"))
 }
 
 /// Escape text for Djot so that it prints literally and can never open markup: the escape
@@ -404,8 +417,10 @@ pub fn register(tera: &mut Tera) {
             if !d.fract().is_zero() || d.is_sign_negative() {
                 return Err(err(format!("`words` takes a whole number, got {d}")));
             }
-            let n = u64::try_from(d.trunc().mantissa() / 10i128.pow(d.scale()))
-                .map_err(|_| err("number too large".into()))?;
+            let n = d
+                .trunc()
+                .to_u64()
+                .ok_or_else(|| err("number too large".into()))?;
             let w = number_words(n);
             Ok(match kw.get::<String>("case")?.as_deref() {
                 Some("lower") => w.to_lowercase(),

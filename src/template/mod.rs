@@ -5,14 +5,52 @@
 //! function for `.tera` templates, so data can never change the document's structure. Templates
 //! are embedded in the binary at build time; a folder can be loaded instead
 //! ([`Templates::from_dir`]) to work on templates without rebuilding.
+// No panic reachable from input (issue 10): no unchecked indexing or arithmetic here; each
+// `allow` below says why it is safe.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod legal;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::data::{Data, Schema};
 use crate::error::{Diagnostic, Error, Result, did_you_mean};
+
+/// The largest template or schema file, in bytes (1 MiB; the largest built-in one is 40 KB).
+pub const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+/// The most bytes of all template files of a set together (16 MiB).
+pub const MAX_TEMPLATES_TOTAL: u64 = 16 << 20;
+/// The most files (and folders) a template folder may hold.
+pub const MAX_TEMPLATE_FILES: usize = 2_000;
+/// How deep folders may nest inside a template folder.
+pub const MAX_TEMPLATE_DEPTH: usize = 16;
+/// The most elements `range()` produces in a template (Tera's own limit is 100,000).
+pub const MAX_RANGE: i128 = 10_000;
+
+/// Limits on one render of a template: what stops a runaway template (loops that never end,
+/// strings that double) with a clear error instead of a hang or an abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most time one render may take.
+    pub deadline: Duration,
+    /// The most the process may grow (resident memory) during one render, in bytes.
+    pub memory: u64,
+    /// The most Djot one render may produce, in bytes.
+    pub output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: Duration::from_secs(10),
+            memory: 1 << 30,
+            output: 16 << 20,
+        }
+    }
+}
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
@@ -29,10 +67,11 @@ pub struct Kind {
 
 /// All loaded template kinds, ready to render.
 pub struct Templates {
-    tera: tera::Tera,
+    tera: Arc<tera::Tera>,
     kinds: BTreeMap<String, Kind>,
     sources: BTreeMap<String, String>,
     prefix: String,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Templates {
@@ -57,12 +96,39 @@ impl Templates {
     }
 
     /// Load every kind from a folder laid out as the project's `templates/`.
+    ///
+    /// The folder is not trusted: only regular files inside it are read (a symbolic link is
+    /// followed only to a regular file inside the folder; FIFOs, devices and links that lead
+    /// out are errors), each at most [`MAX_TEMPLATE_BYTES`], at most [`MAX_TEMPLATE_FILES`]
+    /// entries [`MAX_TEMPLATE_DEPTH`] folders deep.
     pub fn from_dir(dir: &Path) -> Result<Templates> {
-        let mut files = Vec::new();
-        collect(dir, dir, &mut files)?;
+        let root = std::fs::canonicalize(dir).map_err(|source| Error::Io {
+            action: "read",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut walk = Walk {
+            root,
+            shown: dir.to_path_buf(),
+            entries: 0,
+            total: 0,
+            files: Vec::new(),
+        };
+        walk.dir(dir, 0)?;
+        let mut files = walk.files;
         files.sort();
         let prefix = format!("{}/", dir.display());
         Templates::from_files(files, &prefix)
+    }
+
+    /// Replace the limits on each render.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The limits on each render.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Load from `(relative path, text)` pairs; `prefix` is prepended to paths in messages.
@@ -74,9 +140,25 @@ impl Templates {
         tera.autoescape_on([".tera"]);
         tera.set_escape_fn(legal::escape_djot);
         legal::register(&mut tera);
+        tera.register_function("range", range);
         let mut sources = BTreeMap::new();
         let mut schemas = Vec::new();
+        let mut total: u64 = 0;
         for (name, text) in files {
+            let len = text.len() as u64;
+            total = total.saturating_add(len);
+            if len > MAX_TEMPLATE_BYTES || total > MAX_TEMPLATES_TOTAL {
+                let (limit, what) = if len > MAX_TEMPLATE_BYTES {
+                    (MAX_TEMPLATE_BYTES, "a template file")
+                } else {
+                    (MAX_TEMPLATES_TOTAL, "all template files together")
+                };
+                return Err(Error::TooLarge {
+                    path: PathBuf::from(format!("{prefix}{name}")),
+                    what,
+                    limit,
+                });
+            }
             if name.ends_with("/schema.toml") {
                 schemas.push((name, text));
             } else if name.ends_with(".tera") {
@@ -119,10 +201,11 @@ impl Templates {
         }
         if problems.is_empty() {
             Ok(Templates {
-                tera,
+                tera: Arc::new(tera),
                 kinds,
                 sources,
                 prefix: prefix.to_string(),
+                limits: Limits::default(),
             })
         } else {
             Err(Error::Invalid(problems))
@@ -164,6 +247,11 @@ impl Templates {
     }
 
     /// Render validated data with its template to Djot source.
+    ///
+    /// The render runs on its own thread under [`Limits`]: past the deadline, the memory or
+    /// the output limit this returns [`Error::Limit`] at once. The runaway render cannot be
+    /// stopped from outside and is left running: a process that gets this error should exit
+    /// soon (the command line does).
     pub fn render(&self, data: &Data) -> Result<String> {
         let kind = self
             .kinds
@@ -171,47 +259,237 @@ impl Templates {
             .ok_or_else(|| Error::Usage(format!("unknown template `{}`", data.template)))?;
         let context = tera::Context::from_serialize(&data.values)
             .map_err(|e| Error::Usage(format!("cannot pass data to the template: {e}")))?;
-        self.tera
-            .render(&kind.root, &context)
-            .map_err(|e| tera_diagnostic(&e, &self.sources, &self.prefix).into())
+        let tera = Arc::clone(&self.tera);
+        let root = kind.root.clone();
+        let limit = self.limits.output;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let start = Instant::now();
+        let baseline = resident_bytes();
+        std::thread::Builder::new()
+            .name("engross-template".into())
+            .stack_size(64 << 20)
+            .spawn(move || {
+                let mut out = Capped {
+                    bytes: Vec::new(),
+                    limit,
+                    over: false,
+                };
+                let result = tera.render_to(&root, &context, &mut out);
+                let _ = tx.send((result, out));
+            })
+            .map_err(|e| Error::Limit(format!("cannot start the template engine: {e}")))?;
+        let name = format!("{}{}", self.prefix, kind.root);
+        let (result, out) = loop {
+            match rx.recv_timeout(Duration::from_millis(5)) {
+                Ok(done) => break done,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::Limit(format!(
+                        "{name}: the template engine failed on this template"
+                    )));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if start.elapsed() > self.limits.deadline {
+                        return Err(Error::Limit(format!(
+                            "{name}: rendering took longer than the limit of {} ms (a loop that does not end?)",
+                            self.limits.deadline.as_millis()
+                        )));
+                    }
+                    if let (Some(b), Some(now)) = (baseline, resident_bytes())
+                        && now.saturating_sub(b) > self.limits.memory
+                    {
+                        return Err(Error::Limit(format!(
+                            "{name}: rendering used more than the limit of {} MiB of memory (a string that keeps growing?)",
+                            self.limits.memory >> 20
+                        )));
+                    }
+                }
+            }
+        };
+        if out.over {
+            return Err(Error::Limit(format!(
+                "{name}: the template produced more than the limit of {} MiB of Djot",
+                limit >> 20
+            )));
+        }
+        result.map_err(|e| Error::from(tera_diagnostic(&e, &self.sources, &self.prefix)))?;
+        String::from_utf8(out.bytes).map_err(|_| {
+            Error::Limit(format!(
+                "{name}: the template produced text that is not UTF-8"
+            ))
+        })
     }
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        action: "read",
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries {
-        let path = entry
-            .map_err(|source| Error::Io {
-                action: "read",
-                path: dir.to_path_buf(),
-                source,
-            })?
-            .path();
-        if path.is_dir() {
-            collect(root, &path, out)?;
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with(".tera") || n == "schema.toml")
-        {
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                action: "read",
-                path: path.clone(),
-                source,
-            })?;
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, text));
-        }
+/// `range()` as Tera's, with a smaller limit on its length.
+fn range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<i128>> {
+    let start = kwargs.get::<i128>("start")?.unwrap_or_default();
+    let end = kwargs.must_get::<i128>("end")?;
+    let step = kwargs.get::<i128>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message(
+            "Function `range` was called with a `step_by` argument of 0",
+        ));
     }
-    Ok(())
+    if start > end && step > 0 {
+        return Err(tera::Error::message(
+            "Function `range` was called with a `start` argument greater than the `end` one",
+        ));
+    }
+    let len = if step > 0 {
+        end.saturating_sub(start)
+            .saturating_add(step.saturating_sub(1))
+            .checked_div(step)
+    } else {
+        start
+            .saturating_sub(end)
+            .saturating_add(step.saturating_neg().saturating_sub(1))
+            .checked_div(step.saturating_neg())
+    }
+    .unwrap_or(i128::MAX)
+    .max(0);
+    if len > MAX_RANGE {
+        return Err(tera::Error::message(format!(
+            "Function `range` would produce {len} elements; engross's limit is {MAX_RANGE}"
+        )));
+    }
+    Ok((0..len)
+        .map(|i| start.saturating_add(i.saturating_mul(step)))
+        .collect())
+}
+
+/// A writer that takes at most `limit` bytes, then fails (and says so).
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("the template's output is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The process's resident memory, where the system tells it (Linux).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages.saturating_mul(4096))
+}
+
+/// A walk over an untrusted template folder.
+struct Walk {
+    /// The folder, resolved: nothing outside it is read.
+    root: PathBuf,
+    /// The folder as the user named it, for messages and relative names.
+    shown: PathBuf,
+    entries: usize,
+    total: u64,
+    files: Vec<(String, String)>,
+}
+
+impl Walk {
+    fn dir(&mut self, dir: &Path, depth: usize) -> Result<()> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io {
+                action: "read",
+                path,
+                source,
+            }
+        };
+        if depth > MAX_TEMPLATE_DEPTH {
+            return Err(Error::Limit(format!(
+                "{}: template folders nest more than {MAX_TEMPLATE_DEPTH} deep",
+                dir.display()
+            )));
+        }
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            self.entries = self.entries.saturating_add(1);
+            if self.entries > MAX_TEMPLATE_FILES {
+                return Err(Error::Limit(format!(
+                    "{}: a template folder holds at most {MAX_TEMPLATE_FILES} files and folders",
+                    self.shown.display()
+                )));
+            }
+            let path = entry.path();
+            // The entry itself, not what a link points to.
+            let ty = entry.file_type().map_err(io(&path))?;
+            let name = entry.file_name();
+            let wanted = name
+                .to_str()
+                .is_some_and(|n| n.ends_with(".tera") || n == "schema.toml");
+            if ty.is_dir() {
+                self.dir(&path, depth.saturating_add(1))?;
+            } else if ty.is_symlink() {
+                let target = std::fs::canonicalize(&path).map_err(io(&path))?;
+                if !target.starts_with(&self.root) {
+                    return Err(Error::Usage(format!(
+                        "{} is a symbolic link to {}, outside the template folder {}; links out of a template folder are not followed",
+                        path.display(),
+                        target.display(),
+                        self.shown.display()
+                    )));
+                }
+                if target.is_dir() {
+                    return Err(Error::Usage(format!(
+                        "{} is a symbolic link to a folder; links to folders in a template folder are not followed",
+                        path.display()
+                    )));
+                }
+                if wanted {
+                    self.file(&path, &target)?;
+                }
+            } else if wanted {
+                self.file(&path, &path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Read one template file: `path` as found, `real` what it resolves to.
+    fn file(&mut self, path: &Path, real: &Path) -> Result<()> {
+        let text =
+            crate::input::read_text(real, MAX_TEMPLATE_BYTES, "a template file").map_err(|e| {
+                match e {
+                    // Name the file as found in the folder, not the link's target.
+                    Error::NotAFile { kind, .. } => Error::NotAFile {
+                        path: path.to_path_buf(),
+                        kind,
+                    },
+                    Error::TooLarge { what, limit, .. } => Error::TooLarge {
+                        path: path.to_path_buf(),
+                        what,
+                        limit,
+                    },
+                    other => other,
+                }
+            })?;
+        self.total = self.total.saturating_add(text.len() as u64);
+        if self.total > MAX_TEMPLATES_TOTAL {
+            return Err(Error::TooLarge {
+                path: self.shown.clone(),
+                what: "all template files together",
+                limit: MAX_TEMPLATES_TOTAL,
+            });
+        }
+        let rel = path
+            .strip_prefix(&self.shown)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        self.files.push((rel, text));
+        Ok(())
+    }
 }
 
 /// Turn a Tera error into a located diagnostic on the template file.
@@ -231,7 +509,7 @@ fn tera_diagnostic(
             if let Some(src) = sources.get(r.filename()) {
                 d = d.at(src, r.span().range.clone());
             } else {
-                d = d.at_line(r.span().start_line, r.span().start_col + 1);
+                d = d.at_line(r.span().start_line, r.span().start_col.saturating_add(1));
             }
             if message.contains("not defined") {
                 d = d.help("the data does not set this value: add it to the data file, or declare it in the schema and give it in the data");
@@ -259,7 +537,7 @@ fn first_line(s: &str) -> String {
 }
 
 fn backticked(s: &str) -> Option<String> {
-    let start = s.find('`')? + 1;
-    let end = s[start..].find('`')? + start;
-    Some(s[start..end].to_string())
+    let (_, rest) = s.split_once('`')?;
+    let (inner, _) = rest.split_once('`')?;
+    Some(inner.to_string())
 }
