@@ -460,3 +460,130 @@ fn every_output_format_of_a_tiny_text_pair() {
     let body = &html[html.find("<body>").unwrap()..];
     insta::assert_snapshot!("tiny_html", body);
 }
+
+/// The tool CI requires (`CI` set) and a developer may lack.
+fn have(tool: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok();
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "{tool} is required under CI"
+    );
+    found
+}
+
+#[test]
+fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = root().join("data/originals/option-2005.toml");
+    engross(dir.path())
+        .args([
+            "render",
+            path.to_str().unwrap(),
+            "-f",
+            "pdf",
+            "-o",
+            "full.pdf",
+        ])
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(dir.path().join("full.pdf")).unwrap();
+    let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
+    assert!(doc.get_pages().len() > 3);
+    doc.delete_pages(&[3]);
+    doc.save(dir.path().join("cut.pdf")).unwrap();
+    // The untouched PDF against its data: the same.
+    engross(dir.path())
+        .args(["diff", "full.pdf", path.to_str().unwrap()])
+        .assert()
+        .code(0);
+    // The cut one: its pages no longer show the source it carries, so it is read from its
+    // pages, and page 3's words are a deletion.
+    let out = engross(dir.path())
+        .args(["diff", "full.pdf", "cut.pdf", "-f", "json"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("do not show the engross source"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["new"]["kind"], "pdf");
+    assert!(
+        json["summary"]["deleted_words"].as_u64().unwrap() > 100,
+        "{json}"
+    );
+    assert_eq!(json["summary"]["inserted_words"], 0, "{json}");
+}
+
+#[test]
+fn encrypted_pdfs_are_read_or_refused_clearly() {
+    if !have("qpdf") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = root().join("data/originals/assignment-2006.toml");
+    engross(dir.path())
+        .args(["render", path.to_str().unwrap(), "-f", "pdf", "-o", "a.pdf"])
+        .assert()
+        .code(0);
+    for (user, name) in [("", "open.pdf"), ("secret", "locked.pdf")] {
+        let status = std::process::Command::new("qpdf")
+            .current_dir(dir.path())
+            .args(["--encrypt", user, "owner", "256", "--", "a.pdf", name])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    engross(dir.path())
+        .args(["diff", "a.pdf", "open.pdf"])
+        .assert()
+        .code(0);
+    let out = engross(dir.path())
+        .args(["diff", "a.pdf", "locked.pdf"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("locked.pdf is encrypted with a password"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_colour_the_marks_are_text_and_the_format_follows_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = small_pair(dir.path());
+    for env in [("NO_COLOR", "1"), ("TERM", "dumb")] {
+        let out = engross(dir.path())
+            .args(["diff", &a, &b, "-f", "term"])
+            .env_remove("CLICOLOR_FORCE")
+            .env(env.0, env.1)
+            .assert()
+            .code(1);
+        let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(text.contains("[-Barry-] {+Dana+}"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+    for (file, starts) in [
+        ("r.html", "<!DOCTYPE html>"),
+        ("r.json", "{"),
+        ("r.txt", "field"),
+        ("r.pdf", "%PDF-"),
+    ] {
+        engross(dir.path())
+            .args(["redline", &a, &b, "-o", file])
+            .assert()
+            .code(0);
+        let bytes = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(bytes.starts_with(starts.as_bytes()), "{file}");
+    }
+    engross(dir.path())
+        .args(["redline", &a, &b, "-o", "r.docx"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("r.docx").exists());
+}
