@@ -11,10 +11,168 @@ use lopdf::{Document, Object, ObjectId};
 use super::{ORIGINALS, engine, read, root, words};
 
 fn pdf_of(name: &str) -> Vec<u8> {
-    let path = format!("data/originals/{name}.toml");
+    pdf_at(&format!("data/originals/{name}.toml"))
+}
+
+fn pdf_at(path: &str) -> Vec<u8> {
     let engine = engine();
-    let rendered = engine.run(&read(&path), &path).unwrap();
+    let rendered = engine.run(&read(path), path).unwrap();
     engine.pdf(&rendered).unwrap()
+}
+
+/// The ten data files: the five originals and the five examples.
+fn all_data_files() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["data/originals", "data/examples"] {
+        let mut names: Vec<String> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".toml"))
+            .map(|n| format!("{dir}/{n}"))
+            .collect();
+        names.sort();
+        out.extend(names);
+    }
+    assert_eq!(out.len(), 10, "{out:?}");
+    out
+}
+
+/// Every node of the AcroForm's field tree: (fully qualified name, is terminal, partial names
+/// of its kids).
+fn field_nodes(doc: &Document) -> Vec<(String, bool, Vec<String>)> {
+    fn walk(
+        doc: &Document,
+        id: ObjectId,
+        prefix: &str,
+        out: &mut Vec<(String, bool, Vec<String>)>,
+    ) {
+        let d = doc.get_dictionary(id).unwrap();
+        let t = String::from_utf8_lossy(d.get(b"T").unwrap().as_str().unwrap()).to_string();
+        assert!(!t.is_empty() && !t.contains('.'), "partial name {t:?}");
+        let name = if prefix.is_empty() {
+            t
+        } else {
+            format!("{prefix}.{t}")
+        };
+        match d.get(b"Kids").and_then(Object::as_array) {
+            Ok(kids) => {
+                let mut partials = Vec::new();
+                for k in kids {
+                    let kid = k.as_reference().unwrap();
+                    let kd = doc.get_dictionary(kid).unwrap();
+                    partials.push(
+                        String::from_utf8_lossy(kd.get(b"T").unwrap().as_str().unwrap())
+                            .to_string(),
+                    );
+                    walk(doc, kid, &name, out);
+                }
+                out.push((name, false, partials));
+            }
+            Err(_) => out.push((name, true, Vec::new())),
+        }
+    }
+    let mut out = Vec::new();
+    let Ok(form) = doc.catalog().unwrap().get(b"AcroForm") else {
+        return out;
+    };
+    let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+    let roots = form.get(b"Fields").unwrap().as_array().unwrap();
+    let mut partials = Vec::new();
+    for r in roots {
+        let id = r.as_reference().unwrap();
+        partials.push(
+            String::from_utf8_lossy(
+                doc.get_dictionary(id)
+                    .unwrap()
+                    .get(b"T")
+                    .unwrap()
+                    .as_str()
+                    .unwrap(),
+            )
+            .to_string(),
+        );
+        walk(doc, id, "", &mut out);
+    }
+    out.push((String::new(), false, partials));
+    out
+}
+
+#[test]
+fn field_names_are_unique_and_never_both_field_and_parent() {
+    let mut signatures = 0;
+    for path in all_data_files() {
+        let doc = Document::load_mem(&pdf_at(&path)).unwrap();
+        let nodes = field_nodes(&doc);
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, terminal, kids) in &nodes {
+            // A fully qualified name names one node: never a field and a parent, never two
+            // fields.
+            if !name.is_empty() {
+                assert!(seen.insert(name.clone()), "{path}: {name} names two nodes");
+            }
+            let mut k = kids.clone();
+            k.sort();
+            let n = k.len();
+            k.dedup();
+            assert_eq!(
+                n,
+                k.len(),
+                "{path}: {name} has two kids of one name: {kids:?}"
+            );
+            if *terminal {
+                let d = field_widget(&doc, name);
+                let ap = d.get(b"AP").expect("appearance").as_dict().unwrap();
+                assert!(ap.has(b"N"), "{path}: {name} has no normal appearance");
+                if d.get(b"FT").unwrap().as_name().unwrap() == b"Sig" {
+                    signatures += 1;
+                } else {
+                    let da = String::from_utf8_lossy(d.get(b"DA").unwrap().as_str().unwrap())
+                        .to_string();
+                    assert!(da.starts_with("/EngrossSerif "), "{path}: {name}: DA {da}");
+                }
+            }
+        }
+        if let Ok(form) = doc.catalog().unwrap().get(b"AcroForm") {
+            let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+            assert!(
+                !form.has(b"NeedAppearances"),
+                "{path}: NeedAppearances is set"
+            );
+        }
+    }
+    assert!(signatures >= 15, "only {signatures} signature fields");
+}
+
+/// The widget dictionary of a terminal field, by fully qualified name.
+fn field_widget<'a>(doc: &'a Document, name: &str) -> &'a lopdf::Dictionary {
+    let form = doc.catalog().unwrap().get(b"AcroForm").unwrap();
+    let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+    let mut level = form.get(b"Fields").unwrap().as_array().unwrap().clone();
+    let mut found = None;
+    for part in name.split('.') {
+        let id = level
+            .iter()
+            .map(|o| o.as_reference().unwrap())
+            .find(|id| {
+                doc.get_dictionary(*id)
+                    .unwrap()
+                    .get(b"T")
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    == part.as_bytes()
+            })
+            .unwrap();
+        let d = doc.get_dictionary(id).unwrap();
+        level = d
+            .get(b"Kids")
+            .and_then(Object::as_array)
+            .cloned()
+            .unwrap_or_default();
+        found = Some(d);
+    }
+    found.unwrap()
 }
 
 /// Fully qualified names of the AcroForm's terminal fields, with their type.
@@ -115,6 +273,10 @@ fn originals_are_structurally_sound() {
                 assert!(d.has(b"FontFile2"), "{name}: a font is not embedded");
                 let fname = String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap())
                     .to_string();
+                // The form fields' font is embedded whole (any text may be typed in).
+                if fname == "LiberationSerif" {
+                    continue;
+                }
                 let (tag, rest) = fname.split_once('+').unwrap_or(("", ""));
                 assert!(
                     tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
@@ -301,6 +463,15 @@ fn pdffonts_and_qpdf_accept_every_original() {
         for row in rows {
             let cols: Vec<&str> = row.split_whitespace().collect();
             let n = cols.len();
+            if cols[0] == "LiberationSerif" {
+                // The form fields' font: embedded whole, with a ToUnicode map.
+                assert_eq!(
+                    &cols[n - 5..n - 2],
+                    ["yes", "no", "yes"],
+                    "{name}\n{listing}"
+                );
+                continue;
+            }
             assert_eq!(
                 &cols[n - 5..n - 2],
                 ["yes", "yes", "yes"],
@@ -320,41 +491,70 @@ fn pdffonts_and_qpdf_accept_every_original() {
     }
 }
 
-#[test]
-fn pyhanko_signs_the_subscription_and_pdfsig_validates_it() {
-    if !tool("pdfsig") {
-        return;
-    }
-    let has_pyhanko = Command::new("python3")
-        .args(["-c", "import pyhanko"])
+fn has_pyhanko() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has_pyhanko {
+    if !found {
         assert!(
             std::env::var_os("CI").is_none(),
             "pyHanko is required under CI (.ci/run installs it)"
         );
         eprintln!("skipping: pyHanko is not installed");
+    }
+    found
+}
+
+/// Every party signs: each signature field of every original and example is signed in turn
+/// (a text field filled after the first signature), and pyHanko (trusting the test's own
+/// certificate) and pdfsig validate every signature. One python process per document.
+#[test]
+fn every_party_signs_every_document_and_all_signatures_validate() {
+    if !tool("pdfsig") || !has_pyhanko() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let pdf = dir.path().join("subscription.pdf");
-    std::fs::write(&pdf, pdf_of("subscription-2005")).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    let out = Command::new("python3")
-        .arg(root().join("tests/tools/sign_check.py"))
-        .arg(&pdf)
-        .arg("company.signature")
-        .arg(&signed)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(report.contains("Signature is Valid"), "{report}");
+    let mut signed = 0;
+    for path in all_data_files() {
+        let stem = path.rsplit('/').next().unwrap().trim_end_matches(".toml");
+        let pdf = dir.path().join(format!("{stem}.pdf"));
+        let bytes = pdf_at(&path);
+        let doc = Document::load_mem(&bytes).unwrap();
+        let sigs = field_nodes(&doc)
+            .into_iter()
+            .filter(|(name, terminal, _)| {
+                *terminal
+                    && field_widget(&doc, name)
+                        .get(b"FT")
+                        .unwrap()
+                        .as_name()
+                        .unwrap()
+                        == b"Sig"
+            })
+            .count();
+        std::fs::write(&pdf, bytes).unwrap();
+        let out_pdf = dir.path().join(format!("{stem}-signed.pdf"));
+        let out = Command::new("python3")
+            .arg(root().join("tests/tools/sign_check.py"))
+            .arg(&pdf)
+            .arg(&out_pdf)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{path}:\n{report}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            report.matches("-> OK").count(),
+            sigs,
+            "{path}: not every signature validated\n{report}"
+        );
+        signed += sigs;
+    }
+    assert!(signed >= 15, "only {signed} signatures made");
 }
 
 #[test]
@@ -376,4 +576,91 @@ fn page_settings_come_from_the_data() {
         .map(|o| o.as_float().unwrap())
         .collect::<Vec<_>>();
     assert_eq!(media, [0.0, 0.0, 595.28, 841.89]);
+}
+
+/// Every word, rule and field of every page of the ten data files lies inside the text area
+/// (the footer inside the bottom margin), by the layout's own boxes; pdftotext's word boxes
+/// agree.
+#[test]
+fn nothing_is_set_outside_the_margins() {
+    use engross::layout::{Item, fonts::Fonts};
+    let fonts = Fonts::get();
+    let engine = engine();
+    let dir = tempfile::tempdir().unwrap();
+    let with_poppler = tool("pdftotext");
+    for path in all_data_files() {
+        let rendered = engine.run(&read(&path), &path).unwrap();
+        let setup = engross::page_setup(&rendered.data.page);
+        let laid = engross::layout::layout(&rendered.document, setup, "Doc. 0123ABCD");
+        let (left, right) = (setup.margin, setup.width - setup.margin);
+        let (bottom, top) = (setup.margin / 2.0 - 3.0, setup.height - setup.margin + 1.0);
+        let inside = |what: &str, page: usize, l: f32, r: f32, b: f32, t: f32| {
+            assert!(
+                l >= left - 0.01 && r <= right + 0.01 && b >= bottom && t <= top,
+                "{path} p.{}: {what} at x {l:.2}..{r:.2}, y {b:.2}..{t:.2} is outside \
+                 {left}..{right}",
+                page + 1
+            );
+        };
+        let mut words = 0;
+        for (pi, page) in laid.pages.iter().enumerate() {
+            for item in &page.items {
+                match item {
+                    Item::Text {
+                        x,
+                        y,
+                        face,
+                        size,
+                        glyphs,
+                        ..
+                    } => {
+                        let text: String = glyphs.iter().map(|g| &*g.text).collect();
+                        let w = fonts.width(*face, glyphs, *size);
+                        words += text.split_whitespace().count();
+                        inside(&format!("{text:?}"), pi, *x, x + w, *y, *y + size * 0.7);
+                    }
+                    Item::Rule { x1, y1, x2, y2, .. } => {
+                        inside("a rule", pi, x1.min(*x2), x1.max(*x2), *y1, *y2)
+                    }
+                    Item::Field { name, rect } | Item::Signature { name, rect } => {
+                        inside(name, pi, rect.x, rect.x + rect.w, rect.y, rect.y + rect.h)
+                    }
+                }
+            }
+        }
+        assert!(words > 300, "{path}: only {words} words");
+        if !with_poppler {
+            continue;
+        }
+        let pdf = dir.path().join("doc.pdf");
+        std::fs::write(&pdf, engine.pdf(&rendered).unwrap()).unwrap();
+        let out = Command::new("pdftotext")
+            .args(["-bbox"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let html = String::from_utf8_lossy(&out.stdout).to_string();
+        let attr = |tag: &str, key: &str| -> f32 {
+            let at = tag.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+            tag[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let mut seen = 0;
+        for tag in html.split("<word ").skip(1) {
+            let (x_min, x_max) = (attr(tag, "xMin"), attr(tag, "xMax"));
+            let word = tag
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap();
+            assert!(
+                x_min >= left - 0.5 && x_max <= right + 0.5,
+                "{path}: pdftotext places {word:?} at x {x_min}..{x_max}"
+            );
+            seen += 1;
+        }
+        assert!(seen > 300, "{path}: pdftotext found {seen} words");
+    }
 }

@@ -149,6 +149,9 @@ pub struct Layout {
     pub pages: Vec<Page>,
     /// Bookmarks.
     pub outline: Vec<OutlineEntry>,
+    /// Tokens too long for their line that were broken to fit (URLs after a slash, others
+    /// between characters), as the text of each token.
+    pub warnings: Vec<String>,
 }
 
 /// A horizontal slice of the flow: laid out, not yet placed on a page. Item `y`s are offsets
@@ -170,6 +173,7 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         fonts: Fonts::get(),
         slices: Vec::new(),
         in_column: false,
+        warnings: Vec::new(),
         shaped: Default::default(),
     };
     let x0 = setup.margin;
@@ -179,12 +183,14 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
     let (mut pages, outline) = paginate(slices, setup);
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
+        fit_signatures(page, flow.fonts, setup.height - setup.margin);
         flow.footer(page, i + 1, total, id);
     }
     Layout {
         setup,
         pages,
         outline,
+        warnings: flow.warnings,
     }
 }
 
@@ -237,6 +243,63 @@ fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, Vec<Outline
         i += 1;
     }
     (pages, outline)
+}
+
+/// The signing space above a signature line: from just above the rule up to 2.5 em, but never
+/// over the rule itself or over any text or rule above it (a conformed "/s/" line, the party's
+/// name), so that a signature's appearance leaves them visible.
+fn fit_signatures(page: &mut Page, fonts: &Fonts, page_top: f32) {
+    // Boxes (left, bottom, right, top) of everything drawn on the page.
+    let boxes: Vec<(f32, f32, f32, f32)> = page
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Text {
+                x,
+                y,
+                face,
+                size,
+                glyphs,
+                ..
+            } => Some((
+                *x,
+                y - size * 0.22,
+                x + fonts.width(*face, glyphs, *size),
+                y + size * 0.9,
+            )),
+            Item::Rule {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                ..
+            } => Some((
+                x1.min(*x2),
+                y1.min(*y2) - width / 2.0,
+                x1.max(*x2),
+                y1.max(*y2) + width / 2.0,
+            )),
+            _ => None,
+        })
+        .collect();
+    for item in &mut page.items {
+        let Item::Signature { rect, .. } = item else {
+            continue;
+        };
+        // The rule sits at the rectangle's bottom edge (as placed by the flow).
+        let rule = rect.y;
+        let bottom = rule + 0.8;
+        let mut top = (rule + rect.h).min(page_top);
+        for &(l, b, r, t) in &boxes {
+            let overlaps_x = l < rect.x + rect.w - 0.01 && r > rect.x + 0.01;
+            if overlaps_x && t > bottom && b < top && b >= bottom - 0.01 {
+                top = top.min(b - 0.5);
+            }
+        }
+        rect.y = bottom;
+        rect.h = (top - bottom).max(1.0);
+    }
 }
 
 /// Place an item whose `y`s are offsets below a slice's top on a page whose slice top is `y0`.
@@ -311,6 +374,10 @@ enum Piece {
         name: String,
         width: f32,
     },
+    /// Empty space (a hanging label's room up to the hang).
+    Kern {
+        width: f32,
+    },
 }
 
 impl Piece {
@@ -318,7 +385,8 @@ impl Piece {
         match self {
             Piece::Text { width, .. }
             | Piece::Field { width, .. }
-            | Piece::Signature { width, .. } => *width,
+            | Piece::Signature { width, .. }
+            | Piece::Kern { width } => *width,
         }
     }
 }
@@ -328,6 +396,12 @@ struct Word {
     pieces: Vec<Piece>,
     /// A hard line break follows this word.
     break_after: bool,
+    /// No space follows: the next word is the rest of a token too long for the line, broken
+    /// here.
+    join_next: bool,
+    /// With `join_next`: the next word may not go to another line (a hanging label and its
+    /// text).
+    tie: bool,
 }
 
 impl Word {
@@ -342,6 +416,8 @@ struct Flow {
     slices: Vec<Slice>,
     /// Inside a signature block or table column: set ragged right, never justified.
     in_column: bool,
+    /// Tokens too long for their line, broken (in order, without repeats).
+    warnings: Vec<String>,
     /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
     /// costliest step of layout.
     shaped: std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
@@ -548,6 +624,12 @@ impl Flow {
                 let end: i32 = glyphs.iter().map(|g| g.advance).sum();
                 let target = ((nx - *x) * upem / *size).round() as i32;
                 let gap = target - end;
+                // Pieces of one word (another style in the same face, a broken token's
+                // pieces) follow on directly.
+                if gap.abs() <= 1 {
+                    glyphs.extend(ng.iter().cloned());
+                    continue;
+                }
                 if gap > 0 {
                     let space = self.shape(*face, " ");
                     if let Some(sp) = space.first() {
@@ -655,8 +737,22 @@ impl Flow {
             return Vec::new();
         }
         let space = self.space(FaceId::select(s.bold, false), s.size);
+        // A hanging label fills the room up to the hang, and its text follows there on the
+        // same line: the breaker then measures the first line as it is set.
+        let hang = s.rest_indent - s.first_indent;
+        if label_words > 0 && label_words < words.len() && hang > 0.0 {
+            let span: f32 = words[..label_words].iter().map(Word::width).sum::<f32>()
+                + space * (label_words - 1) as f32;
+            if span + space <= hang {
+                let last = &mut words[label_words - 1];
+                last.pieces.push(Piece::Kern { width: hang - span });
+                last.join_next = true;
+                last.tie = true;
+            }
+        }
         let first_width = s.width - s.first_indent;
         let rest_width = s.width - s.rest_indent;
+        let words = self.fit_words(words, first_width.min(rest_width), s.size);
         let lines = break_lines(&words, space, first_width, rest_width, s.justify);
         let mut slices = Vec::new();
         let leading = self.setup.leading;
@@ -668,29 +764,33 @@ impl Flow {
                 s.rest_indent
             };
             let avail = if n == 0 { first_width } else { rest_width };
-            let natural: f32 = line.words.iter().map(|&i| words[i].width()).sum::<f32>()
-                + space * line.words.len().saturating_sub(1) as f32;
+            // The spaces between words (none after a broken token's pieces).
+            let gaps = line
+                .words
+                .iter()
+                .take(line.words.len().saturating_sub(1))
+                .filter(|&&i| !words[i].join_next)
+                .count() as f32;
+            let natural: f32 =
+                line.words.iter().map(|&i| words[i].width()).sum::<f32>() + space * gaps;
+            // A line never runs past the measure: one that the breaker set tight (the last
+            // line too, and ragged or centred ones) has its spaces shrunk to fit.
+            let overfull = natural > avail && gaps > 0.0;
+            let fitted = if (line.justify || overfull) && gaps > 0.0 {
+                space + (avail - natural) / gaps
+            } else {
+                space
+            };
+            let width_set = natural + (fitted - space) * gaps;
             let (mut x, gap) = match s.align {
-                Align::Left => {
-                    let gaps = line.words.len().saturating_sub(1) as f32;
-                    let gap = if line.justify && gaps > 0.0 {
-                        space + (avail - natural) / gaps
-                    } else {
-                        space
-                    };
-                    (s.x0 + indent, gap)
-                }
-                Align::Center => (s.x0 + indent + (avail - natural) / 2.0, space),
-                Align::Right => (s.x0 + indent + avail - natural, space),
+                Align::Left => (s.x0 + indent, fitted),
+                Align::Center => (s.x0 + indent + ((avail - width_set) / 2.0).max(0.0), fitted),
+                Align::Right => (s.x0 + indent + (avail - width_set).max(0.0), fitted),
             };
             let mut items = Vec::new();
             for (k, &wi) in line.words.iter().enumerate() {
-                // A hanging label's text starts at the hang position.
-                if k > 0 && n == 0 && wi == label_words && s.rest_indent > s.first_indent {
-                    x = x.max(s.x0 + s.rest_indent);
-                }
                 // Underlining runs on under the space between two underlined words.
-                if k > 0 {
+                if k > 0 && !words[line.words[k - 1]].join_next {
                     let prev = &words[line.words[k - 1]];
                     if let (Some(a), Some(b)) = (prev.pieces.last(), words[wi].pieces.first())
                         && let (Some(sa), Some(sb)) = (underline_color(a), underline_color(b))
@@ -707,7 +807,9 @@ impl Flow {
                     }
                 }
                 x = self.place_word(&words[wi], x, baseline, s.size, &mut items);
-                x += gap;
+                if !words[wi].join_next {
+                    x += gap;
+                }
             }
             // A change bar in the left margin beside every line that holds a change.
             let changed = line.words.iter().any(|&wi| {
@@ -734,6 +836,126 @@ impl Flow {
             });
         }
         slices
+    }
+
+    /// Make every word fit a line of `measure` points: blanks (fields and signature lines,
+    /// sized in characters) shrink to the room the word's text leaves, and a token still too
+    /// long is broken into pieces set without spaces between them: a URL or path after its
+    /// slashes, anything else between characters. Each broken token is recorded as a warning.
+    fn fit_words(&mut self, words: Vec<Word>, measure: f32, size: f32) -> Vec<Word> {
+        let mut out = Vec::with_capacity(words.len());
+        for mut word in words {
+            let width = word.width();
+            if width <= measure + 0.01 {
+                out.push(word);
+                continue;
+            }
+            let blanks: f32 = word
+                .pieces
+                .iter()
+                .filter(|p| matches!(p, Piece::Field { .. } | Piece::Signature { .. }))
+                .map(Piece::width)
+                .sum();
+            let text = width - blanks;
+            if blanks > 0.0 {
+                let room = (measure - text).max(0.0);
+                let factor = (room / blanks).min(1.0);
+                for p in &mut word.pieces {
+                    match p {
+                        Piece::Field { width, .. } | Piece::Signature { width, .. } => {
+                            *width *= factor
+                        }
+                        Piece::Text { .. } | Piece::Kern { .. } => {}
+                    }
+                }
+                if word.width() <= measure + 0.01 {
+                    out.push(word);
+                    continue;
+                }
+            }
+            out.extend(self.break_token(word, measure, size));
+        }
+        out
+    }
+
+    /// Break one word that is wider than `measure` into words that fit, joined without spaces.
+    fn break_token(&mut self, word: Word, measure: f32, size: f32) -> Vec<Word> {
+        let token: String = word
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Text { glyphs, .. } => Some(glyphs.iter().map(|g| &*g.text).collect()),
+                _ => None,
+            })
+            .collect::<Vec<String>>()
+            .concat();
+        if !self.warnings.contains(&token) {
+            self.warnings.push(token);
+        }
+        // The token's atoms: the pieces' text cut after each slash (for URLs and paths), and
+        // any atom still too wide cut into characters.
+        let mut atoms: Vec<Piece> = Vec::new();
+        for piece in word.pieces {
+            let Piece::Text {
+                face,
+                glyphs,
+                style,
+                ..
+            } = &piece
+            else {
+                atoms.push(piece);
+                continue;
+            };
+            let text: String = glyphs.iter().map(|g| &*g.text).collect();
+            let mut parts: Vec<String> = Vec::new();
+            let mut current = String::new();
+            for c in text.chars() {
+                current.push(c);
+                if c == '/' {
+                    parts.push(std::mem::take(&mut current));
+                }
+            }
+            if !current.is_empty() {
+                parts.push(current);
+            }
+            for part in parts {
+                let glyphs = self.shape(*face, &part);
+                let width = self.fonts.width(*face, &glyphs, size);
+                if width <= measure {
+                    atoms.push(Piece::Text {
+                        face: *face,
+                        glyphs,
+                        width,
+                        style: *style,
+                    });
+                    continue;
+                }
+                for c in part.chars() {
+                    let glyphs = self.shape(*face, c.encode_utf8(&mut [0; 4]));
+                    let width = self.fonts.width(*face, &glyphs, size);
+                    atoms.push(Piece::Text {
+                        face: *face,
+                        glyphs,
+                        width,
+                        style: *style,
+                    });
+                }
+            }
+        }
+        // Pack the atoms into words that fit.
+        let mut out: Vec<Word> = Vec::new();
+        let mut current = Word::default();
+        for atom in atoms {
+            if !current.pieces.is_empty() && current.width() + atom.width() > measure {
+                current.join_next = true;
+                out.push(std::mem::take(&mut current));
+            }
+            current.pieces.push(atom);
+        }
+        current.break_after = word.break_after;
+        current.join_next = word.join_next;
+        out.push(current);
+        out
     }
 
     fn place_word(
@@ -812,6 +1034,7 @@ impl Flow {
                         });
                     }
                 }
+                Piece::Kern { .. } => {}
                 Piece::Signature { name, width } => {
                     items.push(Item::Rule {
                         x1: x,
@@ -1030,7 +1253,16 @@ fn break_lines(words: &[Word], space: f32, first: f32, rest: f32, justify: bool)
             width: (w.width() * SCALE) as i32,
             data: i,
         });
-        if w.break_after || i + 1 == words.len() {
+        if w.join_next && i + 1 < words.len() && !w.break_after {
+            // Broken tokens may break between their pieces; a tie never breaks.
+            if !w.tie {
+                items.push(KpItem::Penalty {
+                    width: 0,
+                    penalty: 0,
+                    flagged: false,
+                });
+            }
+        } else if w.break_after || i + 1 == words.len() {
             items.push(KpItem::Glue {
                 width: 0,
                 stretch: (first.max(rest) * SCALE) as i32,
@@ -1088,7 +1320,8 @@ fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
     let mut used = 0.0;
     for (i, w) in words.iter().enumerate() {
         let avail = if lines.is_empty() { first } else { rest };
-        let add = if current.is_empty() {
+        let joined = i > 0 && words[i - 1].join_next;
+        let add = if current.is_empty() || joined {
             w.width()
         } else {
             space + w.width()
@@ -1100,11 +1333,7 @@ fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
             });
             used = 0.0;
         }
-        used += if current.is_empty() {
-            w.width()
-        } else {
-            space + w.width()
-        };
+        used += if current.is_empty() { w.width() } else { add };
         current.push(i);
         if w.break_after {
             lines.push(Line {
@@ -1210,5 +1439,31 @@ mod tests {
                 .iter()
                 .any(|i| matches!(i, Item::Signature { name, .. } if name == "acme.signature"))
         );
+    }
+
+    #[test]
+    fn long_tokens_break_inside_the_measure_with_a_warning() {
+        let url = "https://example.com/".to_string() + &"averyveryverylongpathsegment/".repeat(6);
+        let src = format!("Send notices to {url} and to {}.\n", "x".repeat(120));
+        let l = layout(&djot::parse(&src), PageSetup::default(), "");
+        let fonts = Fonts::get();
+        for item in &l.pages[0].items {
+            if let Item::Text {
+                x,
+                face,
+                size,
+                glyphs,
+                ..
+            } = item
+            {
+                let end = x + fonts.width(*face, glyphs, *size);
+                assert!(*x >= 72.0 - 0.01 && end <= 540.01, "{x}..{end}");
+            }
+        }
+        assert_eq!(l.warnings, [url.clone(), "x".repeat(120) + "."]);
+        // The URL broke after slashes: its pieces end in "/" (but for the last).
+        let text = text_of(&l.pages[0]);
+        assert!(text.contains("averyveryverylongpathsegment/"), "{text}");
+        assert!(!text.contains(" /"), "{text}");
     }
 }

@@ -492,139 +492,326 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
+/// Fully qualified field names for the given dotted names, in the same order, unique by
+/// construction. A name splits at periods into partial names (the PDF format's hierarchy; a
+/// partial name never contains a period, and empty ones are dropped). Every proper prefix of a
+/// name is a parent node; a terminal field may be neither a parent nor another field, so a name
+/// that is taken either way gets the first free suffix (`category_e` beside
+/// `category_e.line1` becomes `category_e_2`; a second `company.signature` becomes
+/// `company.signature_2`).
+pub fn qualified_names<'a>(names: impl IntoIterator<Item = (&'a str, bool)>) -> Vec<Vec<String>> {
+    let parts: Vec<Vec<String>> = names
+        .into_iter()
+        .map(|(name, sig)| {
+            let p: Vec<String> = name
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            if p.is_empty() {
+                vec![if sig { "signature" } else { "field" }.to_string()]
+            } else {
+                p
+            }
+        })
+        .collect();
+    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for p in &parts {
+        for k in 1..p.len() {
+            taken.insert(p[..k].join("."));
+        }
+    }
+    parts
+        .into_iter()
+        .map(|mut p| {
+            let full = p.join(".");
+            if taken.contains(&full) {
+                let leaf = p.pop().unwrap_or_default();
+                let prefix = p.join(".");
+                let mut n = 2;
+                let free = loop {
+                    let candidate = format!("{leaf}_{n}");
+                    let whole = if prefix.is_empty() {
+                        candidate.clone()
+                    } else {
+                        format!("{prefix}.{candidate}")
+                    };
+                    if !taken.contains(&whole) {
+                        break candidate;
+                    }
+                    n += 1;
+                };
+                p.push(free);
+            }
+            taken.insert(p.join("."));
+            p
+        })
+        .collect()
+}
+
 /// Add an AcroForm with a text field for every fill-in blank and an unsigned signature field
-/// for every signature line, each a widget on its page. A dotted name (`company.signature`) is
-/// a field hierarchy, as the PDF format wants: partial names never contain a period. Repeated
-/// names get a suffix (`company.signature_2`).
+/// for every signature line, each a widget on its page with an (empty) appearance stream. Names
+/// come from [`qualified_names`]. Text fields are set in the body face: the AcroForm's default
+/// resources hold Liberation Serif as a simple TrueType font with WinAnsi encoding, embedded
+/// whole so that any Latin-1 text typed in a viewer has its glyphs.
 fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
+    let mut widgets: Vec<(usize, &str, &crate::layout::Rect, bool)> = Vec::new();
+    for (pi, page) in layout.pages.iter().enumerate() {
+        for item in &page.items {
+            match item {
+                Item::Field { name, rect } => widgets.push((pi, name, rect, false)),
+                Item::Signature { name, rect } => widgets.push((pi, name, rect, true)),
+                _ => {}
+            }
+        }
+    }
+    if widgets.is_empty() {
+        return Ok(());
+    }
+    let names = qualified_names(widgets.iter().map(|w| (w.1, w.3)));
+    let font_size = layout.setup.font_size;
+    let form_font = if widgets.iter().any(|w| !w.3) {
+        Some(add_form_font(pdf)?)
+    } else {
+        None
+    };
+    let da = format!("/{FORM_FONT} {} Tf 0 g", fmt_num(font_size));
     let mut roots = Vec::new();
     let mut parents: BTreeMap<String, ObjectId> = BTreeMap::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (pi, page) in layout.pages.iter().enumerate() {
+    let mut annots: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
+    for ((pi, _, rect, sig), mut parts) in widgets.into_iter().zip(names) {
         let Some(&page_id) = page_ids.get(pi) else {
             continue;
         };
-        let mut annots = Vec::new();
-        for item in &page.items {
-            let (name, rect, sig) = match item {
-                Item::Field { name, rect } => (name, rect, false),
-                Item::Signature { name, rect } => (name, rect, true),
-                _ => continue,
-            };
-            let base: String = name
-                .split('.')
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(".");
-            let base = if base.is_empty() {
-                if sig { "signature" } else { "field" }.to_string()
-            } else {
-                base
-            };
-            let count = seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            let full = if *count == 1 {
-                base
-            } else {
-                format!("{base}_{count}")
-            };
-            let mut parts: Vec<&str> = full.split('.').collect();
-            let leaf = parts.pop().unwrap_or("field").to_string();
-            // Find or make the parent chain.
-            let mut parent: Option<ObjectId> = None;
-            let mut path = String::new();
-            for part in parts {
-                if !path.is_empty() {
-                    path.push('.');
+        let leaf = parts.pop().unwrap_or_default();
+        // Find or make the parent chain.
+        let mut parent: Option<ObjectId> = None;
+        let mut path = String::new();
+        for part in parts {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&part);
+            let id = match parents.get(&path) {
+                Some(id) => *id,
+                None => {
+                    let mut d = Dictionary::new();
+                    d.set(
+                        "T",
+                        Object::String(part.into_bytes(), StringFormat::Literal),
+                    );
+                    d.set("Kids", Object::Array(Vec::new()));
+                    let id = add_node(pdf, d, parent, &mut roots);
+                    parents.insert(path.clone(), id);
+                    id
                 }
-                path.push_str(part);
-                let id = match parents.get(&path) {
-                    Some(id) => *id,
-                    None => {
-                        let mut d = Dictionary::new();
-                        d.set(
-                            "T",
-                            Object::String(part.as_bytes().to_vec(), StringFormat::Literal),
-                        );
-                        d.set("Kids", Object::Array(Vec::new()));
-                        let id = add_node(pdf, d, parent, &mut roots);
-                        parents.insert(path.clone(), id);
-                        id
-                    }
-                };
-                parent = Some(id);
-            }
-            let mut d = Dictionary::new();
-            d.set("Type", Object::Name(b"Annot".to_vec()));
-            d.set("Subtype", Object::Name(b"Widget".to_vec()));
-            d.set(
-                "FT",
-                Object::Name(if sig { b"Sig".to_vec() } else { b"Tx".to_vec() }),
-            );
-            d.set(
-                "T",
-                Object::String(leaf.into_bytes(), StringFormat::Literal),
-            );
-            d.set(
-                "Rect",
-                Object::Array(
-                    [rect.x, rect.y, rect.x + rect.w, rect.y + rect.h]
-                        .iter()
-                        .map(|v| Object::Real(*v))
-                        .collect(),
-                ),
-            );
-            d.set("F", Object::Integer(4));
-            d.set("P", Object::Reference(page_id));
-            if !sig {
-                d.set(
-                    "DA",
-                    Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
-                );
-            }
-            let id = add_node(pdf, d, parent, &mut roots);
-            annots.push(Object::Reference(id));
+            };
+            parent = Some(id);
         }
-        if annots.is_empty() {
-            continue;
+        // An empty appearance: PDF/A wants one on every widget, and a viewer then draws
+        // nothing until the field is filled or signed.
+        let mut ap_dict = Dictionary::new();
+        ap_dict.set("Type", Object::Name(b"XObject".to_vec()));
+        ap_dict.set("Subtype", Object::Name(b"Form".to_vec()));
+        ap_dict.set(
+            "BBox",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Real(rect.w),
+                Object::Real(rect.h),
+            ]),
+        );
+        let content: &[u8] = if sig { b"" } else { b"/Tx BMC\nEMC\n" };
+        if let (false, Some(font)) = (sig, form_font) {
+            let mut fonts = Dictionary::new();
+            fonts.set(FORM_FONT, Object::Reference(font));
+            let mut res = Dictionary::new();
+            res.set("Font", Object::Dictionary(fonts));
+            ap_dict.set("Resources", Object::Dictionary(res));
         }
+        let ap = pdf.add_object(lopdf::Stream::new(ap_dict, content.to_vec()));
+        let mut ap_entry = Dictionary::new();
+        ap_entry.set("N", Object::Reference(ap));
+
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"Annot".to_vec()));
+        d.set("Subtype", Object::Name(b"Widget".to_vec()));
+        d.set(
+            "FT",
+            Object::Name(if sig { b"Sig".to_vec() } else { b"Tx".to_vec() }),
+        );
+        d.set(
+            "T",
+            Object::String(leaf.into_bytes(), StringFormat::Literal),
+        );
+        d.set(
+            "Rect",
+            Object::Array(
+                [rect.x, rect.y, rect.x + rect.w, rect.y + rect.h]
+                    .iter()
+                    .map(|v| Object::Real(*v))
+                    .collect(),
+            ),
+        );
+        d.set("F", Object::Integer(4));
+        d.set("P", Object::Reference(page_id));
+        d.set("AP", Object::Dictionary(ap_entry));
+        if !sig {
+            d.set(
+                "DA",
+                Object::String(da.as_bytes().to_vec(), StringFormat::Literal),
+            );
+        }
+        let id = add_node(pdf, d, parent, &mut roots);
+        annots.entry(pi).or_default().push(Object::Reference(id));
+    }
+    for (pi, list) in annots {
         let page_dict = pdf
-            .get_object_mut(page_id)
+            .get_object_mut(page_ids[pi])
             .and_then(Object::as_dict_mut)
             .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
         match page_dict.get_mut(b"Annots") {
-            Ok(Object::Array(existing)) => existing.extend(annots),
-            _ => page_dict.set("Annots", Object::Array(annots)),
+            Ok(Object::Array(existing)) => existing.extend(list),
+            _ => page_dict.set("Annots", Object::Array(list)),
         }
     }
-    if roots.is_empty() {
-        return Ok(());
-    }
-    let mut helv = Dictionary::new();
-    helv.set("Type", Object::Name(b"Font".to_vec()));
-    helv.set("Subtype", Object::Name(b"Type1".to_vec()));
-    helv.set("BaseFont", Object::Name(b"Helvetica".to_vec()));
-    helv.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
-    let helv_id = pdf.add_object(Object::Dictionary(helv));
-    let mut font_res = Dictionary::new();
-    font_res.set("Helv", Object::Reference(helv_id));
-    let mut dr = Dictionary::new();
-    dr.set("Font", Object::Dictionary(font_res));
     let mut form = Dictionary::new();
     form.set("Fields", Object::Array(roots));
-    form.set("DR", Object::Dictionary(dr));
-    form.set(
-        "DA",
-        Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
-    );
-    form.set("NeedAppearances", Object::Boolean(true));
+    if let Some(font) = form_font {
+        let mut font_res = Dictionary::new();
+        font_res.set(FORM_FONT, Object::Reference(font));
+        let mut dr = Dictionary::new();
+        dr.set("Font", Object::Dictionary(font_res));
+        form.set("DR", Object::Dictionary(dr));
+        form.set(
+            "DA",
+            Object::String(da.as_bytes().to_vec(), StringFormat::Literal),
+        );
+    }
     let form_id = pdf.add_object(Object::Dictionary(form));
     let catalog = pdf
         .catalog_mut()
         .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
     catalog.set("AcroForm", Object::Reference(form_id));
     Ok(())
+}
+
+/// The resource name of the form fields' font.
+const FORM_FONT: &str = "EngrossSerif";
+
+/// A number as PDF text: at most three decimals, no trailing zeros.
+fn fmt_num(v: f32) -> String {
+    let mut out = Vec::new();
+    num(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The Unicode character for a WinAnsiEncoding code (PDF 32000-1, Annex D), if any.
+fn win_ansi(code: u8) -> Option<char> {
+    const HIGH: [u16; 32] = [
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+        0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
+        0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+    ];
+    match code {
+        32..=126 | 0xA0..=0xFF => Some(char::from(code)),
+        0x80..=0x9F => {
+            char::from_u32(u32::from(HIGH[usize::from(code - 0x80)])).filter(|c| *c != '\0')
+        }
+        _ => None,
+    }
+}
+
+/// The deflated regular face, made once per process: the same for every document.
+fn form_font_program() -> &'static [u8] {
+    static PROGRAM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        use std::io::Write;
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+        let _ = encoder.write_all(FaceId::Regular.bytes());
+        encoder.finish().unwrap_or_default()
+    })
+}
+
+/// Liberation Serif Regular as a simple TrueType font with WinAnsi encoding, embedded whole:
+/// the font a viewer sets typed-in field values in.
+fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
+    let bytes = FaceId::Regular.bytes();
+    let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+        .map_err(|e| Error::Usage(format!("cannot read the font: {e}")))?;
+    let upem = f32::from(face.units_per_em());
+    let scale = |v: i16| Object::Integer((f32::from(v) * 1000.0 / upem).round() as i64);
+    let widths: Vec<Object> = (32u8..=255)
+        .map(|code| {
+            let w = win_ansi(code)
+                .and_then(|c| face.glyph_index(c))
+                .and_then(|g| face.glyph_hor_advance(g))
+                .unwrap_or(0);
+            Object::Integer((f32::from(w) * 1000.0 / upem).round() as i64)
+        })
+        .collect();
+    let bbox = face.global_bounding_box();
+    let mut program_dict = Dictionary::new();
+    program_dict.set("Length1", Object::Integer(bytes.len() as i64));
+    program_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let program = pdf.add_object(lopdf::Stream::new(
+        program_dict,
+        form_font_program().to_vec(),
+    ));
+    let name = postscript_name(FaceId::Regular);
+    let mut descriptor = Dictionary::new();
+    descriptor.set("Type", Object::Name(b"FontDescriptor".to_vec()));
+    descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
+    // Serif (2) and non-symbolic (32).
+    descriptor.set("Flags", Object::Integer(34));
+    descriptor.set(
+        "FontBBox",
+        Object::Array(vec![
+            scale(bbox.x_min),
+            scale(bbox.y_min),
+            scale(bbox.x_max),
+            scale(bbox.y_max),
+        ]),
+    );
+    descriptor.set("ItalicAngle", Object::Integer(0));
+    descriptor.set("Ascent", scale(face.ascender()));
+    descriptor.set("Descent", scale(face.descender()));
+    descriptor.set("CapHeight", scale(face.capital_height().unwrap_or(1341)));
+    descriptor.set("StemV", Object::Integer(80));
+    descriptor.set("FontFile2", Object::Reference(program));
+    let descriptor = pdf.add_object(Object::Dictionary(descriptor));
+    let mut font = Dictionary::new();
+    font.set("Type", Object::Name(b"Font".to_vec()));
+    font.set("Subtype", Object::Name(b"TrueType".to_vec()));
+    font.set("BaseFont", Object::Name(name.into_bytes()));
+    font.set("FirstChar", Object::Integer(32));
+    font.set("LastChar", Object::Integer(255));
+    font.set("Widths", Object::Array(widths));
+    font.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
+    font.set("FontDescriptor", Object::Reference(descriptor));
+    // A ToUnicode map, so that typed-in text extracts as it reads.
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+         1 begincodespacerange <20> <FF> endcodespacerange\n",
+    );
+    let pairs: Vec<(u8, char)> = (32u8..=255)
+        .filter_map(|c| win_ansi(c).map(|u| (c, u)))
+        .collect();
+    for chunk in pairs.chunks(100) {
+        cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        for (code, c) in chunk {
+            cmap.push_str(&format!("<{code:02X}> <{:04X}>\n", u32::from(*c)));
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end\n");
+    let cmap = pdf.add_object(lopdf::Stream::new(Dictionary::new(), cmap.into_bytes()));
+    font.set("ToUnicode", Object::Reference(cmap));
+    Ok(pdf.add_object(Object::Dictionary(font)))
 }
 
 /// Add a field node under `parent` (or as a root field) and return its id.
@@ -649,4 +836,37 @@ fn add_node(
         None => roots.push(Object::Reference(id)),
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::qualified_names;
+
+    #[test]
+    fn field_names_never_collide() {
+        let names = qualified_names([
+            ("q.category_e", false),
+            ("q.category_e.line1", false),
+            ("q.category_e_2.x", false),
+            ("company.signature", true),
+            ("company.signature", true),
+            ("company..signature", true),
+            ("", true),
+            ("", false),
+        ]);
+        let joined: Vec<String> = names.iter().map(|n| n.join(".")).collect();
+        assert_eq!(
+            joined,
+            [
+                "q.category_e_3",
+                "q.category_e.line1",
+                "q.category_e_2.x",
+                "company.signature",
+                "company.signature_2",
+                "company.signature_3",
+                "signature",
+                "field",
+            ]
+        );
+    }
 }
