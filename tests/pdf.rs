@@ -664,3 +664,80 @@ fn nothing_is_set_outside_the_margins() {
         assert!(seen > 300, "{path}: pdftotext found {seen} words");
     }
 }
+
+/// Each page's body text (footer left out) and the names of its fields, from the layout.
+fn laid_pages(path: &str) -> Vec<(String, Vec<String>)> {
+    use engross::layout::Item;
+    let engine = engine();
+    let rendered = engine.run(&read(path), path).unwrap();
+    let setup = engross::page_setup(&rendered.data.page);
+    let laid = engross::layout::layout(&rendered.document, setup, "");
+    laid.pages
+        .iter()
+        .map(|page| {
+            let mut text = String::new();
+            let mut names = Vec::new();
+            for item in &page.items {
+                match item {
+                    Item::Text { y, glyphs, .. } if *y > setup.margin => {
+                        text.extend(glyphs.iter().map(|g| &*g.text));
+                        text.push(' ');
+                    }
+                    Item::Signature { name, .. } | Item::Field { name, .. } => {
+                        text.push_str("_ ");
+                        names.push(name.clone())
+                    }
+                    _ => {}
+                }
+            }
+            (text, names)
+        })
+        .collect()
+}
+
+#[test]
+fn signature_pages_and_signed_exhibits_hold_together() {
+    let page_of = |pages: &[(String, Vec<String>)], field: &str| {
+        pages
+            .iter()
+            .position(|(_, names)| names.iter().any(|n| n == field))
+            .unwrap_or_else(|| panic!("no field {field}"))
+    };
+    // subscription-2005: the subscriber grid, the "Dated" line and the Company's acceptance
+    // on one page.
+    let sub = laid_pages("data/originals/subscription-2005.toml");
+    let p = page_of(&sub, "subscriber.signature");
+    assert_eq!(p, page_of(&sub, "company.signature"));
+    assert_eq!(p, page_of(&sub, "subscriber.date"));
+    assert!(sub[p].0.contains("NUMBER OF SHARES"), "{}", sub[p].0);
+    // A question keeps its answer lines.
+    assert_eq!(
+        page_of(&sub, "questionnaire.7_2_c.line1"),
+        page_of(&sub, "questionnaire.7_2_c.line4")
+    );
+    let q = page_of(&sub, "questionnaire.7_2_c.line1");
+    assert!(sub[q].0.contains("prior investments:"), "{}", sub[q].0);
+    // The option's Exhibit A keeps its signature.
+    let opt = laid_pages("data/originals/option-2005.toml");
+    let e = page_of(&opt, "subscription.holder.signature");
+    assert!(opt[e].0.contains("Exhibit A"), "{}", opt[e].0);
+    assert!(opt[e].0.contains("FORM OF SUBSCRIPTION"), "{}", opt[e].0);
+    // No page of any document holds only a "remainder of page" line; the testimonium never
+    // ends a page without its signatures.
+    for path in all_data_files() {
+        for (i, (text, _)) in laid_pages(&path).iter().enumerate() {
+            let t = text.trim();
+            assert!(
+                !(t.starts_with('[') && t.ends_with(']') && t.contains("REMAINDER OF PAGE")),
+                "{path} p.{}: only {t}",
+                i + 1
+            );
+            assert!(
+                !t.ends_with(':'),
+                "{path} p.{} ends with a caption: …{}",
+                i + 1,
+                &t[t.len().saturating_sub(80)..]
+            );
+        }
+    }
+}

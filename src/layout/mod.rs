@@ -194,16 +194,26 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
     }
 }
 
+/// How far a keep unit taller than a page may be set closer to fit on one (its line pitch and
+/// spaces, never its type): a signature page or a signed exhibit a few lines over a page.
+const MIN_SQUEEZE: f32 = 0.85;
+
+/// How far a page may be set closer so that the few lines left before a forced page break do
+/// not make a page of their own.
+const PAGE_SQUEEZE: f32 = 0.9;
+
 fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, Vec<OutlineEntry>) {
     let top = setup.height - setup.margin;
     let body = setup.height - 2.0 * setup.margin - setup.leading; // room for the footer
     let mut pages = vec![Page::default()];
     let mut outline = Vec::new();
     let mut used = 0.0f32;
+    // The vertical scale of each slice: 1, or less inside a keep unit set closer to fit.
+    let mut scale = vec![1.0f32; slices.len()];
     let mut i = 0;
     while i < slices.len() {
         let s = &slices[i];
-        let (height, break_before, spacer) = (s.height, s.break_before, s.spacer);
+        let (height, break_before, spacer) = (s.height * scale[i], s.break_before, s.spacer);
         if break_before && used > 0.0 {
             pages.push(Page::default());
             used = 0.0;
@@ -215,28 +225,80 @@ fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, Vec<Outline
             i += 1;
             continue;
         }
-        // The chain of slices that must stay together with this one.
+        // The chain of slices that must stay together with this one (spaces between them
+        // are part of it).
         let mut chain = height;
         let mut j = i;
-        while slices[j].keep_with_next && j + 1 < slices.len() {
-            j += 1;
-            chain += slices[j].height;
-            if slices[j].break_before {
+        while (slices[j].keep_with_next || slices[j].spacer) && j + 1 < slices.len() {
+            if slices[j + 1].break_before {
                 break;
             }
+            j += 1;
+            chain += slices[j].height * scale[j];
         }
-        let fits_alone = chain <= body;
-        if used > 0.0 && ((fits_alone && used + chain > body) || used + height > body) {
+        // Trailing spaces take no room at a page's foot.
+        let mut tail = j;
+        while tail > i && slices[tail].spacer {
+            chain -= slices[tail].height * scale[tail];
+            tail -= 1;
+        }
+        if chain > body + 0.01 && chain * MIN_SQUEEZE <= body {
+            let f = body / chain;
+            for sc in &mut scale[i..=tail] {
+                *sc *= f;
+            }
+            chain = body;
+        }
+        let height = slices[i].height * scale[i];
+        let fits_alone = chain <= body + 0.01;
+        if used > 0.0 && ((fits_alone && used + chain > body + 0.01) || used + height > body + 0.01)
+        {
+            // A few lines before a forced page break (a "remainder of page" line, the end of
+            // a section) would make a page of their own: set this page a little closer
+            // instead.
+            let mut rest = 0.0;
+            let mut k = i;
+            while k < slices.len() && (k == i || !slices[k].break_before) {
+                rest += slices[k].height * scale[k];
+                k += 1;
+            }
+            let mut last = k;
+            while last > i && slices[last - 1].spacer {
+                last -= 1;
+                rest -= slices[last].height * scale[last];
+            }
+            let f = body / (used + rest);
+            if (PAGE_SQUEEZE..1.0).contains(&f) {
+                let page = pages.len() - 1;
+                let items = std::mem::take(&mut pages[page].items);
+                pages[page].items = items
+                    .into_iter()
+                    .map(|item| map_y(item, |y| top - (top - y) * f))
+                    .collect();
+                used *= f;
+                for s in &mut scale[i..k] {
+                    *s *= f;
+                }
+                continue;
+            }
             pages.push(Page::default());
             used = 0.0;
         }
         let page = pages.len() - 1;
+        let f = scale[i];
         let s = &mut slices[i];
         if let Some((title, level)) = s.outline.take() {
             outline.push(OutlineEntry { title, level, page });
         }
         let y0 = top - used;
         for item in std::mem::take(&mut s.items) {
+            // Set closer: line pitch and spaces shrink, each line's type stays, centred in its
+            // squeezed line.
+            let item = if f < 1.0 {
+                map_y(item, |y| y * f + setup.leading * (1.0 - f) / 2.0)
+            } else {
+                item
+            };
             pages[page].items.push(shift(item, y0));
         }
         used += height;
@@ -449,22 +511,62 @@ impl Flow {
     }
 
     fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
+        let units = signature_units(blocks);
         for (i, b) in blocks.iter().enumerate() {
-            self.block(b, x0, width);
-            // The paragraph before a signature block (the testimonium, "IN WITNESS WHEREOF …")
-            // keeps its last two lines with the signatures.
-            if matches!(blocks.get(i + 1), Some(Block::Signatures(_)))
-                && matches!(b, Block::Paragraph(_))
+            // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page: it
+            // keeps with what it follows.
+            if let Block::Paragraph(p) = b
+                && crate::render::text::runs_text(&p.runs)
+                    .to_uppercase()
+                    .contains("REMAINDER OF PAGE")
             {
-                let mut lines = 0;
-                for s in self.slices.iter_mut().rev() {
+                self.keep_last_lines(1);
+            }
+            // A line of answer boxes ("YES __ NO __") keeps with the question before it, and
+            // with a caption after it ("If Yes, please describe:").
+            let boxes = |b: Option<&Block>| {
+                matches!(b, Some(Block::Paragraph(p))
+                    if p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
+                        && crate::render::text::runs_text(&p.runs).split_whitespace().count() <= 4)
+            };
+            let caption = matches!(b, Block::Paragraph(p)
+                if crate::render::text::runs_text(&p.runs).trim_end().ends_with(':'));
+            if i > 0
+                && (boxes(Some(b))
+                    || (caption && boxes(i.checked_sub(1).and_then(|k| blocks.get(k)))))
+            {
+                self.keep_last_lines(1);
+            }
+            let before = self.slices.len();
+            self.block(b, x0, width);
+            // The signature page is one keep unit: the testimonium's last two lines, every
+            // signature block, the dated lines and the acceptance between and after them.
+            let Some(&(a, z)) = units.iter().find(|&&(a, z)| i >= a && i < z) else {
+                continue;
+            };
+            if i == a && matches!(b, Block::Paragraph(_)) {
+                self.keep_last_lines(2);
+            } else if i + 1 < z {
+                for s in &mut self.slices[before..] {
                     s.keep_with_next = true;
-                    if !s.spacer {
-                        lines += 1;
-                        if lines == 2 {
-                            break;
-                        }
-                    }
+                }
+            } else if let Some(last) = self.slices[before..].iter().rposition(|s| !s.spacer) {
+                for s in &mut self.slices[before..before + last] {
+                    s.keep_with_next = true;
+                }
+            }
+        }
+    }
+
+    /// Keep the last `n` lines laid out (and the spaces after them) with what follows.
+    fn keep_last_lines(&mut self, n: usize) {
+        let mut lines = 0;
+        for s in self.slices.iter_mut().rev() {
+            s.keep_with_next = true;
+            if !s.spacer {
+                lines += 1;
+                if lines == n {
+                    break;
                 }
             }
         }
@@ -500,9 +602,30 @@ impl Flow {
                 self.gap(half);
             }
             Block::Paragraph(p) => {
-                let lines = self.paragraph(p, x0, width);
+                let mut lines = self.paragraph(p, x0, width);
+                // A caption keeps with what it introduces: a line ending in a colon ("If Yes,
+                // please describe:"), a short or capitalised labelled run-in heading ("5.2
+                // Registration.").
+                let text = crate::render::text::runs_text(&p.runs);
+                let words = text.split_whitespace().count();
+                let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+                let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+                let caption = text.trim_end().ends_with(':')
+                    || (lines.len() == 1
+                        && !p.label.is_empty()
+                        && (words <= 6 || capitals * 5 >= letters * 3));
+                if caption {
+                    if let Some(last) = lines.last_mut() {
+                        last.keep_with_next = true;
+                    }
+                }
                 self.slices.extend(lines);
                 self.gap(half);
+                if caption {
+                    if let Some(gap) = self.slices.last_mut() {
+                        gap.keep_with_next = true;
+                    }
+                }
             }
             Block::Quote(inner) => self.blocks(inner, x0 + STEP, width - 2.0 * STEP),
             Block::Table(rows) => {
@@ -516,16 +639,33 @@ impl Flow {
             Block::Group { kind, blocks } => {
                 let start = self.slices.len();
                 self.blocks(blocks, x0, width);
+                let end = self.slices.len();
                 match kind {
                     GroupKind::Exhibit => {
                         if let Some(s) = self.slices.get_mut(start) {
                             s.break_before = true;
                         }
+                        // An exhibit that is signed keeps its signature: it is one unit.
+                        let signed = blocks.iter().any(|b| {
+                            let mut found = false;
+                            Document {
+                                blocks: vec![b.clone()],
+                            }
+                            .walk(&mut |b| found |= matches!(b, Block::Signatures(_)));
+                            found
+                        });
+                        if signed && end > start {
+                            for s in &mut self.slices[start..end - 1] {
+                                s.keep_with_next = true;
+                            }
+                        }
                     }
                     GroupKind::Keep => {
-                        let end = self.slices.len();
-                        for s in &mut self.slices[start..end.saturating_sub(1)] {
-                            s.keep_with_next = true;
+                        // An empty keep group lays out as nothing.
+                        if end > start {
+                            for s in &mut self.slices[start..end - 1] {
+                                s.keep_with_next = true;
+                            }
                         }
                     }
                     GroupKind::Plain => {}
@@ -835,6 +975,29 @@ impl Flow {
                 ..Slice::default()
             });
         }
+        // A question keeps with its answer lines: a line that ends in a colon, or that a line
+        // of blanks only follows, stays with the next line.
+        let ends_colon = |line: &Line| {
+            line.words.last().is_some_and(|&wi| {
+                words[wi].pieces.iter().rev().find_map(|p| match p {
+                    Piece::Text { glyphs, .. } => glyphs.last().map(|g| g.text.ends_with(':')),
+                    _ => None,
+                }) == Some(true)
+            })
+        };
+        let blanks_only = |line: &Line| {
+            line.words.iter().all(|&wi| {
+                words[wi]
+                    .pieces
+                    .iter()
+                    .all(|p| matches!(p, Piece::Field { .. } | Piece::Kern { .. }))
+            })
+        };
+        for n in 0..lines.len().saturating_sub(1) {
+            if ends_colon(&lines[n]) || blanks_only(&lines[n + 1]) {
+                slices[n].keep_with_next = true;
+            }
+        }
         slices
     }
 
@@ -1029,7 +1192,7 @@ impl Flow {
                                 x,
                                 y: baseline + 1.0,
                                 w: *width,
-                                h: size + 1.0,
+                                h: size,
                             },
                         });
                     }
@@ -1224,6 +1387,59 @@ impl Flow {
             });
         }
     }
+}
+
+/// The signature pages among sibling blocks, as ranges `[start, end)`: from the paragraph
+/// before the first signature block (the testimonium) through the last signature block that
+/// follows without a heading, page break or exhibit between, and the short dated lines after
+/// it (one-line paragraphs with a blank, such as "Dated: ____").
+fn signature_units(blocks: &[Block]) -> Vec<(usize, usize)> {
+    let breaks = |b: &Block| {
+        matches!(
+            b,
+            Block::Heading { .. }
+                | Block::PageBreak
+                | Block::Group {
+                    kind: GroupKind::Exhibit,
+                    ..
+                }
+        )
+    };
+    let mut units = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        if !matches!(blocks[i], Block::Signatures(_)) {
+            i += 1;
+            continue;
+        }
+        let start = if i > 0 && matches!(blocks[i - 1], Block::Paragraph(_)) {
+            i - 1
+        } else {
+            i
+        };
+        let mut last = i;
+        let mut j = i + 1;
+        while j < blocks.len() && !breaks(&blocks[j]) {
+            if matches!(blocks[j], Block::Signatures(_)) {
+                last = j;
+            }
+            j += 1;
+        }
+        let mut end = last + 1;
+        while let Some(Block::Paragraph(p)) = blocks.get(end) {
+            let words = crate::render::text::runs_text(&p.runs)
+                .split_whitespace()
+                .count();
+            if words <= 4 && p.runs.iter().any(|r| matches!(r, Run::Field { .. })) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        units.push((start, end));
+        i = end.max(i + 1);
+    }
+    units
 }
 
 /// The colour of a piece's single underline, if it has one.
