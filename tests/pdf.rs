@@ -448,14 +448,14 @@ fn pdftotext_gives_back_the_words_of_the_text_render() {
 }
 
 #[test]
-fn pdffonts_and_qpdf_accept_every_original() {
+fn pdffonts_and_qpdf_accept_every_document() {
     if !tool("pdffonts") || !tool("qpdf") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    for name in ORIGINALS {
-        let pdf = dir.path().join(format!("{name}.pdf"));
-        std::fs::write(&pdf, pdf_of(name)).unwrap();
+    for name in all_data_files() {
+        let pdf = dir.path().join("doc.pdf");
+        std::fs::write(&pdf, pdf_at(&name)).unwrap();
         let out = Command::new("pdffonts").arg(&pdf).output().unwrap();
         let listing = String::from_utf8_lossy(&out.stdout).to_string();
         let rows: Vec<&str> = listing.lines().skip(2).collect();
@@ -739,5 +739,163 @@ fn signature_pages_and_signed_exhibits_hold_together() {
                 &t[t.len().saturating_sub(80)..]
             );
         }
+    }
+}
+
+/// PDF/A-3b structure, checked with lopdf: PDF 1.7, XMP whose pdfaid, title and dates match
+/// the information dictionary, an sRGB output intent with an ICC profile, /Lang, /MarkInfo,
+/// /PageMode as a name, a nested outline in reading order, the attachments as associated
+/// files, and the data attachment without the file's comments.
+#[test]
+fn every_document_is_archival() {
+    for path in all_data_files() {
+        let bytes = pdf_at(&path);
+        assert!(bytes.starts_with(b"%PDF-1.7\n%"), "{path}: header");
+        let doc = Document::load_mem(&bytes).unwrap();
+        let catalog = doc.catalog().unwrap();
+        let stream = |key: &[u8]| {
+            let id = catalog.get(key).unwrap().as_reference().unwrap();
+            doc.get_object(id).unwrap().as_stream().unwrap().clone()
+        };
+        let xmp = String::from_utf8(stream(b"Metadata").content).unwrap();
+        assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{path}");
+        assert!(
+            xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            "{path}"
+        );
+        let title = info(&doc, b"Title");
+        assert!(
+            !title.is_empty() && xmp.contains(&format!(">{title}<")),
+            "{path}"
+        );
+        // Dates: from the data, the same in both places, never the epoch.
+        let created = info(&doc, b"CreationDate");
+        assert!(
+            created.starts_with("D:") && !created.starts_with("D:1970"),
+            "{path}: {created}"
+        );
+        let iso = format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &created[2..6],
+            &created[6..8],
+            &created[8..10],
+            &created[10..12],
+            &created[12..14],
+            &created[14..16]
+        );
+        assert!(
+            xmp.contains(&format!("<xmp:CreateDate>{iso}<")),
+            "{path}: {iso}"
+        );
+        // The output intent's profile is an RGB display profile.
+        let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+        let intent = intents[0].as_dict().unwrap();
+        assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
+        let icc = doc
+            .get_object(
+                intent
+                    .get(b"DestOutputProfile")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap()
+            .as_stream()
+            .unwrap();
+        assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+        let profile = icc
+            .decompressed_content()
+            .unwrap_or_else(|_| icc.content.clone());
+        assert_eq!(&profile[12..20], b"mntrRGB ", "{path}: ICC class");
+        assert_eq!(&profile[36..40], b"acsp", "{path}: ICC signature");
+        assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-US");
+        assert!(catalog.get(b"MarkInfo").unwrap().as_dict().is_ok());
+        // A document without headings has no outline to show.
+        let Ok(outlines) = catalog.get(b"Outlines") else {
+            assert!(
+                !path.contains("subscription") && !path.contains("option"),
+                "{path}: no outline"
+            );
+            assert_eq!(
+                catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+                b"UseNone"
+            );
+            continue;
+        };
+        assert_eq!(
+            catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+            b"UseOutlines",
+            "{path}"
+        );
+        // The outline: nested, and in reading order (page numbers never go back).
+        let outlines = doc
+            .get_dictionary(outlines.as_reference().unwrap())
+            .unwrap();
+        let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
+        let mut order = Vec::new();
+        let mut nested = false;
+        fn walk(
+            doc: &Document,
+            first: Option<ObjectId>,
+            pages: &[ObjectId],
+            order: &mut Vec<usize>,
+            nested: &mut bool,
+        ) {
+            let mut at = first;
+            while let Some(id) = at {
+                let d = doc.get_dictionary(id).unwrap();
+                let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+                let page = dest[0].as_reference().unwrap();
+                order.push(pages.iter().position(|p| *p == page).unwrap());
+                let kid = d.get(b"First").ok().map(|o| o.as_reference().unwrap());
+                if kid.is_some() {
+                    *nested = true;
+                }
+                walk(doc, kid, pages, order, nested);
+                at = d.get(b"Next").ok().map(|o| o.as_reference().unwrap());
+            }
+        }
+        let first = outlines
+            .get(b"First")
+            .ok()
+            .map(|o| o.as_reference().unwrap());
+        walk(&doc, first, &pages, &mut order, &mut nested);
+        assert!(!order.is_empty(), "{path}: empty outline");
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{path}: {order:?}");
+        if path.contains("subscription") || path.contains("option") {
+            assert!(nested, "{path}: the outline is flat");
+        }
+        // The attachments are associated files; the data has none of the file's comments and
+        // the same typed values.
+        let af = catalog.get(b"AF").unwrap().as_array().unwrap();
+        assert_eq!(af.len(), 2, "{path}");
+        for spec in af {
+            let spec = doc.get_dictionary(spec.as_reference().unwrap()).unwrap();
+            assert_eq!(
+                spec.get(b"AFRelationship").unwrap().as_name().unwrap(),
+                b"Source"
+            );
+        }
+        let files = engross::pdf::attachments(&bytes).unwrap();
+        let data = &files
+            .iter()
+            .find(|(n, _)| n == engross::DATA_ATTACHMENT)
+            .unwrap()
+            .1;
+        let data = String::from_utf8(data.clone()).unwrap();
+        assert!(
+            !data.lines().any(|l| l.trim_start().starts_with('#')),
+            "{path}: a comment travels in the PDF"
+        );
+        let original: toml::Table = toml::from_str(&read(&path)).unwrap();
+        assert_eq!(
+            toml::from_str::<toml::Table>(&data).unwrap(),
+            original,
+            "{path}"
+        );
+        assert!(
+            read(&path).contains('#'),
+            "{path} has no comment to leave out"
+        );
     }
 }

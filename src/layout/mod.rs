@@ -614,6 +614,19 @@ impl Flow {
                     || (lines.len() == 1
                         && !p.label.is_empty()
                         && (words <= 6 || capitals * 5 >= letters * 3));
+                // A numbered run-in heading ("2.", "5.2") is in the outline, under its article.
+                let number = crate::render::text::runs_text(&p.label);
+                let number = number.trim();
+                if lines.len() == 1
+                    && caption
+                    && !text.trim_end().ends_with(':')
+                    && !number.is_empty()
+                    && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && let Some(first) = lines.first_mut()
+                {
+                    let depth = number.trim_end_matches('.').split('.').count() as u8;
+                    first.outline = Some((format!("{number} {}", text.trim()), 1 + depth));
+                }
                 if caption {
                     if let Some(last) = lines.last_mut() {
                         last.keep_with_next = true;

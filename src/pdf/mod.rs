@@ -3,6 +3,8 @@
 //! rectangles, a subset tag on the font names, a content-derived `/ID`, and clean metadata.
 //! It never measures or wraps text. Same input, same bytes.
 
+mod archive;
+
 use std::collections::BTreeMap;
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
@@ -27,9 +29,15 @@ pub struct Metadata {
     /// Keywords.
     pub keywords: Vec<String>,
     /// Files embedded in the PDF (name, bytes): engross attaches the document's Djot source and
-    /// its data, so that two engross PDFs compare exactly.
+    /// its data, so that two engross PDFs compare exactly. They travel as PDF/A-3 associated
+    /// files (the source of the document).
     pub attachments: Vec<(String, Vec<u8>)>,
+    /// The document's date (creation and modification date, and the attachments' date): from
+    /// the agreement's data or `SOURCE_DATE_EPOCH`; none leaves the dates out. Never the clock.
+    pub date: Option<Stamp>,
 }
+
+pub use archive::Stamp;
 
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
@@ -113,9 +121,6 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
         pages.push(p);
     }
     doc.with_pages(pages);
-    for entry in &layout.outline {
-        doc.add_bookmark(&entry.title, entry.page + 1);
-    }
     let info = &mut doc.metadata.info;
     info.document_title = meta.title.clone();
     info.author = meta.author.clone();
@@ -325,15 +330,21 @@ fn finish(
 ) -> Result<()> {
     tag_fonts(pdf, tags);
     add_fields(pdf, layout)?;
-    attach(pdf, &meta.attachments)?;
-
-    // Clean metadata: printpdf always writes a PDF/X marker the file does not conform to.
-    if let Ok(info_ref) = pdf.trailer.get(b"Info").and_then(Object::as_reference)
-        && let Ok(info) = pdf.get_object_mut(info_ref).and_then(Object::as_dict_mut)
-    {
-        info.remove(b"GTS_PDFXVersion");
-        info.remove(b"Trapped");
-    }
+    attach(pdf, &meta.attachments, meta.date)?;
+    archive::outline(pdf, &layout.outline)?;
+    // A new information dictionary (printpdf's has the epoch for dates and a PDF/X marker the
+    // file does not conform to) and the XMP, output intent and language of PDF/A.
+    archive::describe(
+        pdf,
+        &archive::Described {
+            title: &meta.title,
+            author: &meta.author,
+            subject: &meta.subject,
+            keywords: meta.keywords.join(", "),
+            date: meta.date,
+        },
+    )?;
+    pdf.prune_objects();
 
     // A content-derived ID: same document, same ID; different document, different ID.
     let mut h = Sha256::new();
@@ -398,18 +409,37 @@ fn tag_fonts(pdf: &mut lopdf::Document, tags: &[(String, String)]) {
 }
 
 /// Embed files (`/EmbeddedFiles` in the catalogue's name tree), sorted by name.
-fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> {
+fn attach(
+    pdf: &mut lopdf::Document,
+    files: &[(String, Vec<u8>)],
+    date: Option<Stamp>,
+) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
     let mut files: Vec<&(String, Vec<u8>)> = files.iter().collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut names = Vec::new();
+    let mut af = Vec::new();
     for (name, bytes) in files {
         let mut stream_dict = Dictionary::new();
         stream_dict.set("Type", Object::Name(b"EmbeddedFile".to_vec()));
+        stream_dict.set(
+            "Subtype",
+            Object::Name(if name.ends_with(".toml") {
+                b"application/toml".to_vec()
+            } else {
+                b"text/plain".to_vec()
+            }),
+        );
         let mut params = Dictionary::new();
         params.set("Size", Object::Integer(bytes.len() as i64));
+        if let Some(d) = date {
+            params.set(
+                "ModDate",
+                Object::String(d.pdf_date().into_bytes(), StringFormat::Literal),
+            );
+        }
         stream_dict.set("Params", Object::Dictionary(params));
         let stream = pdf.add_object(lopdf::Stream::new(stream_dict, bytes.clone()));
         let mut ef = Dictionary::new();
@@ -425,7 +455,18 @@ fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> 
             Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
         );
         spec.set("EF", Object::Dictionary(ef));
+        // PDF/A-3: the source the document was made from.
+        spec.set("AFRelationship", Object::Name(b"Source".to_vec()));
+        spec.set(
+            "Desc",
+            archive::text_string(if name.ends_with(".toml") {
+                "The agreement's data (comments left out)"
+            } else {
+                "The agreement's Djot source"
+            }),
+        );
         let spec = pdf.add_object(Object::Dictionary(spec));
+        af.push(Object::Reference(spec));
         names.push(Object::String(
             name.as_bytes().to_vec(),
             StringFormat::Literal,
@@ -444,6 +485,7 @@ fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> 
     };
     name_dict.set("EmbeddedFiles", Object::Reference(tree));
     catalog.set("Names", Object::Dictionary(name_dict));
+    catalog.set("AF", Object::Array(af));
     Ok(())
 }
 
