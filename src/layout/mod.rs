@@ -464,6 +464,8 @@ struct Word {
     /// With `join_next`: the next word may not go to another line (a hanging label and its
     /// text).
     tie: bool,
+    /// With `join_next`: a hyphenation point; a line that breaks here ends with a hyphen.
+    hyphen: bool,
 }
 
 impl Word {
@@ -906,7 +908,16 @@ impl Flow {
         let first_width = s.width - s.first_indent;
         let rest_width = s.width - s.rest_indent;
         let words = self.fit_words(words, first_width.min(rest_width), s.size);
-        let lines = break_lines(&words, space, first_width, rest_width, s.justify);
+        // Justified body text is hyphenated (never headings, centred or ragged text).
+        let words = if s.justify {
+            self.hyphenate(words, label_words, s.size)
+        } else {
+            words
+        };
+        let hyphen_face = FaceId::select(s.bold, false);
+        let hyphen_glyphs = self.shape(hyphen_face, "-");
+        let hyphen = self.fonts.width(hyphen_face, &hyphen_glyphs, s.size);
+        let lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
         let mut slices = Vec::new();
         let leading = self.setup.leading;
         let baseline = leading * 0.78;
@@ -924,8 +935,9 @@ impl Flow {
                 .take(line.words.len().saturating_sub(1))
                 .filter(|&&i| !words[i].join_next)
                 .count() as f32;
-            let natural: f32 =
-                line.words.iter().map(|&i| words[i].width()).sum::<f32>() + space * gaps;
+            let natural: f32 = line.words.iter().map(|&i| words[i].width()).sum::<f32>()
+                + space * gaps
+                + if line.hyphen { hyphen } else { 0.0 };
             // A line never runs past the measure: one that the breaker set tight (the last
             // line too, and ragged or centred ones) has its spaces shrunk to fit.
             let overfull = natural > avail && gaps > 0.0;
@@ -963,6 +975,25 @@ impl Flow {
                 if !words[wi].join_next {
                     x += gap;
                 }
+            }
+            // The hyphen of a line broken inside a word, in the face of the word's piece.
+            if line.hyphen
+                && let Some(Piece::Text { face, style, .. }) =
+                    line.words.last().and_then(|&wi| words[wi].pieces.last())
+            {
+                let glyphs = self.shape(*face, "-");
+                let width = self.fonts.width(*face, &glyphs, s.size);
+                let piece = Piece::Text {
+                    face: *face,
+                    glyphs,
+                    width,
+                    style: *style,
+                };
+                let word = Word {
+                    pieces: vec![piece],
+                    ..Word::default()
+                };
+                self.place_word(&word, x, baseline, s.size, &mut items);
             }
             // A change bar in the left margin beside every line that holds a change.
             let changed = line.words.iter().any(|&wi| {
@@ -1012,6 +1043,94 @@ impl Flow {
             }
         }
         slices
+    }
+
+    /// Split the words of body text at their hyphenation points (Knuth–Liang, en-US patterns),
+    /// as pieces joined without spaces that may break with a hyphen. Only plain lower-case
+    /// words of seven letters or more: never a label, a name or defined term (capitalised), a
+    /// legend in capitals, a number, a marked (redlined) or underlined word.
+    fn hyphenate(&mut self, words: Vec<Word>, skip: usize, size: f32) -> Vec<Word> {
+        let Some(dict) = dictionary() else {
+            return words;
+        };
+        use hyphenation::Hyphenator;
+        let mut out = Vec::with_capacity(words.len() + words.len() / 8);
+        for (i, word) in words.into_iter().enumerate() {
+            let single = match word.pieces.as_slice() {
+                [
+                    Piece::Text {
+                        face,
+                        glyphs,
+                        style,
+                        ..
+                    },
+                ] if i >= skip
+                    && !word.join_next
+                    && style.mark.is_none()
+                    && !style.underline
+                    && !style.small_caps =>
+                {
+                    Some((
+                        *face,
+                        glyphs.iter().map(|g| &*g.text).collect::<String>(),
+                        *style,
+                    ))
+                }
+                _ => None,
+            };
+            let Some((face, text, style)) = single else {
+                out.push(word);
+                continue;
+            };
+            // The word's letters, without the punctuation around them.
+            let core_start = text.find(|c: char| c.is_alphabetic()).unwrap_or(0);
+            let core_end = text.rfind(|c: char| c.is_alphabetic()).map_or(0, |e| {
+                e + text[e..].chars().next().map_or(1, char::len_utf8)
+            });
+            let core = &text[core_start..core_end.max(core_start)];
+            let plain = core.chars().count() >= 7
+                && core.chars().all(|c| c.is_ascii_lowercase())
+                && text[..core_start].chars().all(|c| !c.is_alphanumeric());
+            if !plain {
+                out.push(word);
+                continue;
+            }
+            let breaks: Vec<usize> = dict
+                .hyphenate(core)
+                .breaks
+                .into_iter()
+                .map(|b| core_start + b)
+                .collect();
+            if breaks.is_empty() {
+                out.push(word);
+                continue;
+            }
+            let mut start = 0;
+            let mut parts = Vec::new();
+            for b in breaks.iter().copied().chain(std::iter::once(text.len())) {
+                parts.push(&text[start..b]);
+                start = b;
+            }
+            let n = parts.len();
+            for (k, part) in parts.into_iter().enumerate() {
+                let glyphs = self.shape(face, part);
+                let width = self.fonts.width(face, &glyphs, size);
+                let last = k + 1 == n;
+                out.push(Word {
+                    pieces: vec![Piece::Text {
+                        face,
+                        glyphs,
+                        width,
+                        style,
+                    }],
+                    break_after: last && word.break_after,
+                    join_next: !last,
+                    tie: false,
+                    hyphen: !last,
+                });
+            }
+        }
+        out
     }
 
     /// Make every word fit a line of `measure` points: blanks (fields and signature lines,
@@ -1467,15 +1586,32 @@ fn shift_down(item: Item, dy: f32) -> Item {
     map_y(item, |y| y + dy)
 }
 
-/// A broken line: the indices of its words, and whether to justify it.
+/// A broken line: the indices of its words, whether to justify it, and whether it ends inside
+/// a word at a hyphenation point.
 #[derive(Debug, Clone, PartialEq)]
 struct Line {
     words: Vec<usize>,
     justify: bool,
+    hyphen: bool,
+}
+
+/// The en-US hyphenation patterns, loaded once per process.
+fn dictionary() -> Option<&'static hyphenation::Standard> {
+    use hyphenation::Load;
+    static DICT: std::sync::OnceLock<Option<hyphenation::Standard>> = std::sync::OnceLock::new();
+    DICT.get_or_init(|| hyphenation::Standard::from_embedded(hyphenation::Language::EnglishUS).ok())
+        .as_ref()
 }
 
 /// Knuth–Plass over the words (total fit, growing tolerance), falling back to greedy filling.
-fn break_lines(words: &[Word], space: f32, first: f32, rest: f32, justify: bool) -> Vec<Line> {
+fn break_lines(
+    words: &[Word],
+    space: f32,
+    hyphen: f32,
+    first: f32,
+    rest: f32,
+    justify: bool,
+) -> Vec<Line> {
     let mut items: Vec<KpItem<usize>> = Vec::new();
     for (i, w) in words.iter().enumerate() {
         items.push(KpItem::Box {
@@ -1483,8 +1619,15 @@ fn break_lines(words: &[Word], space: f32, first: f32, rest: f32, justify: bool)
             data: i,
         });
         if w.join_next && i + 1 < words.len() && !w.break_after {
-            // Broken tokens may break between their pieces; a tie never breaks.
-            if !w.tie {
+            // A hyphenation point breaks with a hyphen (and a penalty); broken tokens may break
+            // between their pieces; a tie never breaks.
+            if w.hyphen {
+                items.push(KpItem::Penalty {
+                    width: (hyphen * SCALE) as i32,
+                    penalty: 50,
+                    flagged: true,
+                });
+            } else if !w.tie {
                 items.push(KpItem::Penalty {
                     width: 0,
                     penalty: 0,
@@ -1535,9 +1678,14 @@ fn break_lines(words: &[Word], space: f32, first: f32, rest: f32, justify: bool)
             continue;
         }
         let forced = matches!(items.get(b.index), Some(KpItem::Penalty { penalty, .. }) if *penalty <= -INFINITE_PENALTY);
+        let hyphen = matches!(
+            items.get(b.index),
+            Some(KpItem::Penalty { flagged: true, .. })
+        );
         lines.push(Line {
             words: ws,
             justify: justify && !forced,
+            hyphen,
         });
     }
     lines
@@ -1559,6 +1707,7 @@ fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
             lines.push(Line {
                 words: std::mem::take(&mut current),
                 justify: false,
+                hyphen: i > 0 && words[i - 1].hyphen,
             });
             used = 0.0;
         }
@@ -1568,6 +1717,7 @@ fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
             lines.push(Line {
                 words: std::mem::take(&mut current),
                 justify: false,
+                hyphen: false,
             });
             used = 0.0;
         }
@@ -1576,6 +1726,7 @@ fn greedy(words: &[Word], space: f32, first: f32, rest: f32) -> Vec<Line> {
         lines.push(Line {
             words: current,
             justify: false,
+            hyphen: false,
         });
     }
     lines
@@ -1694,5 +1845,35 @@ mod tests {
         let text = text_of(&l.pages[0]);
         assert!(text.contains("averyveryverylongpathsegment/"), "{text}");
         assert!(!text.contains(" /"), "{text}");
+    }
+
+    #[test]
+    fn body_text_is_hyphenated_but_not_names_or_headings() {
+        let body = "The representations, warranties, acknowledgements and undertakings \
+                    notwithstanding, Massachusetts corporations incorporated hereunder \
+                    acknowledge responsibilities. "
+            .repeat(6);
+        let src = format!("## Responsibilities Acknowledgement Notwithstanding\n\n{body}\n");
+        let l = layout(&djot::parse(&src), PageSetup::default(), "");
+        let lines: Vec<String> = l.pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { glyphs, .. } => {
+                    Some(glyphs.iter().map(|g| &*g.text).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect();
+        let hyphenated: Vec<&String> = lines.iter().filter(|l| l.ends_with('-')).collect();
+        assert!(!hyphenated.is_empty(), "{lines:#?}");
+        for l in &hyphenated {
+            let last = l.split_whitespace().last().unwrap();
+            assert!(
+                last.chars().next().unwrap().is_lowercase(),
+                "a capitalised word was hyphenated: {l}"
+            );
+        }
+        assert!(!lines[0].contains('-'), "{}", lines[0]);
     }
 }
