@@ -180,6 +180,8 @@ fn xmp_stream(d: &Described) -> lopdf::Stream {
     x.push_str("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n");
     x.push_str("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n");
     x.push_str("<rdf:Description rdf:about=\"\"\n");
+    // The xml prefix is bound anyway; saying so helps readers that do not know it (pdfv).
+    x.push_str(" xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"\n");
     x.push_str(" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n");
     x.push_str(" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n");
     x.push_str(" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n");
