@@ -148,4 +148,36 @@ fn main() {
             lines
         );
     }
+    // Beside Typst: the subscription agreement's paragraphs as plain text, set by engross and
+    // (when the `typst` Python package is installed) by Typst in the same font, measured alike
+    // with pdftotext by tests/tools/gaps.py.
+    let path = "data/originals/subscription-2005.toml";
+    let rendered = engine
+        .run(&std::fs::read_to_string(path).expect("data file"), path)
+        .expect("renders");
+    let text = engross::render::text::ascii(&engross::render::text::render(&rendered.document));
+    let doc = engross::document::plain::parse(&text);
+    let laid = engross::layout::layout(&doc, engross::layout::PageSetup::default(), "");
+    let pdf = engross::pdf::write(&laid, &engross::pdf::Metadata::default(), b"gaps").unwrap();
+    let dir = std::env::temp_dir().join("engross-gaps");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("subscription.txt"), &text);
+    let _ = std::fs::write(dir.join("engross.pdf"), pdf);
+    println!();
+    println!("subscription-2005 as plain paragraphs, gaps on justified lines (pdftotext -bbox)");
+    match std::process::Command::new("python3")
+        .arg("tests/tools/gaps.py")
+        .arg(dir.join("subscription.txt"))
+        .arg("assets/fonts")
+        .arg(dir.join("engross.pdf"))
+        .arg(&dir)
+        .output()
+    {
+        Ok(out) => print!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("(cannot run tests/tools/gaps.py: {e})"),
+    }
 }

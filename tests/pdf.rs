@@ -273,10 +273,6 @@ fn originals_are_structurally_sound() {
                 assert!(d.has(b"FontFile2"), "{name}: a font is not embedded");
                 let fname = String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap())
                     .to_string();
-                // The form fields' font is embedded whole (any text may be typed in).
-                if fname == "LiberationSerif" {
-                    continue;
-                }
                 let (tag, rest) = fname.split_once('+').unwrap_or(("", ""));
                 assert!(
                     tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
@@ -463,15 +459,6 @@ fn pdffonts_and_qpdf_accept_every_document() {
         for row in rows {
             let cols: Vec<&str> = row.split_whitespace().collect();
             let n = cols.len();
-            if cols[0] == "LiberationSerif" {
-                // The form fields' font: embedded whole, with a ToUnicode map.
-                assert_eq!(
-                    &cols[n - 5..n - 2],
-                    ["yes", "no", "yes"],
-                    "{name}\n{listing}"
-                );
-                continue;
-            }
             assert_eq!(
                 &cols[n - 5..n - 2],
                 ["yes", "yes", "yes"],

@@ -174,6 +174,8 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         slices: Vec::new(),
         in_column: false,
         warnings: Vec::new(),
+        hang: None,
+        hyphenated: Default::default(),
         shaped: Default::default(),
     };
     let x0 = setup.margin;
@@ -311,6 +313,13 @@ fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, Vec<Outline
 /// over the rule itself or over any text or rule above it (a conformed "/s/" line, the party's
 /// name), so that a signature's appearance leaves them visible.
 fn fit_signatures(page: &mut Page, fonts: &Fonts, page_top: f32) {
+    if !page
+        .items
+        .iter()
+        .any(|i| matches!(i, Item::Signature { .. }))
+    {
+        return;
+    }
     // Boxes (left, bottom, right, top) of everything drawn on the page.
     let boxes: Vec<(f32, f32, f32, f32)> = page
         .items
@@ -345,6 +354,9 @@ fn fit_signatures(page: &mut Page, fonts: &Fonts, page_top: f32) {
             _ => None,
         })
         .collect();
+    if boxes.is_empty() {
+        return;
+    }
     for item in &mut page.items {
         let Item::Signature { rect, .. } = item else {
             continue;
@@ -482,6 +494,10 @@ struct Flow {
     in_column: bool,
     /// Tokens too long for their line, broken (in order, without repeats).
     warnings: Vec<String>,
+    /// The hanging indent's label width shared by the list the current paragraph is in.
+    hang: Option<f32>,
+    /// Hyphenation points by word: legal prose repeats its words.
+    hyphenated: std::collections::HashMap<String, Vec<usize>>,
     /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
     /// costliest step of layout.
     shaped: std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
@@ -514,33 +530,40 @@ impl Flow {
 
     fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
         let units = signature_units(blocks);
+        let hangs = self.hangs(blocks);
+        // Each paragraph's text, once.
+        let texts: Vec<Option<String>> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                _ => None,
+            })
+            .collect();
+        // A line of answer boxes ("YES __ NO __").
+        let boxes = |k: usize| match (&blocks[k], &texts[k]) {
+            (Block::Paragraph(p), Some(t)) => {
+                p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
+                    && t.split_whitespace().count() <= 4
+            }
+            _ => false,
+        };
         for (i, b) in blocks.iter().enumerate() {
+            let text = texts[i].as_deref().unwrap_or("");
             // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page: it
             // keeps with what it follows.
-            if let Block::Paragraph(p) = b
-                && crate::render::text::runs_text(&p.runs)
-                    .to_uppercase()
-                    .contains("REMAINDER OF PAGE")
-            {
+            if text.len() < 80 && text.to_ascii_uppercase().contains("REMAINDER OF PAGE") {
                 self.keep_last_lines(1);
             }
-            // A line of answer boxes ("YES __ NO __") keeps with the question before it, and
-            // with a caption after it ("If Yes, please describe:").
-            let boxes = |b: Option<&Block>| {
-                matches!(b, Some(Block::Paragraph(p))
-                    if p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
-                        && crate::render::text::runs_text(&p.runs).split_whitespace().count() <= 4)
-            };
-            let caption = matches!(b, Block::Paragraph(p)
-                if crate::render::text::runs_text(&p.runs).trim_end().ends_with(':'));
-            if i > 0
-                && (boxes(Some(b))
-                    || (caption && boxes(i.checked_sub(1).and_then(|k| blocks.get(k)))))
-            {
+            // Answer boxes keep with the question before them, and with a caption after them
+            // ("If Yes, please describe:").
+            let caption = text.trim_end().ends_with(':');
+            if i > 0 && (boxes(i) || (caption && boxes(i - 1))) {
                 self.keep_last_lines(1);
             }
             let before = self.slices.len();
+            self.hang = hangs[i];
             self.block(b, x0, width);
+            self.hang = None;
             // The signature page is one keep unit: the testimonium's last two lines, every
             // signature block, the dated lines and the acceptance between and after them.
             let Some(&(a, z)) = units.iter().find(|&&(a, z)| i >= a && i < z) else {
@@ -558,6 +581,50 @@ impl Flow {
                 }
             }
         }
+    }
+
+    /// The room a label takes before its text: the label and two spaces.
+    fn label_width(&self, label: &[Run]) -> f32 {
+        if label.is_empty() {
+            return 0.0;
+        }
+        self.words(label, self.setup.font_size, false)
+            .iter()
+            .map(Word::width)
+            .sum::<f32>()
+            + self.space(FaceId::Regular, self.setup.font_size) * 2.0
+    }
+
+    /// One hanging indent per list: hanging paragraphs among siblings whose labels have the
+    /// same shape ("Category A" … "Category I", "(a)" … "(j)") share the widest label's hang.
+    fn hangs(&self, blocks: &[Block]) -> Vec<Option<f32>> {
+        let shape = |label: &[Run]| -> String {
+            crate::render::text::runs_text(label)
+                .chars()
+                .map(|c| if c.is_alphanumeric() { 'x' } else { c })
+                .collect::<String>()
+                .split_whitespace()
+                .map(|w| if w.chars().all(|c| c == 'x') { "x" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut widest: std::collections::BTreeMap<(u8, String), f32> = Default::default();
+        let keys: Vec<Option<(u8, String)>> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(p) if p.style.indent == Indent::Hanging && !p.label.is_empty() => {
+                    let key = (p.style.level, shape(&p.label));
+                    let w = self.label_width(&p.label);
+                    let e = widest.entry(key.clone()).or_insert(0.0);
+                    *e = e.max(w);
+                    Some(key)
+                }
+                _ => None,
+            })
+            .collect();
+        keys.into_iter()
+            .map(|k| k.and_then(|k| widest.get(&k).copied()))
+            .collect()
     }
 
     /// Keep the last `n` lines laid out (and the spaces after them) with what follows.
@@ -711,15 +778,7 @@ impl Flow {
     fn paragraph(&mut self, p: &Paragraph, x0: f32, width: f32) -> Vec<Slice> {
         let x0 = x0 + STEP * f32::from(p.style.level);
         let width = (width - STEP * f32::from(p.style.level)).max(STEP * 2.0);
-        let label_width = if p.label.is_empty() {
-            0.0
-        } else {
-            self.words(&p.label, self.setup.font_size, false)
-                .iter()
-                .map(|w| w.width())
-                .sum::<f32>()
-                + self.space(FaceId::Regular, self.setup.font_size) * 2.0
-        };
+        let label_width = self.hang.unwrap_or_else(|| self.label_width(&p.label));
         let (first_indent, rest_indent) = match p.style.indent {
             Indent::None => (0.0, 0.0),
             Indent::FirstLine => (STEP, 0.0),
@@ -907,17 +966,27 @@ impl Flow {
         }
         let first_width = s.width - s.first_indent;
         let rest_width = s.width - s.rest_indent;
-        let words = self.fit_words(words, first_width.min(rest_width), s.size);
-        // Justified body text is hyphenated (never headings, centred or ragged text).
-        let words = if s.justify {
-            self.hyphenate(words, label_words, s.size)
-        } else {
-            words
-        };
+        let mut words = self.fit_words(words, first_width.min(rest_width), s.size);
         let hyphen_face = FaceId::select(s.bold, false);
         let hyphen_glyphs = self.shape(hyphen_face, "-");
         let hyphen = self.fonts.width(hyphen_face, &hyphen_glyphs, s.size);
-        let lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
+        let mut lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
+        // Justified body text whose spaces come out loose (more than half as wide again as a
+        // space) is broken again with hyphenation, as TeX does after its first pass. Never
+        // headings, centred or ragged text.
+        if s.justify {
+            let loose = lines.iter().enumerate().any(|(n, line)| {
+                let avail = if n == 0 { first_width } else { rest_width };
+                let gaps = line.words.len().saturating_sub(1) as f32;
+                let natural: f32 =
+                    line.words.iter().map(|&i| words[i].width()).sum::<f32>() + space * gaps;
+                line.justify && gaps > 0.0 && (avail - natural) / gaps > space * 0.5
+            });
+            if loose {
+                words = self.hyphenate(words, label_words, s.size);
+                lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
+            }
+        }
         let mut slices = Vec::new();
         let leading = self.setup.leading;
         let baseline = leading * 0.78;
@@ -1095,10 +1164,11 @@ impl Flow {
                 out.push(word);
                 continue;
             }
-            let breaks: Vec<usize> = dict
-                .hyphenate(core)
-                .breaks
-                .into_iter()
+            let breaks: Vec<usize> = self
+                .hyphenated
+                .entry(core.to_string())
+                .or_insert_with(|| dict.hyphenate(core).breaks)
+                .iter()
                 .map(|b| core_start + b)
                 .collect();
             if breaks.is_empty() {
@@ -1481,6 +1551,26 @@ impl Flow {
                     bold: r.head,
                     size,
                 };
+                // A cell of ASCII dashes (a typed table rule) is drawn as a rule.
+                let cell = crate::render::text::runs_text(runs);
+                let cell = cell.trim();
+                if cell.len() >= 3 && cell.chars().all(|c| c == '-' || c == '\u{2014}') {
+                    let y = self.setup.leading * 0.5;
+                    columns.push(vec![Slice {
+                        height: self.setup.leading,
+                        items: vec![Item::Rule {
+                            x1: x,
+                            y1: y,
+                            x2: x + w,
+                            y2: y,
+                            width: 0.5,
+                            color: Color::BLACK,
+                        }],
+                        ..Slice::default()
+                    }]);
+                    x += w + gap;
+                    continue;
+                }
                 columns.push(self.paragraph_lines(&[], runs, setting));
                 x += w + gap;
             }

@@ -766,19 +766,141 @@ fn win_ansi(code: u8) -> Option<char> {
     }
 }
 
-/// The deflated regular face, made once per process: the same for every document.
-fn form_font_program() -> &'static [u8] {
-    static PROGRAM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// The form font's program, made once per process (the same for every document): the regular
+/// face subset to the characters of WinAnsiEncoding, with a Unicode `cmap` (subsetter drops the
+/// font's own, and a simple TrueType font needs one), deflated; and its uncompressed length.
+fn form_font_program() -> &'static (Vec<u8>, usize) {
+    static PROGRAM: std::sync::OnceLock<(Vec<u8>, usize)> = std::sync::OnceLock::new();
     PROGRAM.get_or_init(|| {
         use std::io::Write;
+        let bytes = FaceId::Regular.bytes();
+        let program = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+            .ok()
+            .and_then(|face| {
+                let mut remapper = subsetter::GlyphRemapper::new();
+                remapper.remap(0);
+                let mut map: Vec<(u16, u16)> = Vec::new();
+                for code in 32u8..=255 {
+                    if let Some(c) = win_ansi(code)
+                        && let Some(g) = face.glyph_index(c)
+                        && let Ok(u) = u16::try_from(u32::from(c))
+                    {
+                        map.push((u, remapper.remap(g.0)));
+                    }
+                }
+                let subset = subsetter::subset(bytes, 0, &remapper).ok()?;
+                map.sort_unstable();
+                map.dedup_by_key(|m| m.0);
+                Some(with_cmap(&subset, &map))
+            })
+            .unwrap_or_else(|| bytes.to_vec());
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-        let _ = encoder.write_all(FaceId::Regular.bytes());
-        encoder.finish().unwrap_or_default()
+        let _ = encoder.write_all(&program);
+        (encoder.finish().unwrap_or_default(), program.len())
     })
 }
 
-/// Liberation Serif Regular as a simple TrueType font with WinAnsi encoding, embedded whole:
-/// the font a viewer sets typed-in field values in.
+/// A TrueType font with a `cmap` table added: format 4 (platform 3, encoding 1), one segment
+/// per character of `map` (Unicode, glyph), sorted by character.
+fn with_cmap(font: &[u8], map: &[(u16, u16)]) -> Vec<u8> {
+    let be16 = |v: u16| v.to_be_bytes();
+    // The format 4 subtable.
+    let seg_count = map.len() as u16 + 1;
+    let mut sub = Vec::new();
+    let mut ends = Vec::new();
+    let mut starts = Vec::new();
+    let mut deltas = Vec::new();
+    for &(c, g) in map {
+        ends.extend(be16(c));
+        starts.extend(be16(c));
+        deltas.extend(be16(g.wrapping_sub(c)));
+    }
+    ends.extend(be16(0xFFFF));
+    starts.extend(be16(0xFFFF));
+    deltas.extend(be16(1));
+    let search = 2 * (1u16 << (15 - seg_count.leading_zeros().min(15)));
+    let search = if search > 2 * seg_count {
+        search / 2
+    } else {
+        search
+    };
+    let selector = (search / 2).max(1).trailing_zeros() as u16;
+    let length = 16 + 8 * seg_count;
+    sub.extend(be16(4));
+    sub.extend(be16(length));
+    sub.extend(be16(0));
+    sub.extend(be16(seg_count * 2));
+    sub.extend(be16(search));
+    sub.extend(be16(selector));
+    sub.extend(be16(seg_count * 2 - search));
+    sub.extend(ends);
+    sub.extend(be16(0));
+    sub.extend(starts);
+    sub.extend(deltas);
+    sub.extend(std::iter::repeat_n(0u8, 2 * usize::from(seg_count)));
+    let mut cmap = Vec::new();
+    cmap.extend(be16(0));
+    cmap.extend(be16(1));
+    cmap.extend(be16(3));
+    cmap.extend(be16(1));
+    cmap.extend(12u32.to_be_bytes());
+    cmap.extend(sub);
+
+    // Rebuild the table directory with the new table, records sorted by tag.
+    let Some(num) = font.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
+        return font.to_vec();
+    };
+    let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
+    for i in 0..usize::from(num) {
+        let r = 12 + 16 * i;
+        let Some(rec) = font.get(r..r + 16) else {
+            return font.to_vec();
+        };
+        let tag = [rec[0], rec[1], rec[2], rec[3]];
+        let off = u32::from_be_bytes([rec[8], rec[9], rec[10], rec[11]]) as usize;
+        let len = u32::from_be_bytes([rec[12], rec[13], rec[14], rec[15]]) as usize;
+        let Some(data) = font.get(off..off + len) else {
+            return font.to_vec();
+        };
+        if &tag != b"cmap" {
+            tables.push((tag, data.to_vec()));
+        }
+    }
+    tables.push((*b"cmap", cmap));
+    tables.sort_by_key(|t| t.0);
+    let n = tables.len() as u16;
+    let mut out = Vec::new();
+    out.extend(&font[0..4]);
+    out.extend(be16(n));
+    let pow = 1u16 << (15 - n.leading_zeros().min(15));
+    out.extend(be16(pow * 16));
+    out.extend(be16(pow.trailing_zeros() as u16));
+    out.extend(be16(n * 16 - pow * 16));
+    let mut offset = 12 + 16 * tables.len();
+    let mut body = Vec::new();
+    for (tag, data) in &tables {
+        let mut sum = 0u32;
+        for chunk in data.chunks(4) {
+            let mut w = [0u8; 4];
+            w[..chunk.len()].copy_from_slice(chunk);
+            sum = sum.wrapping_add(u32::from_be_bytes(w));
+        }
+        out.extend(tag);
+        out.extend(sum.to_be_bytes());
+        out.extend((offset as u32).to_be_bytes());
+        out.extend((data.len() as u32).to_be_bytes());
+        body.extend(data);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        offset = 12 + 16 * tables.len() + body.len();
+    }
+    out.extend(body);
+    out
+}
+
+/// Liberation Serif Regular as a simple TrueType font with WinAnsi encoding, subset to that
+/// encoding's characters: the font a viewer sets typed-in field values in.
 fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
     let bytes = FaceId::Regular.bytes();
     let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
@@ -795,14 +917,16 @@ fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
         })
         .collect();
     let bbox = face.global_bounding_box();
+    let (deflated, length) = form_font_program();
     let mut program_dict = Dictionary::new();
-    program_dict.set("Length1", Object::Integer(bytes.len() as i64));
+    program_dict.set("Length1", Object::Integer(*length as i64));
     program_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-    let program = pdf.add_object(lopdf::Stream::new(
-        program_dict,
-        form_font_program().to_vec(),
-    ));
-    let name = postscript_name(FaceId::Regular);
+    let program = pdf.add_object(lopdf::Stream::new(program_dict, deflated.clone()));
+    let name = format!(
+        "{}+{}",
+        subset_tag(deflated),
+        postscript_name(FaceId::Regular)
+    );
     let mut descriptor = Dictionary::new();
     descriptor.set("Type", Object::Name(b"FontDescriptor".to_vec()));
     descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
@@ -883,6 +1007,37 @@ fn add_node(
 #[cfg(test)]
 mod tests {
     use super::qualified_names;
+
+    #[test]
+    fn the_form_font_maps_every_win_ansi_character() {
+        use rustybuzz::ttf_parser::Face;
+        let (deflated, length) = super::form_font_program();
+        let mut program = Vec::new();
+        use std::io::Read;
+        flate2::read::ZlibDecoder::new(&deflated[..])
+            .read_to_end(&mut program)
+            .unwrap();
+        assert_eq!(program.len(), *length);
+        assert!(program.len() < 120_000, "{} bytes", program.len());
+        let subset = Face::parse(&program, 0).unwrap();
+        let whole = Face::parse(crate::layout::fonts::FaceId::Regular.bytes(), 0).unwrap();
+        for code in 32u8..=255 {
+            let Some(c) = super::win_ansi(code) else {
+                continue;
+            };
+            let Some(original) = whole.glyph_index(c) else {
+                continue;
+            };
+            let g = subset
+                .glyph_index(c)
+                .unwrap_or_else(|| panic!("{c:?} unmapped"));
+            assert_eq!(
+                subset.glyph_hor_advance(g),
+                whole.glyph_hor_advance(original),
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn field_names_never_collide() {
