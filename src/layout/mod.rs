@@ -175,7 +175,7 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         in_column: false,
         warnings: Vec::new(),
         hang: None,
-        hyphenated: Default::default(),
+        para_text: None,
         shaped: Default::default(),
     };
     let x0 = setup.margin;
@@ -496,8 +496,8 @@ struct Flow {
     warnings: Vec<String>,
     /// The hanging indent's label width shared by the list the current paragraph is in.
     hang: Option<f32>,
-    /// Hyphenation points by word: legal prose repeats its words.
-    hyphenated: std::collections::HashMap<String, Vec<usize>>,
+    /// The text of the paragraph being laid out, when the caller has it already.
+    para_text: Option<String>,
     /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
     /// costliest step of layout.
     shaped: std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
@@ -532,34 +532,40 @@ impl Flow {
         let units = signature_units(blocks);
         let hangs = self.hangs(blocks);
         // Each paragraph's text, once.
-        let texts: Vec<Option<String>> = blocks
+        let mut texts: Vec<Option<String>> = blocks
             .iter()
             .map(|b| match b {
                 Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
                 _ => None,
             })
             .collect();
-        // A line of answer boxes ("YES __ NO __").
-        let boxes = |k: usize| match (&blocks[k], &texts[k]) {
-            (Block::Paragraph(p), Some(t)) => {
-                p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
-                    && t.split_whitespace().count() <= 4
-            }
-            _ => false,
-        };
+        // Lines of answer boxes ("YES __ NO __").
+        let boxes: Vec<bool> = blocks
+            .iter()
+            .zip(&texts)
+            .map(|(b, t)| match (b, t) {
+                (Block::Paragraph(p), Some(t)) => {
+                    p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
+                        && t.split_whitespace().count() <= 4
+                }
+                _ => false,
+            })
+            .collect();
         for (i, b) in blocks.iter().enumerate() {
-            let text = texts[i].as_deref().unwrap_or("");
+            let text = texts[i].take();
+            let t = text.as_deref().unwrap_or("");
             // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page: it
             // keeps with what it follows.
-            if text.len() < 80 && text.to_ascii_uppercase().contains("REMAINDER OF PAGE") {
+            if t.len() < 80 && t.to_ascii_uppercase().contains("REMAINDER OF PAGE") {
                 self.keep_last_lines(1);
             }
             // Answer boxes keep with the question before them, and with a caption after them
             // ("If Yes, please describe:").
-            let caption = text.trim_end().ends_with(':');
-            if i > 0 && (boxes(i) || (caption && boxes(i - 1))) {
+            let caption = t.trim_end().ends_with(':');
+            if i > 0 && (boxes[i] || (caption && boxes[i - 1])) {
                 self.keep_last_lines(1);
             }
+            self.para_text = text;
             let before = self.slices.len();
             self.hang = hangs[i];
             self.block(b, x0, width);
@@ -675,14 +681,17 @@ impl Flow {
                 // A caption keeps with what it introduces: a line ending in a colon ("If Yes,
                 // please describe:"), a short or capitalised labelled run-in heading ("5.2
                 // Registration.").
-                let text = crate::render::text::runs_text(&p.runs);
-                let words = text.split_whitespace().count();
-                let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-                let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+                let text = self
+                    .para_text
+                    .take()
+                    .unwrap_or_else(|| crate::render::text::runs_text(&p.runs));
                 let caption = text.trim_end().ends_with(':')
-                    || (lines.len() == 1
-                        && !p.label.is_empty()
-                        && (words <= 6 || capitals * 5 >= letters * 3));
+                    || (lines.len() == 1 && !p.label.is_empty() && {
+                        let words = text.split_whitespace().count();
+                        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+                        let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+                        words <= 6 || capitals * 5 >= letters * 3
+                    });
                 // A numbered run-in heading ("2.", "5.2") is in the outline, under its article.
                 let number = crate::render::text::runs_text(&p.label);
                 let number = number.trim();
@@ -1122,7 +1131,6 @@ impl Flow {
         let Some(dict) = dictionary() else {
             return words;
         };
-        use hyphenation::Hyphenator;
         let mut out = Vec::with_capacity(words.len() + words.len() / 8);
         for (i, word) in words.into_iter().enumerate() {
             let single = match word.pieces.as_slice() {
@@ -1164,11 +1172,8 @@ impl Flow {
                 out.push(word);
                 continue;
             }
-            let breaks: Vec<usize> = self
-                .hyphenated
-                .entry(core.to_string())
-                .or_insert_with(|| dict.hyphenate(core).breaks)
-                .iter()
+            let breaks: Vec<usize> = hyphenation_points(dict, core)
+                .into_iter()
                 .map(|b| core_start + b)
                 .collect();
             if breaks.is_empty() {
@@ -1683,6 +1688,24 @@ struct Line {
     words: Vec<usize>,
     justify: bool,
     hyphen: bool,
+}
+
+/// A word's hyphenation points, cached for the process: documents share their vocabulary.
+fn hyphenation_points(dict: &hyphenation::Standard, word: &str) -> Vec<usize> {
+    use hyphenation::Hyphenator;
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, Vec<usize>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(map) = cache.lock()
+        && let Some(points) = map.get(word)
+    {
+        return points.clone();
+    }
+    let points = dict.hyphenate(word).breaks;
+    if let Ok(mut map) = cache.lock() {
+        map.insert(word.to_string(), points.clone());
+    }
+    points
 }
 
 /// The en-US hyphenation patterns, loaded once per process.
