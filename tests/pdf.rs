@@ -796,7 +796,61 @@ fn every_document_is_archival() {
         assert_eq!(&profile[12..20], b"mntrRGB ", "{path}: ICC class");
         assert_eq!(&profile[36..40], b"acsp", "{path}: ICC signature");
         assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-US");
-        assert!(catalog.get(b"MarkInfo").unwrap().as_dict().is_ok());
+        // Tagged: a structure tree whose parent tree names an element for every marked-content
+        // sequence of every page (footers are artifacts), and a Form element for every widget.
+        let mark = catalog.get(b"MarkInfo").unwrap().as_dict().unwrap();
+        assert!(mark.get(b"Marked").unwrap().as_bool().unwrap(), "{path}");
+        let root = doc
+            .get_dictionary(
+                catalog
+                    .get(b"StructTreeRoot")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap();
+        let nums = root
+            .get(b"ParentTree")
+            .unwrap()
+            .as_dict()
+            .unwrap()
+            .get(b"Nums")
+            .unwrap()
+            .as_array()
+            .unwrap();
+        let mut tree: BTreeMap<i64, &Object> = BTreeMap::new();
+        for pair in nums.chunks(2) {
+            tree.insert(pair[0].as_i64().unwrap(), &pair[1]);
+        }
+        for (pi, page) in doc.get_pages().values().enumerate() {
+            let d = doc.get_dictionary(*page).unwrap();
+            let key = d.get(b"StructParents").unwrap().as_i64().unwrap();
+            let content = doc.get_page_content(*page);
+            let text = String::from_utf8_lossy(&content);
+            let mcids = text.matches(" BDC").count();
+            let artifacts = text.matches("/Artifact BMC").count();
+            assert!(
+                artifacts >= 1,
+                "{path} p.{}: the footer is not an artifact",
+                pi + 1
+            );
+            let parents = tree[&key].as_array().unwrap();
+            assert_eq!(parents.len(), mcids, "{path} p.{}", pi + 1);
+            for e in parents {
+                let e = doc.get_dictionary(e.as_reference().unwrap()).unwrap();
+                assert_eq!(e.get(b"Type").unwrap().as_name().unwrap(), b"StructElem");
+            }
+            if let Ok(annots) = d.get(b"Annots").and_then(Object::as_array) {
+                for a in annots {
+                    let w = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
+                    let k = w.get(b"StructParent").unwrap().as_i64().unwrap();
+                    let form = doc
+                        .get_dictionary(tree[&k].as_reference().unwrap())
+                        .unwrap();
+                    assert_eq!(form.get(b"S").unwrap().as_name().unwrap(), b"Form");
+                }
+            }
+        }
         // A document without headings has no outline to show.
         let Ok(outlines) = catalog.get(b"Outlines") else {
             assert!(

@@ -14,6 +14,9 @@ pub(super) struct Flow {
     pub(super) hang: Option<f32>,
     /// The text of the paragraph being laid out, when the caller has it already.
     pub(super) para_text: Option<String>,
+    /// The logical structure made so far, and the element being laid out.
+    pub(super) structure: Vec<Element>,
+    pub(super) current: Option<usize>,
     /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
     /// costliest step of layout.
     pub(super) shaped:
@@ -45,7 +48,19 @@ impl Flow {
         });
     }
 
+    /// Open a structure element under the current one.
+    fn open(&mut self, role: &'static str) {
+        self.structure.push(Element {
+            role,
+            parent: self.current,
+        });
+        self.current = Some(self.structure.len() - 1);
+    }
+
     pub(super) fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
+        let outer = self.current;
+        // Labelled clauses in a row are a list.
+        let mut list: Option<usize> = None;
         let units = signature_units(blocks);
         let hangs = self.hangs(blocks);
         // Each paragraph's text, once.
@@ -85,7 +100,19 @@ impl Flow {
             self.para_text = text;
             let before = self.slices.len();
             self.hang = hangs[i];
+            if matches!(b, Block::Paragraph(p) if !p.label.is_empty()) {
+                if list.is_none() {
+                    self.current = outer;
+                    self.open("L");
+                    list = self.current;
+                }
+                self.current = list;
+            } else {
+                list = None;
+                self.current = outer;
+            }
             self.block(b, x0, width);
+            self.current = outer;
             self.hang = None;
             // The signature page is one keep unit: the testimonium's last two lines, every
             // signature block, the dated lines and the acceptance between and after them.
@@ -165,6 +192,30 @@ impl Flow {
     }
 
     fn block(&mut self, b: &Block, x0: f32, width: f32) {
+        let saved = self.current;
+        let role = match b {
+            Block::Heading { level, .. } => {
+                Some(["H1", "H2", "H3", "H4", "H5", "H6"][usize::from(level.clamp(&1, &6) - 1)])
+            }
+            Block::Paragraph(p) if !p.label.is_empty() => Some("LI"),
+            Block::Paragraph(_) => Some("P"),
+            Block::Quote(_) => Some("BlockQuote"),
+            Block::Table(_) => Some("Table"),
+            Block::Signatures(_) => Some("Div"),
+            Block::Group {
+                kind: GroupKind::Exhibit,
+                ..
+            } => Some("Sect"),
+            _ => None,
+        };
+        if let Some(role) = role {
+            self.open(role);
+        }
+        self.block_in(b, x0, width);
+        self.current = saved;
+    }
+
+    fn block_in(&mut self, b: &Block, x0: f32, width: f32) {
         let size = self.setup.font_size;
         let half = self.setup.leading / 2.0;
         match b {
@@ -608,9 +659,11 @@ impl Flow {
                     color: Color::GREY,
                 });
             }
+            let items = self.merge_runs(items);
             slices.push(Slice {
                 height: leading,
-                items: self.merge_runs(items),
+                tags: vec![self.current; items.len()],
+                items,
                 ..Slice::default()
             });
         }
@@ -951,7 +1004,10 @@ impl Flow {
     fn column(&mut self, blocks: &[Block], x0: f32, width: f32) -> Vec<Slice> {
         let saved = std::mem::take(&mut self.slices);
         let was = std::mem::replace(&mut self.in_column, true);
+        let outer = self.current;
+        self.open("Div");
         self.blocks(blocks, x0, width);
+        self.current = outer;
         self.in_column = was;
         let mut col = std::mem::replace(&mut self.slices, saved);
         while col.last().is_some_and(|s| s.spacer) {
@@ -966,6 +1022,9 @@ impl Flow {
         for col in columns {
             let mut y = 0.0;
             for s in col {
+                let mut tags = s.tags;
+                tags.resize(s.items.len(), None);
+                merged.tags.extend(tags);
                 for item in s.items {
                     merged.items.push(shift_down(item, y));
                 }
@@ -1058,11 +1117,17 @@ impl Flow {
                 .map(|w| (w / total * avail).max(36.0))
                 .collect()
         };
+        let table = self.current;
         for r in rows {
             let mut x = x0;
             let mut columns = Vec::new();
+            self.current = table;
+            self.open("TR");
+            let row = self.current;
             for (i, w) in widths.iter().enumerate() {
                 let runs = r.cells.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                self.current = row;
+                self.open(if r.head { "TH" } else { "TD" });
                 let setting = Setting {
                     x0: x,
                     width: *w,
@@ -1088,6 +1153,7 @@ impl Flow {
                             width: 0.5,
                             color: Color::BLACK,
                         }],
+                        tags: vec![self.current],
                         ..Slice::default()
                     }]);
                     x += w + gap;
@@ -1096,6 +1162,7 @@ impl Flow {
                 columns.push(self.paragraph_lines(&[], runs, setting));
                 x += w + gap;
             }
+            self.current = table;
             let mut slice = Self::merge(columns);
             slice.height = slice.height.max(self.setup.leading);
             // A heading row stays with the first body row.
@@ -1110,6 +1177,7 @@ impl Flow {
         let text = format!("Page {number} of {total}");
         let glyphs = self.fonts.shape(FaceId::Regular, &text);
         let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        page.tags.resize(page.items.len(), None);
         page.items.push(Item::Text {
             x: (self.setup.width - w) / 2.0,
             y,
@@ -1121,6 +1189,7 @@ impl Flow {
         if !id.is_empty() {
             let glyphs = self.fonts.shape(FaceId::Regular, id);
             let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+            page.tags.resize(page.items.len(), None);
             page.items.push(Item::Text {
                 x: self.setup.width - self.setup.margin - w,
                 y,

@@ -114,6 +114,19 @@ pub enum Item {
 pub struct Page {
     /// What is on it.
     pub items: Vec<Item>,
+    /// The structure element each item belongs to (an index into [`Layout::structure`]), or
+    /// none for an artifact (footers); parallel to `items`.
+    pub tags: Vec<Option<usize>>,
+}
+
+/// An element of the document's logical structure, for a tagged PDF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    /// The standard structure type: `H1`…`H6`, `P`, `L`, `LI`, `Table`, `TR`, `TH`, `TD`,
+    /// `BlockQuote`, `Div`, `Sect`.
+    pub role: &'static str,
+    /// The enclosing element (none: the document).
+    pub parent: Option<usize>,
 }
 
 /// An outline (bookmark) entry.
@@ -136,6 +149,8 @@ pub struct Layout {
     pub pages: Vec<Page>,
     /// Bookmarks.
     pub outline: Vec<OutlineEntry>,
+    /// The logical structure, in reading order; items point into it.
+    pub structure: Vec<Element>,
     /// Tokens too long for their line that were broken to fit (URLs after a slash, others
     /// between characters), as the text of each token.
     pub warnings: Vec<String>,

@@ -21,7 +21,7 @@ use crate::document::{
 use fonts::{FaceId, Fonts, Glyph};
 
 use flow::*;
-pub use frame::{Color, Item, Layout, OutlineEntry, Page, PageSetup, Rect};
+pub use frame::{Color, Element, Item, Layout, OutlineEntry, Page, PageSetup, Rect};
 use lines::*;
 use pages::*;
 
@@ -35,6 +35,8 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         warnings: Vec::new(),
         hang: None,
         para_text: None,
+        structure: Vec::new(),
+        current: None,
         shaped: Default::default(),
     };
     let x0 = setup.margin;
@@ -46,12 +48,15 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
     for (i, page) in pages.iter_mut().enumerate() {
         fit_signatures(page, flow.fonts, setup.height - setup.margin);
         flow.footer(page, i + 1, total, id);
+        // Footers are artifacts.
+        page.tags.resize(page.items.len(), None);
     }
     Layout {
         setup,
         pages,
         outline,
         warnings: flow.warnings,
+        structure: flow.structure,
     }
 }
 

@@ -9,6 +9,8 @@ use super::*;
 pub(super) struct Slice {
     pub(super) height: f32,
     pub(super) items: Vec<Item>,
+    /// The structure element of each item (parallel to `items`; missing ones are artifacts).
+    pub(super) tags: Vec<Option<usize>>,
     pub(super) keep_with_next: bool,
     pub(super) break_before: bool,
     pub(super) spacer: bool,
@@ -112,7 +114,9 @@ pub(super) fn paginate(mut slices: Vec<Slice>, setup: PageSetup) -> (Vec<Page>, 
             outline.push(OutlineEntry { title, level, page });
         }
         let y0 = top - used;
-        for item in std::mem::take(&mut s.items) {
+        let tags = std::mem::take(&mut s.tags);
+        for (k, item) in std::mem::take(&mut s.items).into_iter().enumerate() {
+            pages[page].tags.push(tags.get(k).copied().flatten());
             // Set closer: line pitch and spaces shrink, each line's type stays, centred in its
             // squeezed line.
             let item = if f < 1.0 {

@@ -4,6 +4,7 @@
 //! It never measures or wraps text. Same input, same bytes.
 
 mod archive;
+mod tags;
 
 use std::collections::BTreeMap;
 
@@ -131,13 +132,13 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
-    let contents: Vec<Vec<u8>> = layout
+    let (contents, marks): (Vec<Vec<u8>>, Vec<tags::PageMarks>) = layout
         .pages
         .iter()
-        .map(|page| page_content(page, &faces, fonts))
-        .collect();
+        .map(|page| page_content(page, layout, &faces, fonts))
+        .unzip();
     set_contents(&mut pdf, contents)?;
-    finish(&mut pdf, layout, meta, &tags, content_key)?;
+    finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
     compress(&mut pdf)?;
     let mut out = Vec::new();
     pdf.save_to(&mut out)
@@ -188,13 +189,20 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// adjustments), every rule as a stroked line.
 fn page_content(
     page: &crate::layout::Page,
+    layout: &Layout,
     faces: &BTreeMap<FaceId, (printpdf::FontId, subsetter::GlyphRemapper)>,
     fonts: &Fonts,
-) -> Vec<u8> {
+) -> (Vec<u8>, tags::PageMarks) {
     let mut out = Vec::with_capacity(page.items.len() * 64);
     let mut fill: Option<Color> = None;
     let mut stroke: Option<(Color, f32)> = None;
-    for item in &page.items {
+    let mut marks = Vec::new();
+    let mut state = None;
+    for (k, item) in page.items.iter().enumerate() {
+        if !matches!(item, Item::Field { .. } | Item::Signature { .. }) {
+            let tag = page.tags.get(k).copied().flatten();
+            tags::mark(&mut out, &mut state, tag, layout, &mut marks);
+        }
         match item {
             Item::Text {
                 x,
@@ -273,7 +281,8 @@ fn page_content(
             Item::Field { .. } | Item::Signature { .. } => {}
         }
     }
-    out
+    tags::close(&mut out, &mut state);
+    (out, marks)
 }
 
 /// Put our content streams on the pages, and give every page the document's fonts (printpdf
@@ -327,9 +336,10 @@ fn finish(
     meta: &Metadata,
     tags: &[(String, String)],
     content_key: &[u8],
+    marks: &[tags::PageMarks],
 ) -> Result<()> {
     tag_fonts(pdf, tags);
-    add_fields(pdf, layout)?;
+    let widgets = add_fields(pdf, layout)?;
     attach(pdf, &meta.attachments, meta.date)?;
     archive::outline(pdf, &layout.outline)?;
     // A new information dictionary (printpdf's has the epoch for dates and a PDF/X marker the
@@ -344,6 +354,7 @@ fn finish(
             date: meta.date,
         },
     )?;
+    tags::structure(pdf, layout, marks, &widgets)?;
     pdf.prune_objects();
 
     // A content-derived ID: same document, same ID; different document, different ID.
@@ -596,20 +607,24 @@ pub fn qualified_names<'a>(names: impl IntoIterator<Item = (&'a str, bool)>) -> 
 /// come from [`qualified_names`]. Text fields are set in the body face: the AcroForm's default
 /// resources hold Liberation Serif as a simple TrueType font with WinAnsi encoding, embedded
 /// whole so that any Latin-1 text typed in a viewer has its glyphs.
-fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
+fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Widget>> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
     let mut widgets: Vec<(usize, &str, &crate::layout::Rect, bool)> = Vec::new();
+    let mut elements = Vec::new();
     for (pi, page) in layout.pages.iter().enumerate() {
-        for item in &page.items {
+        for (k, item) in page.items.iter().enumerate() {
+            let tag = page.tags.get(k).copied().flatten();
             match item {
                 Item::Field { name, rect } => widgets.push((pi, name, rect, false)),
                 Item::Signature { name, rect } => widgets.push((pi, name, rect, true)),
-                _ => {}
+                _ => continue,
             }
+            elements.push(tag);
         }
     }
+    let mut made = Vec::new();
     if widgets.is_empty() {
-        return Ok(());
+        return Ok(made);
     }
     let names = qualified_names(widgets.iter().map(|w| (w.1, w.3)));
     let font_size = layout.setup.font_size;
@@ -622,7 +637,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
     let mut roots = Vec::new();
     let mut parents: BTreeMap<String, ObjectId> = BTreeMap::new();
     let mut annots: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
-    for ((pi, _, rect, sig), mut parts) in widgets.into_iter().zip(names) {
+    for (((pi, _, rect, sig), mut parts), tag) in widgets.into_iter().zip(names).zip(elements) {
         let Some(&page_id) = page_ids.get(pi) else {
             continue;
         };
@@ -708,6 +723,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
         }
         let id = add_node(pdf, d, parent, &mut roots);
         annots.entry(pi).or_default().push(Object::Reference(id));
+        made.push((pi, id, tag));
     }
     for (pi, list) in annots {
         let page_dict = pdf
@@ -737,7 +753,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
         .catalog_mut()
         .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
     catalog.set("AcroForm", Object::Reference(form_id));
-    Ok(())
+    Ok(made)
 }
 
 /// The resource name of the form fields' font.
