@@ -548,16 +548,16 @@ impl Flow {
         let hyphen_glyphs = self.shape(hyphen_face, "-");
         let hyphen = self.fonts.width(hyphen_face, &hyphen_glyphs, s.size);
         let mut lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
-        // Justified body text whose spaces come out loose (more than half as wide again as a
-        // space) is broken again with hyphenation, as TeX does after its first pass. Never
-        // headings, centred or ragged text.
+        // Justified body text with a line whose spaces stretch past their stretchability (0.6
+        // of a space, TeX's pretolerance) is broken again with hyphenation, as TeX does after
+        // its first pass. Never headings, centred or ragged text.
         if s.justify {
             let loose = lines.iter().enumerate().any(|(n, line)| {
                 let avail = if n == 0 { first_width } else { rest_width };
                 let gaps = line.words.len().saturating_sub(1) as f32;
                 let natural: f32 =
                     line.words.iter().map(|&i| words[i].width()).sum::<f32>() + space * gaps;
-                line.justify && gaps > 0.0 && (avail - natural) / gaps > space * 0.5
+                line.justify && gaps > 0.0 && (avail - natural) / gaps > space * 0.6
             });
             if loose {
                 words = self.hyphenate(words, label_words, s.size);
