@@ -102,6 +102,12 @@ impl Engine {
     /// metadata comes from the schema (title, summary) and the data (author); the footer's short
     /// ID and the PDF's `/ID` are derived from the document's source.
     pub fn pdf(&self, rendered: &Rendered) -> Result<Vec<u8>> {
+        self.pdf_with_warnings(rendered).map(|(bytes, _)| bytes)
+    }
+
+    /// [`Engine::pdf`], with the warnings of the layout: each token too long for its line
+    /// (broken to fit), naming the data field it came from when there is one.
+    pub fn pdf_with_warnings(&self, rendered: &Rendered) -> Result<(Vec<u8>, Vec<Diagnostic>)> {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(rendered.source.as_bytes());
         let short: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
@@ -125,22 +131,90 @@ impl Engine {
                 ),
                 (
                     DATA_ATTACHMENT.into(),
-                    rendered.data.source.clone().into_bytes(),
+                    normalised_data(&rendered.data.source)?.into_bytes(),
                 ),
             ],
+            date: document_date(&rendered.data),
         };
         let laid = layout::layout(
             &rendered.document,
             page_setup(&rendered.data.page),
             &format!("Doc. {short}"),
         );
-        pdf::write(&laid, &meta, rendered.source.as_bytes())
+        let leaves = rendered.data.values.leaves();
+        let warnings = laid
+            .warnings
+            .iter()
+            .map(|token| {
+                let field = leaves.iter().find(|(_, v)| {
+                    let text = v.plain();
+                    text.contains(token.as_str()) || (text.len() >= 8 && token.contains(&text))
+                });
+                let shown: String = token.chars().take(60).collect();
+                match field {
+                    Some((path, _)) => Diagnostic::warning(
+                        &rendered.data.origin,
+                        format!(
+                            "`{path}`: \"{shown}\" is too long for its line in the PDF and was \
+                             broken to fit"
+                        ),
+                    )
+                    .key(path.clone()),
+                    None => Diagnostic::warning(
+                        &rendered.data.origin,
+                        format!(
+                            "\"{shown}\" is too long for its line in the PDF and was broken to fit"
+                        ),
+                    ),
+                }
+            })
+            .collect();
+        Ok((
+            pdf::write(&laid, &meta, rendered.source.as_bytes())?,
+            warnings,
+        ))
     }
 
     /// Load, check and render a data file's text.
     pub fn run(&self, text: &str, origin: &str) -> Result<Rendered> {
         self.render(self.load(text, origin)?)
     }
+}
+
+/// The data file as a PDF carries it: its typed values re-serialised, so that no comment in
+/// the file (an internal note) travels to the counterparty.
+pub fn normalised_data(source: &str) -> Result<String> {
+    let table: toml::Table = toml::from_str(source)
+        .map_err(|e| Error::Usage(format!("cannot read the data again: {e}")))?;
+    toml::to_string(&table).map_err(|e| Error::Usage(format!("cannot write the data: {e}")))
+}
+
+/// The date of the document's metadata: the agreement's `date`, else its first top-level
+/// date, else 1 January of its `year`, else `SOURCE_DATE_EPOCH`. Never the clock.
+pub fn document_date(data: &Data) -> Option<pdf::Stamp> {
+    let top = match &data.values {
+        data::Value::Table(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    let date = |v: &data::Value| match v {
+        data::Value::Date(d) => Some(pdf::Stamp::from_date(*d)),
+        _ => None,
+    };
+    data.values
+        .get("date")
+        .and_then(date)
+        .or_else(|| top.iter().find_map(|(_, v)| date(v)))
+        .or_else(|| match data.values.get("year") {
+            Some(data::Value::Integer(y)) => jiff::civil::Date::new(i16::try_from(*y).ok()?, 1, 1)
+                .ok()
+                .map(pdf::Stamp::from_date),
+            _ => None,
+        })
+        .or_else(|| {
+            std::env::var("SOURCE_DATE_EPOCH")
+                .ok()
+                .and_then(|s| pdf::Stamp::from_epoch(&s))
+        })
 }
 
 /// The layout's page setup for the data's page settings (US Letter, 12 pt, 1-inch margins by

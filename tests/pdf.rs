@@ -11,10 +11,168 @@ use lopdf::{Document, Object, ObjectId};
 use super::{ORIGINALS, engine, read, root, words};
 
 fn pdf_of(name: &str) -> Vec<u8> {
-    let path = format!("data/originals/{name}.toml");
+    pdf_at(&format!("data/originals/{name}.toml"))
+}
+
+fn pdf_at(path: &str) -> Vec<u8> {
     let engine = engine();
-    let rendered = engine.run(&read(&path), &path).unwrap();
+    let rendered = engine.run(&read(path), path).unwrap();
     engine.pdf(&rendered).unwrap()
+}
+
+/// The ten data files: the five originals and the five examples.
+fn all_data_files() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["data/originals", "data/examples"] {
+        let mut names: Vec<String> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".toml"))
+            .map(|n| format!("{dir}/{n}"))
+            .collect();
+        names.sort();
+        out.extend(names);
+    }
+    assert_eq!(out.len(), 10, "{out:?}");
+    out
+}
+
+/// Every node of the AcroForm's field tree: (fully qualified name, is terminal, partial names
+/// of its kids).
+fn field_nodes(doc: &Document) -> Vec<(String, bool, Vec<String>)> {
+    fn walk(
+        doc: &Document,
+        id: ObjectId,
+        prefix: &str,
+        out: &mut Vec<(String, bool, Vec<String>)>,
+    ) {
+        let d = doc.get_dictionary(id).unwrap();
+        let t = String::from_utf8_lossy(d.get(b"T").unwrap().as_str().unwrap()).to_string();
+        assert!(!t.is_empty() && !t.contains('.'), "partial name {t:?}");
+        let name = if prefix.is_empty() {
+            t
+        } else {
+            format!("{prefix}.{t}")
+        };
+        match d.get(b"Kids").and_then(Object::as_array) {
+            Ok(kids) => {
+                let mut partials = Vec::new();
+                for k in kids {
+                    let kid = k.as_reference().unwrap();
+                    let kd = doc.get_dictionary(kid).unwrap();
+                    partials.push(
+                        String::from_utf8_lossy(kd.get(b"T").unwrap().as_str().unwrap())
+                            .to_string(),
+                    );
+                    walk(doc, kid, &name, out);
+                }
+                out.push((name, false, partials));
+            }
+            Err(_) => out.push((name, true, Vec::new())),
+        }
+    }
+    let mut out = Vec::new();
+    let Ok(form) = doc.catalog().unwrap().get(b"AcroForm") else {
+        return out;
+    };
+    let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+    let roots = form.get(b"Fields").unwrap().as_array().unwrap();
+    let mut partials = Vec::new();
+    for r in roots {
+        let id = r.as_reference().unwrap();
+        partials.push(
+            String::from_utf8_lossy(
+                doc.get_dictionary(id)
+                    .unwrap()
+                    .get(b"T")
+                    .unwrap()
+                    .as_str()
+                    .unwrap(),
+            )
+            .to_string(),
+        );
+        walk(doc, id, "", &mut out);
+    }
+    out.push((String::new(), false, partials));
+    out
+}
+
+#[test]
+fn field_names_are_unique_and_never_both_field_and_parent() {
+    let mut signatures = 0;
+    for path in all_data_files() {
+        let doc = Document::load_mem(&pdf_at(&path)).unwrap();
+        let nodes = field_nodes(&doc);
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, terminal, kids) in &nodes {
+            // A fully qualified name names one node: never a field and a parent, never two
+            // fields.
+            if !name.is_empty() {
+                assert!(seen.insert(name.clone()), "{path}: {name} names two nodes");
+            }
+            let mut k = kids.clone();
+            k.sort();
+            let n = k.len();
+            k.dedup();
+            assert_eq!(
+                n,
+                k.len(),
+                "{path}: {name} has two kids of one name: {kids:?}"
+            );
+            if *terminal {
+                let d = field_widget(&doc, name);
+                let ap = d.get(b"AP").expect("appearance").as_dict().unwrap();
+                assert!(ap.has(b"N"), "{path}: {name} has no normal appearance");
+                if d.get(b"FT").unwrap().as_name().unwrap() == b"Sig" {
+                    signatures += 1;
+                } else {
+                    let da = String::from_utf8_lossy(d.get(b"DA").unwrap().as_str().unwrap())
+                        .to_string();
+                    assert!(da.starts_with("/EngrossSerif "), "{path}: {name}: DA {da}");
+                }
+            }
+        }
+        if let Ok(form) = doc.catalog().unwrap().get(b"AcroForm") {
+            let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+            assert!(
+                !form.has(b"NeedAppearances"),
+                "{path}: NeedAppearances is set"
+            );
+        }
+    }
+    assert!(signatures >= 15, "only {signatures} signature fields");
+}
+
+/// The widget dictionary of a terminal field, by fully qualified name.
+fn field_widget<'a>(doc: &'a Document, name: &str) -> &'a lopdf::Dictionary {
+    let form = doc.catalog().unwrap().get(b"AcroForm").unwrap();
+    let form = doc.get_dictionary(form.as_reference().unwrap()).unwrap();
+    let mut level = form.get(b"Fields").unwrap().as_array().unwrap().clone();
+    let mut found = None;
+    for part in name.split('.') {
+        let id = level
+            .iter()
+            .map(|o| o.as_reference().unwrap())
+            .find(|id| {
+                doc.get_dictionary(*id)
+                    .unwrap()
+                    .get(b"T")
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    == part.as_bytes()
+            })
+            .unwrap();
+        let d = doc.get_dictionary(id).unwrap();
+        level = d
+            .get(b"Kids")
+            .and_then(Object::as_array)
+            .cloned()
+            .unwrap_or_default();
+        found = Some(d);
+    }
+    found.unwrap()
 }
 
 /// Fully qualified names of the AcroForm's terminal fields, with their type.
@@ -286,14 +444,14 @@ fn pdftotext_gives_back_the_words_of_the_text_render() {
 }
 
 #[test]
-fn pdffonts_and_qpdf_accept_every_original() {
+fn pdffonts_and_qpdf_accept_every_document() {
     if !tool("pdffonts") || !tool("qpdf") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    for name in ORIGINALS {
-        let pdf = dir.path().join(format!("{name}.pdf"));
-        std::fs::write(&pdf, pdf_of(name)).unwrap();
+    for name in all_data_files() {
+        let pdf = dir.path().join("doc.pdf");
+        std::fs::write(&pdf, pdf_at(&name)).unwrap();
         let out = Command::new("pdffonts").arg(&pdf).output().unwrap();
         let listing = String::from_utf8_lossy(&out.stdout).to_string();
         let rows: Vec<&str> = listing.lines().skip(2).collect();
@@ -320,41 +478,70 @@ fn pdffonts_and_qpdf_accept_every_original() {
     }
 }
 
-#[test]
-fn pyhanko_signs_the_subscription_and_pdfsig_validates_it() {
-    if !tool("pdfsig") {
-        return;
-    }
-    let has_pyhanko = Command::new("python3")
-        .args(["-c", "import pyhanko"])
+fn has_pyhanko() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import pyhanko, pyhanko_certvalidator"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has_pyhanko {
+    if !found {
         assert!(
             std::env::var_os("CI").is_none(),
             "pyHanko is required under CI (.ci/run installs it)"
         );
         eprintln!("skipping: pyHanko is not installed");
+    }
+    found
+}
+
+/// Every party signs: each signature field of every original and example is signed in turn
+/// (a text field filled after the first signature), and pyHanko (trusting the test's own
+/// certificate) and pdfsig validate every signature. One python process per document.
+#[test]
+fn every_party_signs_every_document_and_all_signatures_validate() {
+    if !tool("pdfsig") || !has_pyhanko() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let pdf = dir.path().join("subscription.pdf");
-    std::fs::write(&pdf, pdf_of("subscription-2005")).unwrap();
-    let signed = dir.path().join("signed.pdf");
-    let out = Command::new("python3")
-        .arg(root().join("tests/tools/sign_check.py"))
-        .arg(&pdf)
-        .arg("company.signature")
-        .arg(&signed)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(report.contains("Signature is Valid"), "{report}");
+    let mut signed = 0;
+    for path in all_data_files() {
+        let stem = path.rsplit('/').next().unwrap().trim_end_matches(".toml");
+        let pdf = dir.path().join(format!("{stem}.pdf"));
+        let bytes = pdf_at(&path);
+        let doc = Document::load_mem(&bytes).unwrap();
+        let sigs = field_nodes(&doc)
+            .into_iter()
+            .filter(|(name, terminal, _)| {
+                *terminal
+                    && field_widget(&doc, name)
+                        .get(b"FT")
+                        .unwrap()
+                        .as_name()
+                        .unwrap()
+                        == b"Sig"
+            })
+            .count();
+        std::fs::write(&pdf, bytes).unwrap();
+        let out_pdf = dir.path().join(format!("{stem}-signed.pdf"));
+        let out = Command::new("python3")
+            .arg(root().join("tests/tools/sign_check.py"))
+            .arg(&pdf)
+            .arg(&out_pdf)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{path}:\n{report}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            report.matches("-> OK").count(),
+            sigs,
+            "{path}: not every signature validated\n{report}"
+        );
+        signed += sigs;
+    }
+    assert!(signed >= 15, "only {signed} signatures made");
 }
 
 #[test]
@@ -376,4 +563,380 @@ fn page_settings_come_from_the_data() {
         .map(|o| o.as_float().unwrap())
         .collect::<Vec<_>>();
     assert_eq!(media, [0.0, 0.0, 595.28, 841.89]);
+}
+
+/// Every word, rule and field of every page of the ten data files lies inside the text area
+/// (the footer inside the bottom margin), by the layout's own boxes; pdftotext's word boxes
+/// agree.
+#[test]
+fn nothing_is_set_outside_the_margins() {
+    use engross::layout::{Item, fonts::Fonts};
+    let fonts = Fonts::get();
+    let engine = engine();
+    let dir = tempfile::tempdir().unwrap();
+    let with_poppler = tool("pdftotext");
+    for path in all_data_files() {
+        let rendered = engine.run(&read(&path), &path).unwrap();
+        let setup = engross::page_setup(&rendered.data.page);
+        let laid = engross::layout::layout(&rendered.document, setup, "Doc. 0123ABCD");
+        let (left, right) = (setup.margin, setup.width - setup.margin);
+        let (bottom, top) = (setup.margin / 2.0 - 3.0, setup.height - setup.margin + 1.0);
+        let inside = |what: &str, page: usize, l: f32, r: f32, b: f32, t: f32| {
+            assert!(
+                l >= left - 0.01 && r <= right + 0.01 && b >= bottom && t <= top,
+                "{path} p.{}: {what} at x {l:.2}..{r:.2}, y {b:.2}..{t:.2} is outside \
+                 {left}..{right}",
+                page + 1
+            );
+        };
+        let mut words = 0;
+        for (pi, page) in laid.pages.iter().enumerate() {
+            for item in &page.items {
+                match item {
+                    Item::Text {
+                        x,
+                        y,
+                        face,
+                        size,
+                        glyphs,
+                        ..
+                    } => {
+                        let text: String = glyphs.iter().map(|g| &*g.text).collect();
+                        let w = fonts.width(*face, glyphs, *size);
+                        words += text.split_whitespace().count();
+                        inside(&format!("{text:?}"), pi, *x, x + w, *y, *y + size * 0.7);
+                    }
+                    Item::Rule { x1, y1, x2, y2, .. } => {
+                        inside("a rule", pi, x1.min(*x2), x1.max(*x2), *y1, *y2)
+                    }
+                    Item::Field { name, rect } | Item::Signature { name, rect } => {
+                        inside(name, pi, rect.x, rect.x + rect.w, rect.y, rect.y + rect.h)
+                    }
+                }
+            }
+        }
+        assert!(words > 300, "{path}: only {words} words");
+        if !with_poppler {
+            continue;
+        }
+        let pdf = dir.path().join("doc.pdf");
+        std::fs::write(&pdf, engine.pdf(&rendered).unwrap()).unwrap();
+        let out = Command::new("pdftotext")
+            .args(["-bbox"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let html = String::from_utf8_lossy(&out.stdout).to_string();
+        let attr = |tag: &str, key: &str| -> f32 {
+            let at = tag.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+            tag[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        let mut seen = 0;
+        for tag in html.split("<word ").skip(1) {
+            let (x_min, x_max) = (attr(tag, "xMin"), attr(tag, "xMax"));
+            let word = tag
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap();
+            assert!(
+                x_min >= left - 0.5 && x_max <= right + 0.5,
+                "{path}: pdftotext places {word:?} at x {x_min}..{x_max}"
+            );
+            seen += 1;
+        }
+        assert!(seen > 300, "{path}: pdftotext found {seen} words");
+    }
+}
+
+/// Each page's body text (footer left out) and the names of its fields, from the layout.
+fn laid_pages(path: &str) -> Vec<(String, Vec<String>)> {
+    use engross::layout::Item;
+    let engine = engine();
+    let rendered = engine.run(&read(path), path).unwrap();
+    let setup = engross::page_setup(&rendered.data.page);
+    let laid = engross::layout::layout(&rendered.document, setup, "");
+    laid.pages
+        .iter()
+        .map(|page| {
+            let mut text = String::new();
+            let mut names = Vec::new();
+            for item in &page.items {
+                match item {
+                    Item::Text { y, glyphs, .. } if *y > setup.margin => {
+                        text.extend(glyphs.iter().map(|g| &*g.text));
+                        text.push(' ');
+                    }
+                    Item::Signature { name, .. } | Item::Field { name, .. } => {
+                        text.push_str("_ ");
+                        names.push(name.clone())
+                    }
+                    _ => {}
+                }
+            }
+            (text, names)
+        })
+        .collect()
+}
+
+#[test]
+fn signature_pages_and_signed_exhibits_hold_together() {
+    let page_of = |pages: &[(String, Vec<String>)], field: &str| {
+        pages
+            .iter()
+            .position(|(_, names)| names.iter().any(|n| n == field))
+            .unwrap_or_else(|| panic!("no field {field}"))
+    };
+    // subscription-2005: the subscriber grid, the "Dated" line and the Company's acceptance
+    // on one page.
+    let sub = laid_pages("data/originals/subscription-2005.toml");
+    let p = page_of(&sub, "subscriber.signature");
+    assert_eq!(p, page_of(&sub, "company.signature"));
+    assert_eq!(p, page_of(&sub, "subscriber.date"));
+    assert!(sub[p].0.contains("NUMBER OF SHARES"), "{}", sub[p].0);
+    // A question keeps its answer lines.
+    assert_eq!(
+        page_of(&sub, "questionnaire.7_2_c.line1"),
+        page_of(&sub, "questionnaire.7_2_c.line4")
+    );
+    let q = page_of(&sub, "questionnaire.7_2_c.line1");
+    assert!(sub[q].0.contains("prior investments:"), "{}", sub[q].0);
+    // The option's Exhibit A keeps its signature.
+    let opt = laid_pages("data/originals/option-2005.toml");
+    let e = page_of(&opt, "subscription.holder.signature");
+    assert!(opt[e].0.contains("Exhibit A"), "{}", opt[e].0);
+    assert!(opt[e].0.contains("FORM OF SUBSCRIPTION"), "{}", opt[e].0);
+    // No page of any document holds only a "remainder of page" line; the testimonium never
+    // ends a page without its signatures.
+    for path in all_data_files() {
+        for (i, (text, _)) in laid_pages(&path).iter().enumerate() {
+            let t = text.trim();
+            assert!(
+                !(t.starts_with('[') && t.ends_with(']') && t.contains("REMAINDER OF PAGE")),
+                "{path} p.{}: only {t}",
+                i + 1
+            );
+            assert!(
+                !t.ends_with(':'),
+                "{path} p.{} ends with a caption: …{}",
+                i + 1,
+                &t[t.len().saturating_sub(80)..]
+            );
+        }
+    }
+}
+
+/// PDF/A-3b structure, checked with lopdf: PDF 1.7, XMP whose pdfaid, title and dates match
+/// the information dictionary, an sRGB output intent with an ICC profile, /Lang, /MarkInfo,
+/// /PageMode as a name, a nested outline in reading order, the attachments as associated
+/// files, and the data attachment without the file's comments.
+#[test]
+fn every_document_is_archival() {
+    for path in all_data_files() {
+        let bytes = pdf_at(&path);
+        assert!(bytes.starts_with(b"%PDF-1.7\n%"), "{path}: header");
+        let doc = Document::load_mem(&bytes).unwrap();
+        let catalog = doc.catalog().unwrap();
+        let stream = |key: &[u8]| {
+            let id = catalog.get(key).unwrap().as_reference().unwrap();
+            doc.get_object(id).unwrap().as_stream().unwrap().clone()
+        };
+        let xmp = String::from_utf8(stream(b"Metadata").content).unwrap();
+        assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{path}");
+        assert!(
+            xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            "{path}"
+        );
+        let title = info(&doc, b"Title");
+        assert!(
+            !title.is_empty() && xmp.contains(&format!(">{title}<")),
+            "{path}"
+        );
+        // Dates: from the data, the same in both places, never the epoch.
+        let created = info(&doc, b"CreationDate");
+        assert!(
+            created.starts_with("D:") && !created.starts_with("D:1970"),
+            "{path}: {created}"
+        );
+        let iso = format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &created[2..6],
+            &created[6..8],
+            &created[8..10],
+            &created[10..12],
+            &created[12..14],
+            &created[14..16]
+        );
+        assert!(
+            xmp.contains(&format!("<xmp:CreateDate>{iso}<")),
+            "{path}: {iso}"
+        );
+        // The output intent's profile is an RGB display profile.
+        let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+        let intent = intents[0].as_dict().unwrap();
+        assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
+        let icc = doc
+            .get_object(
+                intent
+                    .get(b"DestOutputProfile")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap()
+            .as_stream()
+            .unwrap();
+        assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+        let profile = icc
+            .decompressed_content()
+            .unwrap_or_else(|_| icc.content.clone());
+        assert_eq!(&profile[12..20], b"mntrRGB ", "{path}: ICC class");
+        assert_eq!(&profile[36..40], b"acsp", "{path}: ICC signature");
+        assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-US");
+        // Tagged: a structure tree whose parent tree names an element for every marked-content
+        // sequence of every page (footers are artifacts), and a Form element for every widget.
+        let mark = catalog.get(b"MarkInfo").unwrap().as_dict().unwrap();
+        assert!(mark.get(b"Marked").unwrap().as_bool().unwrap(), "{path}");
+        let root = doc
+            .get_dictionary(
+                catalog
+                    .get(b"StructTreeRoot")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap();
+        let nums = root
+            .get(b"ParentTree")
+            .unwrap()
+            .as_dict()
+            .unwrap()
+            .get(b"Nums")
+            .unwrap()
+            .as_array()
+            .unwrap();
+        let mut tree: BTreeMap<i64, &Object> = BTreeMap::new();
+        for pair in nums.chunks(2) {
+            tree.insert(pair[0].as_i64().unwrap(), &pair[1]);
+        }
+        for (pi, page) in doc.get_pages().values().enumerate() {
+            let d = doc.get_dictionary(*page).unwrap();
+            let key = d.get(b"StructParents").unwrap().as_i64().unwrap();
+            let content = doc.get_page_content(*page);
+            let text = String::from_utf8_lossy(&content);
+            let mcids = text.matches(" BDC").count();
+            let artifacts = text.matches("/Artifact BMC").count();
+            assert!(
+                artifacts >= 1,
+                "{path} p.{}: the footer is not an artifact",
+                pi + 1
+            );
+            let parents = tree[&key].as_array().unwrap();
+            assert_eq!(parents.len(), mcids, "{path} p.{}", pi + 1);
+            for e in parents {
+                let e = doc.get_dictionary(e.as_reference().unwrap()).unwrap();
+                assert_eq!(e.get(b"Type").unwrap().as_name().unwrap(), b"StructElem");
+            }
+            if let Ok(annots) = d.get(b"Annots").and_then(Object::as_array) {
+                for a in annots {
+                    let w = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
+                    let k = w.get(b"StructParent").unwrap().as_i64().unwrap();
+                    let form = doc
+                        .get_dictionary(tree[&k].as_reference().unwrap())
+                        .unwrap();
+                    assert_eq!(form.get(b"S").unwrap().as_name().unwrap(), b"Form");
+                }
+            }
+        }
+        // A document without headings has no outline to show.
+        let Ok(outlines) = catalog.get(b"Outlines") else {
+            assert!(
+                !path.contains("subscription") && !path.contains("option"),
+                "{path}: no outline"
+            );
+            assert_eq!(
+                catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+                b"UseNone"
+            );
+            continue;
+        };
+        assert_eq!(
+            catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+            b"UseOutlines",
+            "{path}"
+        );
+        // The outline: nested, and in reading order (page numbers never go back).
+        let outlines = doc
+            .get_dictionary(outlines.as_reference().unwrap())
+            .unwrap();
+        let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
+        let mut order = Vec::new();
+        let mut nested = false;
+        fn walk(
+            doc: &Document,
+            first: Option<ObjectId>,
+            pages: &[ObjectId],
+            order: &mut Vec<usize>,
+            nested: &mut bool,
+        ) {
+            let mut at = first;
+            while let Some(id) = at {
+                let d = doc.get_dictionary(id).unwrap();
+                let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+                let page = dest[0].as_reference().unwrap();
+                order.push(pages.iter().position(|p| *p == page).unwrap());
+                let kid = d.get(b"First").ok().map(|o| o.as_reference().unwrap());
+                if kid.is_some() {
+                    *nested = true;
+                }
+                walk(doc, kid, pages, order, nested);
+                at = d.get(b"Next").ok().map(|o| o.as_reference().unwrap());
+            }
+        }
+        let first = outlines
+            .get(b"First")
+            .ok()
+            .map(|o| o.as_reference().unwrap());
+        walk(&doc, first, &pages, &mut order, &mut nested);
+        assert!(!order.is_empty(), "{path}: empty outline");
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{path}: {order:?}");
+        if path.contains("subscription") || path.contains("option") {
+            assert!(nested, "{path}: the outline is flat");
+        }
+        // The attachments are associated files; the data has none of the file's comments and
+        // the same typed values.
+        let af = catalog.get(b"AF").unwrap().as_array().unwrap();
+        assert_eq!(af.len(), 2, "{path}");
+        for spec in af {
+            let spec = doc.get_dictionary(spec.as_reference().unwrap()).unwrap();
+            assert_eq!(
+                spec.get(b"AFRelationship").unwrap().as_name().unwrap(),
+                b"Source"
+            );
+        }
+        let files = engross::pdf::attachments(&bytes).unwrap();
+        let data = &files
+            .iter()
+            .find(|(n, _)| n == engross::DATA_ATTACHMENT)
+            .unwrap()
+            .1;
+        let data = String::from_utf8(data.clone()).unwrap();
+        assert!(
+            !data.lines().any(|l| l.trim_start().starts_with('#')),
+            "{path}: a comment travels in the PDF"
+        );
+        let original: toml::Table = toml::from_str(&read(&path)).unwrap();
+        assert_eq!(
+            toml::from_str::<toml::Table>(&data).unwrap(),
+            original,
+            "{path}"
+        );
+        assert!(
+            read(&path).contains('#'),
+            "{path} has no comment to leave out"
+        );
+    }
 }

@@ -547,7 +547,13 @@ fn render(
         for format in &formats {
             let bytes = match format {
                 Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),
-                Format::Pdf => engine.pdf(&rendered)?,
+                Format::Pdf => {
+                    let (bytes, warnings) = engine.pdf_with_warnings(&rendered)?;
+                    for w in &warnings {
+                        eprintln!("{}", w.render(std::io::stderr().is_terminal()));
+                    }
+                    bytes
+                }
                 Format::Html => {
                     let title = engine
                         .templates()

@@ -3,6 +3,9 @@
 //! rectangles, a subset tag on the font names, a content-derived `/ID`, and clean metadata.
 //! It never measures or wraps text. Same input, same bytes.
 
+mod archive;
+mod tags;
+
 use std::collections::BTreeMap;
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
@@ -27,9 +30,15 @@ pub struct Metadata {
     /// Keywords.
     pub keywords: Vec<String>,
     /// Files embedded in the PDF (name, bytes): engross attaches the document's Djot source and
-    /// its data, so that two engross PDFs compare exactly.
+    /// its data, so that two engross PDFs compare exactly. They travel as PDF/A-3 associated
+    /// files (the source of the document).
     pub attachments: Vec<(String, Vec<u8>)>,
+    /// The document's date (creation and modification date, and the attachments' date): from
+    /// the agreement's data or `SOURCE_DATE_EPOCH`; none leaves the dates out. Never the clock.
+    pub date: Option<Stamp>,
 }
+
+pub use archive::Stamp;
 
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
@@ -113,9 +122,6 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
         pages.push(p);
     }
     doc.with_pages(pages);
-    for entry in &layout.outline {
-        doc.add_bookmark(&entry.title, entry.page + 1);
-    }
     let info = &mut doc.metadata.info;
     info.document_title = meta.title.clone();
     info.author = meta.author.clone();
@@ -126,13 +132,13 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
-    let contents: Vec<Vec<u8>> = layout
+    let (contents, marks): (Vec<Vec<u8>>, Vec<tags::PageMarks>) = layout
         .pages
         .iter()
-        .map(|page| page_content(page, &faces, fonts))
-        .collect();
+        .map(|page| page_content(page, layout, &faces, fonts))
+        .unzip();
     set_contents(&mut pdf, contents)?;
-    finish(&mut pdf, layout, meta, &tags, content_key)?;
+    finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
     compress(&mut pdf)?;
     let mut out = Vec::new();
     pdf.save_to(&mut out)
@@ -183,13 +189,20 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// adjustments), every rule as a stroked line.
 fn page_content(
     page: &crate::layout::Page,
+    layout: &Layout,
     faces: &BTreeMap<FaceId, (printpdf::FontId, subsetter::GlyphRemapper)>,
     fonts: &Fonts,
-) -> Vec<u8> {
+) -> (Vec<u8>, tags::PageMarks) {
     let mut out = Vec::with_capacity(page.items.len() * 64);
     let mut fill: Option<Color> = None;
     let mut stroke: Option<(Color, f32)> = None;
-    for item in &page.items {
+    let mut marks = Vec::new();
+    let mut state = None;
+    for (k, item) in page.items.iter().enumerate() {
+        if !matches!(item, Item::Field { .. } | Item::Signature { .. }) {
+            let tag = page.tags.get(k).copied().flatten();
+            tags::mark(&mut out, &mut state, tag, layout, &mut marks);
+        }
         match item {
             Item::Text {
                 x,
@@ -268,7 +281,8 @@ fn page_content(
             Item::Field { .. } | Item::Signature { .. } => {}
         }
     }
-    out
+    tags::close(&mut out, &mut state);
+    (out, marks)
 }
 
 /// Put our content streams on the pages, and give every page the document's fonts (printpdf
@@ -322,18 +336,26 @@ fn finish(
     meta: &Metadata,
     tags: &[(String, String)],
     content_key: &[u8],
+    marks: &[tags::PageMarks],
 ) -> Result<()> {
     tag_fonts(pdf, tags);
-    add_fields(pdf, layout)?;
-    attach(pdf, &meta.attachments)?;
-
-    // Clean metadata: printpdf always writes a PDF/X marker the file does not conform to.
-    if let Ok(info_ref) = pdf.trailer.get(b"Info").and_then(Object::as_reference)
-        && let Ok(info) = pdf.get_object_mut(info_ref).and_then(Object::as_dict_mut)
-    {
-        info.remove(b"GTS_PDFXVersion");
-        info.remove(b"Trapped");
-    }
+    let widgets = add_fields(pdf, layout)?;
+    attach(pdf, &meta.attachments, meta.date)?;
+    archive::outline(pdf, &layout.outline)?;
+    // A new information dictionary (printpdf's has the epoch for dates and a PDF/X marker the
+    // file does not conform to) and the XMP, output intent and language of PDF/A.
+    archive::describe(
+        pdf,
+        &archive::Described {
+            title: &meta.title,
+            author: &meta.author,
+            subject: &meta.subject,
+            keywords: meta.keywords.join(", "),
+            date: meta.date,
+        },
+    )?;
+    tags::structure(pdf, layout, marks, &widgets)?;
+    pdf.prune_objects();
 
     // A content-derived ID: same document, same ID; different document, different ID.
     let mut h = Sha256::new();
@@ -398,18 +420,37 @@ fn tag_fonts(pdf: &mut lopdf::Document, tags: &[(String, String)]) {
 }
 
 /// Embed files (`/EmbeddedFiles` in the catalogue's name tree), sorted by name.
-fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> {
+fn attach(
+    pdf: &mut lopdf::Document,
+    files: &[(String, Vec<u8>)],
+    date: Option<Stamp>,
+) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
     let mut files: Vec<&(String, Vec<u8>)> = files.iter().collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut names = Vec::new();
+    let mut af = Vec::new();
     for (name, bytes) in files {
         let mut stream_dict = Dictionary::new();
         stream_dict.set("Type", Object::Name(b"EmbeddedFile".to_vec()));
+        stream_dict.set(
+            "Subtype",
+            Object::Name(if name.ends_with(".toml") {
+                b"application/toml".to_vec()
+            } else {
+                b"text/plain".to_vec()
+            }),
+        );
         let mut params = Dictionary::new();
         params.set("Size", Object::Integer(bytes.len() as i64));
+        if let Some(d) = date {
+            params.set(
+                "ModDate",
+                Object::String(d.pdf_date().into_bytes(), StringFormat::Literal),
+            );
+        }
         stream_dict.set("Params", Object::Dictionary(params));
         let stream = pdf.add_object(lopdf::Stream::new(stream_dict, bytes.clone()));
         let mut ef = Dictionary::new();
@@ -425,7 +466,18 @@ fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> 
             Object::String(name.as_bytes().to_vec(), StringFormat::Literal),
         );
         spec.set("EF", Object::Dictionary(ef));
+        // PDF/A-3: the source the document was made from.
+        spec.set("AFRelationship", Object::Name(b"Source".to_vec()));
+        spec.set(
+            "Desc",
+            archive::text_string(if name.ends_with(".toml") {
+                "The agreement's data (comments left out)"
+            } else {
+                "The agreement's Djot source"
+            }),
+        );
         let spec = pdf.add_object(Object::Dictionary(spec));
+        af.push(Object::Reference(spec));
         names.push(Object::String(
             name.as_bytes().to_vec(),
             StringFormat::Literal,
@@ -444,6 +496,7 @@ fn attach(pdf: &mut lopdf::Document, files: &[(String, Vec<u8>)]) -> Result<()> 
     };
     name_dict.set("EmbeddedFiles", Object::Reference(tree));
     catalog.set("Names", Object::Dictionary(name_dict));
+    catalog.set("AF", Object::Array(af));
     Ok(())
 }
 
@@ -520,139 +573,455 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
+/// Fully qualified field names for the given dotted names, in the same order, unique by
+/// construction. A name splits at periods into partial names (the PDF format's hierarchy; a
+/// partial name never contains a period, and empty ones are dropped). Every proper prefix of a
+/// name is a parent node; a terminal field may be neither a parent nor another field, so a name
+/// that is taken either way gets the first free suffix (`category_e` beside
+/// `category_e.line1` becomes `category_e_2`; a second `company.signature` becomes
+/// `company.signature_2`).
+pub fn qualified_names<'a>(names: impl IntoIterator<Item = (&'a str, bool)>) -> Vec<Vec<String>> {
+    let parts: Vec<Vec<String>> = names
+        .into_iter()
+        .map(|(name, sig)| {
+            let p: Vec<String> = name
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            if p.is_empty() {
+                vec![if sig { "signature" } else { "field" }.to_string()]
+            } else {
+                p
+            }
+        })
+        .collect();
+    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for p in &parts {
+        for k in 1..p.len() {
+            taken.insert(p[..k].join("."));
+        }
+    }
+    parts
+        .into_iter()
+        .map(|mut p| {
+            let full = p.join(".");
+            if taken.contains(&full) {
+                let leaf = p.pop().unwrap_or_default();
+                let prefix = p.join(".");
+                let mut n = 2;
+                let free = loop {
+                    let candidate = format!("{leaf}_{n}");
+                    let whole = if prefix.is_empty() {
+                        candidate.clone()
+                    } else {
+                        format!("{prefix}.{candidate}")
+                    };
+                    if !taken.contains(&whole) {
+                        break candidate;
+                    }
+                    n += 1;
+                };
+                p.push(free);
+            }
+            taken.insert(p.join("."));
+            p
+        })
+        .collect()
+}
+
 /// Add an AcroForm with a text field for every fill-in blank and an unsigned signature field
-/// for every signature line, each a widget on its page. A dotted name (`company.signature`) is
-/// a field hierarchy, as the PDF format wants: partial names never contain a period. Repeated
-/// names get a suffix (`company.signature_2`).
-fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
+/// for every signature line, each a widget on its page with an (empty) appearance stream. Names
+/// come from [`qualified_names`]. Text fields are set in the body face: the AcroForm's default
+/// resources hold Liberation Serif as a simple TrueType font with WinAnsi encoding, embedded
+/// whole so that any Latin-1 text typed in a viewer has its glyphs.
+fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Widget>> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
+    let mut widgets: Vec<(usize, &str, &crate::layout::Rect, bool)> = Vec::new();
+    let mut elements = Vec::new();
+    for (pi, page) in layout.pages.iter().enumerate() {
+        for (k, item) in page.items.iter().enumerate() {
+            let tag = page.tags.get(k).copied().flatten();
+            match item {
+                Item::Field { name, rect } => widgets.push((pi, name, rect, false)),
+                Item::Signature { name, rect } => widgets.push((pi, name, rect, true)),
+                _ => continue,
+            }
+            elements.push(tag);
+        }
+    }
+    let mut made = Vec::new();
+    if widgets.is_empty() {
+        return Ok(made);
+    }
+    let names = qualified_names(widgets.iter().map(|w| (w.1, w.3)));
+    let font_size = layout.setup.font_size;
+    let form_font = if widgets.iter().any(|w| !w.3) {
+        Some(add_form_font(pdf)?)
+    } else {
+        None
+    };
+    let da = format!("/{FORM_FONT} {} Tf 0 g", fmt_num(font_size));
     let mut roots = Vec::new();
     let mut parents: BTreeMap<String, ObjectId> = BTreeMap::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (pi, page) in layout.pages.iter().enumerate() {
+    let mut annots: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
+    for (((pi, _, rect, sig), mut parts), tag) in widgets.into_iter().zip(names).zip(elements) {
         let Some(&page_id) = page_ids.get(pi) else {
             continue;
         };
-        let mut annots = Vec::new();
-        for item in &page.items {
-            let (name, rect, sig) = match item {
-                Item::Field { name, rect } => (name, rect, false),
-                Item::Signature { name, rect } => (name, rect, true),
-                _ => continue,
-            };
-            let base: String = name
-                .split('.')
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(".");
-            let base = if base.is_empty() {
-                if sig { "signature" } else { "field" }.to_string()
-            } else {
-                base
-            };
-            let count = seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            let full = if *count == 1 {
-                base
-            } else {
-                format!("{base}_{count}")
-            };
-            let mut parts: Vec<&str> = full.split('.').collect();
-            let leaf = parts.pop().unwrap_or("field").to_string();
-            // Find or make the parent chain.
-            let mut parent: Option<ObjectId> = None;
-            let mut path = String::new();
-            for part in parts {
-                if !path.is_empty() {
-                    path.push('.');
+        let leaf = parts.pop().unwrap_or_default();
+        // Find or make the parent chain.
+        let mut parent: Option<ObjectId> = None;
+        let mut path = String::new();
+        for part in parts {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&part);
+            let id = match parents.get(&path) {
+                Some(id) => *id,
+                None => {
+                    let mut d = Dictionary::new();
+                    d.set(
+                        "T",
+                        Object::String(part.into_bytes(), StringFormat::Literal),
+                    );
+                    d.set("Kids", Object::Array(Vec::new()));
+                    let id = add_node(pdf, d, parent, &mut roots);
+                    parents.insert(path.clone(), id);
+                    id
                 }
-                path.push_str(part);
-                let id = match parents.get(&path) {
-                    Some(id) => *id,
-                    None => {
-                        let mut d = Dictionary::new();
-                        d.set(
-                            "T",
-                            Object::String(part.as_bytes().to_vec(), StringFormat::Literal),
-                        );
-                        d.set("Kids", Object::Array(Vec::new()));
-                        let id = add_node(pdf, d, parent, &mut roots);
-                        parents.insert(path.clone(), id);
-                        id
-                    }
-                };
-                parent = Some(id);
-            }
-            let mut d = Dictionary::new();
-            d.set("Type", Object::Name(b"Annot".to_vec()));
-            d.set("Subtype", Object::Name(b"Widget".to_vec()));
-            d.set(
-                "FT",
-                Object::Name(if sig { b"Sig".to_vec() } else { b"Tx".to_vec() }),
-            );
-            d.set(
-                "T",
-                Object::String(leaf.into_bytes(), StringFormat::Literal),
-            );
-            d.set(
-                "Rect",
-                Object::Array(
-                    [rect.x, rect.y, rect.x + rect.w, rect.y + rect.h]
-                        .iter()
-                        .map(|v| Object::Real(*v))
-                        .collect(),
-                ),
-            );
-            d.set("F", Object::Integer(4));
-            d.set("P", Object::Reference(page_id));
-            if !sig {
-                d.set(
-                    "DA",
-                    Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
-                );
-            }
-            let id = add_node(pdf, d, parent, &mut roots);
-            annots.push(Object::Reference(id));
+            };
+            parent = Some(id);
         }
-        if annots.is_empty() {
-            continue;
+        // An empty appearance: PDF/A wants one on every widget, and a viewer then draws
+        // nothing until the field is filled or signed.
+        let mut ap_dict = Dictionary::new();
+        ap_dict.set("Type", Object::Name(b"XObject".to_vec()));
+        ap_dict.set("Subtype", Object::Name(b"Form".to_vec()));
+        ap_dict.set(
+            "BBox",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Real(rect.w),
+                Object::Real(rect.h),
+            ]),
+        );
+        let content: &[u8] = if sig { b"" } else { b"/Tx BMC\nEMC\n" };
+        if let (false, Some(font)) = (sig, form_font) {
+            let mut fonts = Dictionary::new();
+            fonts.set(FORM_FONT, Object::Reference(font));
+            let mut res = Dictionary::new();
+            res.set("Font", Object::Dictionary(fonts));
+            ap_dict.set("Resources", Object::Dictionary(res));
         }
+        let ap = pdf.add_object(lopdf::Stream::new(ap_dict, content.to_vec()));
+        let mut ap_entry = Dictionary::new();
+        ap_entry.set("N", Object::Reference(ap));
+
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"Annot".to_vec()));
+        d.set("Subtype", Object::Name(b"Widget".to_vec()));
+        d.set(
+            "FT",
+            Object::Name(if sig { b"Sig".to_vec() } else { b"Tx".to_vec() }),
+        );
+        d.set(
+            "T",
+            Object::String(leaf.into_bytes(), StringFormat::Literal),
+        );
+        d.set(
+            "Rect",
+            Object::Array(
+                [rect.x, rect.y, rect.x + rect.w, rect.y + rect.h]
+                    .iter()
+                    .map(|v| Object::Real(*v))
+                    .collect(),
+            ),
+        );
+        d.set("F", Object::Integer(4));
+        d.set("P", Object::Reference(page_id));
+        d.set("AP", Object::Dictionary(ap_entry));
+        if !sig {
+            d.set(
+                "DA",
+                Object::String(da.as_bytes().to_vec(), StringFormat::Literal),
+            );
+        }
+        let id = add_node(pdf, d, parent, &mut roots);
+        annots.entry(pi).or_default().push(Object::Reference(id));
+        made.push((pi, id, tag));
+    }
+    for (pi, list) in annots {
         let page_dict = pdf
-            .get_object_mut(page_id)
+            .get_object_mut(page_ids[pi])
             .and_then(Object::as_dict_mut)
             .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
         match page_dict.get_mut(b"Annots") {
-            Ok(Object::Array(existing)) => existing.extend(annots),
-            _ => page_dict.set("Annots", Object::Array(annots)),
+            Ok(Object::Array(existing)) => existing.extend(list),
+            _ => page_dict.set("Annots", Object::Array(list)),
         }
     }
-    if roots.is_empty() {
-        return Ok(());
-    }
-    let mut helv = Dictionary::new();
-    helv.set("Type", Object::Name(b"Font".to_vec()));
-    helv.set("Subtype", Object::Name(b"Type1".to_vec()));
-    helv.set("BaseFont", Object::Name(b"Helvetica".to_vec()));
-    helv.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
-    let helv_id = pdf.add_object(Object::Dictionary(helv));
-    let mut font_res = Dictionary::new();
-    font_res.set("Helv", Object::Reference(helv_id));
-    let mut dr = Dictionary::new();
-    dr.set("Font", Object::Dictionary(font_res));
     let mut form = Dictionary::new();
     form.set("Fields", Object::Array(roots));
-    form.set("DR", Object::Dictionary(dr));
-    form.set(
-        "DA",
-        Object::String(b"/Helv 0 Tf 0 g".to_vec(), StringFormat::Literal),
-    );
-    form.set("NeedAppearances", Object::Boolean(true));
+    if let Some(font) = form_font {
+        let mut font_res = Dictionary::new();
+        font_res.set(FORM_FONT, Object::Reference(font));
+        let mut dr = Dictionary::new();
+        dr.set("Font", Object::Dictionary(font_res));
+        form.set("DR", Object::Dictionary(dr));
+        form.set(
+            "DA",
+            Object::String(da.as_bytes().to_vec(), StringFormat::Literal),
+        );
+    }
     let form_id = pdf.add_object(Object::Dictionary(form));
     let catalog = pdf
         .catalog_mut()
         .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
     catalog.set("AcroForm", Object::Reference(form_id));
-    Ok(())
+    Ok(made)
+}
+
+/// The resource name of the form fields' font.
+const FORM_FONT: &str = "EngrossSerif";
+
+/// A number as PDF text: at most three decimals, no trailing zeros.
+fn fmt_num(v: f32) -> String {
+    let mut out = Vec::new();
+    num(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The Unicode character for a WinAnsiEncoding code (PDF 32000-1, Annex D), if any.
+fn win_ansi(code: u8) -> Option<char> {
+    const HIGH: [u16; 32] = [
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+        0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
+        0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+    ];
+    match code {
+        32..=126 | 0xA0..=0xFF => Some(char::from(code)),
+        0x80..=0x9F => {
+            char::from_u32(u32::from(HIGH[usize::from(code - 0x80)])).filter(|c| *c != '\0')
+        }
+        _ => None,
+    }
+}
+
+/// The form font's program, made once per process (the same for every document): the regular
+/// face subset to the characters of WinAnsiEncoding, with a Unicode `cmap` (subsetter drops the
+/// font's own, and a simple TrueType font needs one), deflated; and its uncompressed length.
+fn form_font_program() -> &'static (Vec<u8>, usize) {
+    static PROGRAM: std::sync::OnceLock<(Vec<u8>, usize)> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        use std::io::Write;
+        let bytes = FaceId::Regular.bytes();
+        let program = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+            .ok()
+            .and_then(|face| {
+                let mut remapper = subsetter::GlyphRemapper::new();
+                remapper.remap(0);
+                let mut map: Vec<(u16, u16)> = Vec::new();
+                for code in 32u8..=255 {
+                    if let Some(c) = win_ansi(code)
+                        && let Some(g) = face.glyph_index(c)
+                        && let Ok(u) = u16::try_from(u32::from(c))
+                    {
+                        map.push((u, remapper.remap(g.0)));
+                    }
+                }
+                let subset = subsetter::subset(bytes, 0, &remapper).ok()?;
+                map.sort_unstable();
+                map.dedup_by_key(|m| m.0);
+                Some(with_cmap(&subset, &map))
+            })
+            .unwrap_or_else(|| bytes.to_vec());
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+        let _ = encoder.write_all(&program);
+        (encoder.finish().unwrap_or_default(), program.len())
+    })
+}
+
+/// A TrueType font with a `cmap` table added: format 4 (platform 3, encoding 1), one segment
+/// per character of `map` (Unicode, glyph), sorted by character.
+fn with_cmap(font: &[u8], map: &[(u16, u16)]) -> Vec<u8> {
+    let be16 = |v: u16| v.to_be_bytes();
+    // The format 4 subtable.
+    let seg_count = map.len() as u16 + 1;
+    let mut sub = Vec::new();
+    let mut ends = Vec::new();
+    let mut starts = Vec::new();
+    let mut deltas = Vec::new();
+    for &(c, g) in map {
+        ends.extend(be16(c));
+        starts.extend(be16(c));
+        deltas.extend(be16(g.wrapping_sub(c)));
+    }
+    ends.extend(be16(0xFFFF));
+    starts.extend(be16(0xFFFF));
+    deltas.extend(be16(1));
+    let search = 2 * (1u16 << (15 - seg_count.leading_zeros().min(15)));
+    let search = if search > 2 * seg_count {
+        search / 2
+    } else {
+        search
+    };
+    let selector = (search / 2).max(1).trailing_zeros() as u16;
+    let length = 16 + 8 * seg_count;
+    sub.extend(be16(4));
+    sub.extend(be16(length));
+    sub.extend(be16(0));
+    sub.extend(be16(seg_count * 2));
+    sub.extend(be16(search));
+    sub.extend(be16(selector));
+    sub.extend(be16(seg_count * 2 - search));
+    sub.extend(ends);
+    sub.extend(be16(0));
+    sub.extend(starts);
+    sub.extend(deltas);
+    sub.extend(std::iter::repeat_n(0u8, 2 * usize::from(seg_count)));
+    let mut cmap = Vec::new();
+    cmap.extend(be16(0));
+    cmap.extend(be16(1));
+    cmap.extend(be16(3));
+    cmap.extend(be16(1));
+    cmap.extend(12u32.to_be_bytes());
+    cmap.extend(sub);
+
+    // Rebuild the table directory with the new table, records sorted by tag.
+    let Some(num) = font.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
+        return font.to_vec();
+    };
+    let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
+    for i in 0..usize::from(num) {
+        let r = 12 + 16 * i;
+        let Some(rec) = font.get(r..r + 16) else {
+            return font.to_vec();
+        };
+        let tag = [rec[0], rec[1], rec[2], rec[3]];
+        let off = u32::from_be_bytes([rec[8], rec[9], rec[10], rec[11]]) as usize;
+        let len = u32::from_be_bytes([rec[12], rec[13], rec[14], rec[15]]) as usize;
+        let Some(data) = font.get(off..off + len) else {
+            return font.to_vec();
+        };
+        if &tag != b"cmap" {
+            tables.push((tag, data.to_vec()));
+        }
+    }
+    tables.push((*b"cmap", cmap));
+    tables.sort_by_key(|t| t.0);
+    let n = tables.len() as u16;
+    let mut out = Vec::new();
+    out.extend(&font[0..4]);
+    out.extend(be16(n));
+    let pow = 1u16 << (15 - n.leading_zeros().min(15));
+    out.extend(be16(pow * 16));
+    out.extend(be16(pow.trailing_zeros() as u16));
+    out.extend(be16(n * 16 - pow * 16));
+    let mut offset = 12 + 16 * tables.len();
+    let mut body = Vec::new();
+    for (tag, data) in &tables {
+        let mut sum = 0u32;
+        for chunk in data.chunks(4) {
+            let mut w = [0u8; 4];
+            w[..chunk.len()].copy_from_slice(chunk);
+            sum = sum.wrapping_add(u32::from_be_bytes(w));
+        }
+        out.extend(tag);
+        out.extend(sum.to_be_bytes());
+        out.extend((offset as u32).to_be_bytes());
+        out.extend((data.len() as u32).to_be_bytes());
+        body.extend(data);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        offset = 12 + 16 * tables.len() + body.len();
+    }
+    out.extend(body);
+    out
+}
+
+/// Liberation Serif Regular as a simple TrueType font with WinAnsi encoding, subset to that
+/// encoding's characters: the font a viewer sets typed-in field values in.
+fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
+    let bytes = FaceId::Regular.bytes();
+    let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
+        .map_err(|e| Error::Usage(format!("cannot read the font: {e}")))?;
+    let upem = f32::from(face.units_per_em());
+    let scale = |v: i16| Object::Integer((f32::from(v) * 1000.0 / upem).round() as i64);
+    let widths: Vec<Object> = (32u8..=255)
+        .map(|code| {
+            let w = win_ansi(code)
+                .and_then(|c| face.glyph_index(c))
+                .and_then(|g| face.glyph_hor_advance(g))
+                .unwrap_or(0);
+            Object::Integer((f32::from(w) * 1000.0 / upem).round() as i64)
+        })
+        .collect();
+    let bbox = face.global_bounding_box();
+    let (deflated, length) = form_font_program();
+    let mut program_dict = Dictionary::new();
+    program_dict.set("Length1", Object::Integer(*length as i64));
+    program_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let program = pdf.add_object(lopdf::Stream::new(program_dict, deflated.clone()));
+    let name = format!(
+        "{}+{}",
+        subset_tag(deflated),
+        postscript_name(FaceId::Regular)
+    );
+    let mut descriptor = Dictionary::new();
+    descriptor.set("Type", Object::Name(b"FontDescriptor".to_vec()));
+    descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
+    // Serif (2) and non-symbolic (32).
+    descriptor.set("Flags", Object::Integer(34));
+    descriptor.set(
+        "FontBBox",
+        Object::Array(vec![
+            scale(bbox.x_min),
+            scale(bbox.y_min),
+            scale(bbox.x_max),
+            scale(bbox.y_max),
+        ]),
+    );
+    descriptor.set("ItalicAngle", Object::Integer(0));
+    descriptor.set("Ascent", scale(face.ascender()));
+    descriptor.set("Descent", scale(face.descender()));
+    descriptor.set("CapHeight", scale(face.capital_height().unwrap_or(1341)));
+    descriptor.set("StemV", Object::Integer(80));
+    descriptor.set("FontFile2", Object::Reference(program));
+    let descriptor = pdf.add_object(Object::Dictionary(descriptor));
+    let mut font = Dictionary::new();
+    font.set("Type", Object::Name(b"Font".to_vec()));
+    font.set("Subtype", Object::Name(b"TrueType".to_vec()));
+    font.set("BaseFont", Object::Name(name.into_bytes()));
+    font.set("FirstChar", Object::Integer(32));
+    font.set("LastChar", Object::Integer(255));
+    font.set("Widths", Object::Array(widths));
+    font.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
+    font.set("FontDescriptor", Object::Reference(descriptor));
+    // A ToUnicode map, so that typed-in text extracts as it reads.
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+         1 begincodespacerange <20> <FF> endcodespacerange\n",
+    );
+    let pairs: Vec<(u8, char)> = (32u8..=255)
+        .filter_map(|c| win_ansi(c).map(|u| (c, u)))
+        .collect();
+    for chunk in pairs.chunks(100) {
+        cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        for (code, c) in chunk {
+            cmap.push_str(&format!("<{code:02X}> <{:04X}>\n", u32::from(*c)));
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end\n");
+    let cmap = pdf.add_object(lopdf::Stream::new(Dictionary::new(), cmap.into_bytes()));
+    font.set("ToUnicode", Object::Reference(cmap));
+    Ok(pdf.add_object(Object::Dictionary(font)))
 }
 
 /// Add a field node under `parent` (or as a root field) and return its id.
@@ -677,4 +1046,68 @@ fn add_node(
         None => roots.push(Object::Reference(id)),
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::qualified_names;
+
+    #[test]
+    fn the_form_font_maps_every_win_ansi_character() {
+        use rustybuzz::ttf_parser::Face;
+        let (deflated, length) = super::form_font_program();
+        let mut program = Vec::new();
+        use std::io::Read;
+        flate2::read::ZlibDecoder::new(&deflated[..])
+            .read_to_end(&mut program)
+            .unwrap();
+        assert_eq!(program.len(), *length);
+        assert!(program.len() < 120_000, "{} bytes", program.len());
+        let subset = Face::parse(&program, 0).unwrap();
+        let whole = Face::parse(crate::layout::fonts::FaceId::Regular.bytes(), 0).unwrap();
+        for code in 32u8..=255 {
+            let Some(c) = super::win_ansi(code) else {
+                continue;
+            };
+            let Some(original) = whole.glyph_index(c) else {
+                continue;
+            };
+            let g = subset
+                .glyph_index(c)
+                .unwrap_or_else(|| panic!("{c:?} unmapped"));
+            assert_eq!(
+                subset.glyph_hor_advance(g),
+                whole.glyph_hor_advance(original),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_names_never_collide() {
+        let names = qualified_names([
+            ("q.category_e", false),
+            ("q.category_e.line1", false),
+            ("q.category_e_2.x", false),
+            ("company.signature", true),
+            ("company.signature", true),
+            ("company..signature", true),
+            ("", true),
+            ("", false),
+        ]);
+        let joined: Vec<String> = names.iter().map(|n| n.join(".")).collect();
+        assert_eq!(
+            joined,
+            [
+                "q.category_e_3",
+                "q.category_e.line1",
+                "q.category_e_2.x",
+                "company.signature",
+                "company.signature_2",
+                "company.signature_3",
+                "signature",
+                "field",
+            ]
+        );
+    }
 }

@@ -1,0 +1,1268 @@
+//! Block flow: blocks to slices (lines, signature blocks, table rows) with their keep rules.
+
+use super::*;
+
+pub(super) struct Flow {
+    pub(super) setup: PageSetup,
+    pub(super) fonts: &'static Fonts,
+    pub(super) slices: Vec<Slice>,
+    /// Inside a signature block or table column: set ragged right, never justified.
+    pub(super) in_column: bool,
+    /// Tokens too long for their line, broken (in order, without repeats).
+    pub(super) warnings: Vec<String>,
+    /// The hanging indent's label width shared by the list the current paragraph is in.
+    pub(super) hang: Option<f32>,
+    /// The text of the paragraph being laid out, when the caller has it already.
+    pub(super) para_text: Option<String>,
+    /// The logical structure made so far, and the element being laid out.
+    pub(super) structure: Vec<Element>,
+    pub(super) current: Option<usize>,
+    /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
+    /// costliest step of layout.
+    pub(super) shaped:
+        std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
+}
+
+/// How a paragraph's lines are set.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Setting {
+    pub(super) x0: f32,
+    pub(super) width: f32,
+    pub(super) first_indent: f32,
+    pub(super) rest_indent: f32,
+    pub(super) align: Align,
+    pub(super) justify: bool,
+    pub(super) bold: bool,
+    pub(super) size: f32,
+}
+
+pub(super) const STEP: f32 = 36.0;
+pub(super) const SCALE: f32 = 100.0;
+
+impl Flow {
+    fn gap(&mut self, h: f32) {
+        self.slices.push(Slice {
+            height: h,
+            spacer: true,
+            ..Slice::default()
+        });
+    }
+
+    /// Open a structure element under the current one.
+    fn open(&mut self, role: &'static str) {
+        self.structure.push(Element {
+            role,
+            parent: self.current,
+        });
+        self.current = Some(self.structure.len() - 1);
+    }
+
+    pub(super) fn blocks(&mut self, blocks: &[Block], x0: f32, width: f32) {
+        let outer = self.current;
+        // Labelled clauses in a row are a list.
+        let mut list: Option<usize> = None;
+        let units = signature_units(blocks);
+        let hangs = self.hangs(blocks);
+        // Each paragraph's text, once.
+        let mut texts: Vec<Option<String>> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                _ => None,
+            })
+            .collect();
+        // Lines of answer boxes ("YES __ NO __").
+        let boxes: Vec<bool> = blocks
+            .iter()
+            .zip(&texts)
+            .map(|(b, t)| match (b, t) {
+                (Block::Paragraph(p), Some(t)) => {
+                    p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
+                        && t.split_whitespace().count() <= 4
+                }
+                _ => false,
+            })
+            .collect();
+        for (i, b) in blocks.iter().enumerate() {
+            let text = texts[i].take();
+            let t = text.as_deref().unwrap_or("");
+            // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page: it
+            // keeps with what it follows.
+            if t.len() < 80 && t.to_ascii_uppercase().contains("REMAINDER OF PAGE") {
+                self.keep_last_lines(1);
+            }
+            // Answer boxes keep with the question before them, and with a caption after them
+            // ("If Yes, please describe:").
+            let caption = t.trim_end().ends_with(':');
+            if i > 0 && (boxes[i] || (caption && boxes[i - 1])) {
+                self.keep_last_lines(1);
+            }
+            self.para_text = text;
+            let before = self.slices.len();
+            self.hang = hangs[i];
+            if matches!(b, Block::Paragraph(p) if !p.label.is_empty()) {
+                if list.is_none() {
+                    self.current = outer;
+                    self.open("L");
+                    list = self.current;
+                }
+                self.current = list;
+            } else {
+                list = None;
+                self.current = outer;
+            }
+            self.block(b, x0, width);
+            self.current = outer;
+            self.hang = None;
+            // The signature page is one keep unit: the testimonium's last two lines, every
+            // signature block, the dated lines and the acceptance between and after them.
+            let Some(&(a, z)) = units.iter().find(|&&(a, z)| i >= a && i < z) else {
+                continue;
+            };
+            if i == a && matches!(b, Block::Paragraph(_)) {
+                self.keep_last_lines(2);
+            } else if i + 1 < z {
+                for s in &mut self.slices[before..] {
+                    s.keep_with_next = true;
+                }
+            } else if let Some(last) = self.slices[before..].iter().rposition(|s| !s.spacer) {
+                for s in &mut self.slices[before..before + last] {
+                    s.keep_with_next = true;
+                }
+            }
+        }
+    }
+
+    /// The room a label takes before its text: the label and two spaces.
+    fn label_width(&self, label: &[Run]) -> f32 {
+        if label.is_empty() {
+            return 0.0;
+        }
+        self.words(label, self.setup.font_size, false)
+            .iter()
+            .map(Word::width)
+            .sum::<f32>()
+            + self.space(FaceId::Regular, self.setup.font_size) * 2.0
+    }
+
+    /// One hanging indent per list: hanging paragraphs among siblings whose labels have the
+    /// same shape ("Category A" … "Category I", "(a)" … "(j)") share the widest label's hang.
+    fn hangs(&self, blocks: &[Block]) -> Vec<Option<f32>> {
+        let shape = |label: &[Run]| -> String {
+            crate::render::text::runs_text(label)
+                .chars()
+                .map(|c| if c.is_alphanumeric() { 'x' } else { c })
+                .collect::<String>()
+                .split_whitespace()
+                .map(|w| if w.chars().all(|c| c == 'x') { "x" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut widest: std::collections::BTreeMap<(u8, String), f32> = Default::default();
+        let keys: Vec<Option<(u8, String)>> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph(p) if p.style.indent == Indent::Hanging && !p.label.is_empty() => {
+                    let key = (p.style.level, shape(&p.label));
+                    let w = self.label_width(&p.label);
+                    let e = widest.entry(key.clone()).or_insert(0.0);
+                    *e = e.max(w);
+                    Some(key)
+                }
+                _ => None,
+            })
+            .collect();
+        keys.into_iter()
+            .map(|k| k.and_then(|k| widest.get(&k).copied()))
+            .collect()
+    }
+
+    /// Keep the last `n` lines laid out (and the spaces after them) with what follows.
+    fn keep_last_lines(&mut self, n: usize) {
+        let mut lines = 0;
+        for s in self.slices.iter_mut().rev() {
+            s.keep_with_next = true;
+            if !s.spacer {
+                lines += 1;
+                if lines == n {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, b: &Block, x0: f32, width: f32) {
+        let saved = self.current;
+        let role = match b {
+            Block::Heading { level, .. } => {
+                Some(["H1", "H2", "H3", "H4", "H5", "H6"][usize::from(level.clamp(&1, &6) - 1)])
+            }
+            Block::Paragraph(p) if !p.label.is_empty() => Some("LI"),
+            Block::Paragraph(_) => Some("P"),
+            Block::Quote(_) => Some("BlockQuote"),
+            Block::Table(_) => Some("Table"),
+            Block::Signatures(_) => Some("Div"),
+            Block::Group {
+                kind: GroupKind::Exhibit,
+                ..
+            } => Some("Sect"),
+            _ => None,
+        };
+        if let Some(role) = role {
+            self.open(role);
+        }
+        self.block_in(b, x0, width);
+        self.current = saved;
+    }
+
+    fn block_in(&mut self, b: &Block, x0: f32, width: f32) {
+        let size = self.setup.font_size;
+        let half = self.setup.leading / 2.0;
+        match b {
+            Block::Heading { level, align, runs } => {
+                let align = if *level == 1 { Align::Center } else { *align };
+                let setting = Setting {
+                    x0,
+                    width,
+                    first_indent: 0.0,
+                    rest_indent: 0.0,
+                    align,
+                    justify: false,
+                    bold: true,
+                    size,
+                };
+                let mut lines = self.paragraph_lines(&[], runs, setting);
+                if let Some(last) = lines.last_mut() {
+                    last.keep_with_next = true;
+                }
+                for l in &mut lines {
+                    l.keep_with_next = true;
+                }
+                if let Some(first) = lines.first_mut() {
+                    first.outline = Some((crate::render::text::runs_text(runs), *level));
+                }
+                self.slices.extend(lines);
+                self.gap(half);
+            }
+            Block::Paragraph(p) => {
+                let mut lines = self.paragraph(p, x0, width);
+                // A caption keeps with what it introduces: a line ending in a colon ("If Yes,
+                // please describe:"), a short or capitalised labelled run-in heading ("5.2
+                // Registration.").
+                let text = self
+                    .para_text
+                    .take()
+                    .unwrap_or_else(|| crate::render::text::runs_text(&p.runs));
+                let caption = text.trim_end().ends_with(':')
+                    || (lines.len() == 1 && !p.label.is_empty() && {
+                        let words = text.split_whitespace().count();
+                        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+                        let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+                        words <= 6 || capitals * 5 >= letters * 3
+                    });
+                // A numbered run-in heading ("2.", "5.2") is in the outline, under its article.
+                let number = crate::render::text::runs_text(&p.label);
+                let number = number.trim();
+                if lines.len() == 1
+                    && caption
+                    && !text.trim_end().ends_with(':')
+                    && !number.is_empty()
+                    && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && let Some(first) = lines.first_mut()
+                {
+                    let depth = number.trim_end_matches('.').split('.').count() as u8;
+                    first.outline = Some((format!("{number} {}", text.trim()), 1 + depth));
+                }
+                if caption {
+                    if let Some(last) = lines.last_mut() {
+                        last.keep_with_next = true;
+                    }
+                }
+                self.slices.extend(lines);
+                self.gap(half);
+                if caption {
+                    if let Some(gap) = self.slices.last_mut() {
+                        gap.keep_with_next = true;
+                    }
+                }
+            }
+            Block::Quote(inner) => self.blocks(inner, x0 + STEP, width - 2.0 * STEP),
+            Block::Table(rows) => {
+                self.table(rows, x0, width);
+                self.gap(half);
+            }
+            Block::Signatures(cols) => {
+                self.signatures(cols, x0, width);
+                self.gap(half);
+            }
+            Block::Group { kind, blocks } => {
+                let start = self.slices.len();
+                self.blocks(blocks, x0, width);
+                let end = self.slices.len();
+                match kind {
+                    GroupKind::Exhibit => {
+                        if let Some(s) = self.slices.get_mut(start) {
+                            s.break_before = true;
+                        }
+                        // An exhibit that is signed keeps its signature: it is one unit.
+                        let signed = blocks.iter().any(|b| {
+                            let mut found = false;
+                            Document {
+                                blocks: vec![b.clone()],
+                            }
+                            .walk(&mut |b| found |= matches!(b, Block::Signatures(_)));
+                            found
+                        });
+                        if signed && end > start {
+                            for s in &mut self.slices[start..end - 1] {
+                                s.keep_with_next = true;
+                            }
+                        }
+                    }
+                    GroupKind::Keep => {
+                        // An empty keep group lays out as nothing.
+                        if end > start {
+                            for s in &mut self.slices[start..end - 1] {
+                                s.keep_with_next = true;
+                            }
+                        }
+                    }
+                    GroupKind::Plain | GroupKind::Change(_) => {}
+                }
+            }
+            Block::PageBreak => self.slices.push(Slice {
+                break_before: true,
+                ..Slice::default()
+            }),
+            Block::Rule => {
+                let y = half;
+                self.slices.push(Slice {
+                    height: self.setup.leading,
+                    items: vec![Item::Rule {
+                        x1: x0 + width * 0.3,
+                        y1: y,
+                        x2: x0 + width * 0.7,
+                        y2: y,
+                        width: 0.6,
+                        color: Color::BLACK,
+                    }],
+                    ..Slice::default()
+                });
+            }
+        }
+    }
+
+    fn paragraph(&mut self, p: &Paragraph, x0: f32, width: f32) -> Vec<Slice> {
+        let x0 = x0 + STEP * f32::from(p.style.level);
+        let width = (width - STEP * f32::from(p.style.level)).max(STEP * 2.0);
+        let label_width = self.hang.unwrap_or_else(|| self.label_width(&p.label));
+        let (first_indent, rest_indent) = match p.style.indent {
+            Indent::None => (0.0, 0.0),
+            Indent::FirstLine => (STEP, 0.0),
+            Indent::Hanging => (STEP, (STEP + label_width).min(width / 2.0)),
+        };
+        let setting = Setting {
+            x0,
+            width,
+            first_indent,
+            rest_indent,
+            align: p.style.align,
+            justify: p.style.align == Align::Left && !self.in_column,
+            bold: false,
+            size: self.setup.font_size,
+        };
+        let mut lines = self.paragraph_lines(&p.label, &p.runs, setting);
+        let n = lines.len();
+        if n >= 2 {
+            // No orphan: the first line never stands alone at a page's foot.
+            lines[0].keep_with_next = true;
+            // No widow: the last line never stands alone at a page's head.
+            lines[n - 2].keep_with_next = true;
+        }
+        lines
+    }
+
+    /// Join the words of a line set in one face, size and colour into one glyph run, with a
+    /// real space glyph between words whose advance is stretched to the word's position. Fewer,
+    /// longer runs make a smaller PDF, and the spaces make text extraction exact.
+    fn merge_runs(&self, items: Vec<Item>) -> Vec<Item> {
+        let mut out: Vec<Item> = Vec::with_capacity(items.len());
+        for item in items {
+            if let (
+                Item::Text {
+                    x: nx,
+                    y: ny,
+                    face: nf,
+                    size: ns,
+                    glyphs: ng,
+                    color: nc,
+                },
+                Some(Item::Text {
+                    x,
+                    y,
+                    face,
+                    size,
+                    glyphs,
+                    color,
+                }),
+            ) = (&item, out.last_mut())
+                && nf == face
+                && ns == size
+                && nc == color
+                && ny == y
+            {
+                let upem = self.fonts.units_per_em(*face) as f32;
+                let end: i32 = glyphs.iter().map(|g| g.advance).sum();
+                let target = ((nx - *x) * upem / *size).round() as i32;
+                let gap = target - end;
+                // Pieces of one word (another style in the same face, a broken token's
+                // pieces) follow on directly.
+                if gap.abs() <= 1 {
+                    glyphs.extend(ng.iter().cloned());
+                    continue;
+                }
+                if gap > 0 {
+                    let space = self.shape(*face, " ");
+                    if let Some(sp) = space.first() {
+                        glyphs.push(Glyph {
+                            gid: sp.gid,
+                            text: " ".into(),
+                            advance: gap,
+                            natural: sp.natural,
+                        });
+                        glyphs.extend(ng.iter().cloned());
+                        continue;
+                    }
+                }
+            }
+            out.push(item);
+        }
+        out
+    }
+
+    /// Shape a word, once per face and text.
+    fn shape(&self, face: FaceId, text: &str) -> std::rc::Rc<[Glyph]> {
+        let i = face as usize;
+        if let Some(g) = self.shaped.borrow()[i].get(text) {
+            return g.clone();
+        }
+        let g: std::rc::Rc<[Glyph]> = self.fonts.shape(face, text).into();
+        self.shaped.borrow_mut()[i].insert(text.to_string(), g.clone());
+        g
+    }
+
+    fn space(&self, face: FaceId, size: f32) -> f32 {
+        let g = self.shape(face, " ");
+        self.fonts.width(face, &g, size)
+    }
+
+    /// Split runs into words of shaped pieces.
+    fn words(&self, runs: &[Run], size: f32, bold: bool) -> Vec<Word> {
+        let mut words = Vec::new();
+        let mut current = Word::default();
+        let unit = size * 0.5;
+        for run in runs {
+            match run {
+                Run::Text { text, style } => {
+                    let face = FaceId::select(style.bold || bold, style.italic);
+                    let mut chunk = String::new();
+                    let flush = |chunk: &mut String, word: &mut Word| {
+                        if chunk.is_empty() {
+                            return;
+                        }
+                        let glyphs = self.shape(face, chunk);
+                        let width = self.fonts.width(face, &glyphs, size);
+                        word.pieces.push(Piece::Text {
+                            face,
+                            glyphs,
+                            width,
+                            style: *style,
+                        });
+                        chunk.clear();
+                    };
+                    for c in text.chars() {
+                        if c.is_whitespace() && c != '\u{a0}' {
+                            flush(&mut chunk, &mut current);
+                            if !current.pieces.is_empty() {
+                                words.push(std::mem::take(&mut current));
+                            }
+                        } else {
+                            chunk.push(c);
+                        }
+                    }
+                    flush(&mut chunk, &mut current);
+                }
+                Run::Field { name, width } => current.pieces.push(Piece::Field {
+                    name: name.clone(),
+                    width: *width as f32 * unit,
+                }),
+                Run::Signature { role, width, .. } => current.pieces.push(Piece::Signature {
+                    name: role.clone(),
+                    width: *width as f32 * unit,
+                }),
+                Run::Break => {
+                    if current.pieces.is_empty() {
+                        // An empty line: a word of nothing that still breaks.
+                        current.pieces.push(Piece::Field {
+                            name: String::new(),
+                            width: 0.0,
+                        });
+                    }
+                    current.break_after = true;
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+        }
+        if !current.pieces.is_empty() {
+            words.push(current);
+        }
+        words
+    }
+
+    /// Break a paragraph into lines and set them. Returns one slice per line.
+    fn paragraph_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
+        let mut words = self.words(label, s.size, s.bold);
+        let label_words = words.len();
+        words.extend(self.words(runs, s.size, s.bold));
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let space = self.space(FaceId::select(s.bold, false), s.size);
+        // A hanging label fills the room up to the hang, and its text follows there on the
+        // same line: the breaker then measures the first line as it is set.
+        let hang = s.rest_indent - s.first_indent;
+        if label_words > 0 && label_words < words.len() && hang > 0.0 {
+            let span: f32 = words[..label_words].iter().map(Word::width).sum::<f32>()
+                + space * (label_words - 1) as f32;
+            if span + space <= hang {
+                let last = &mut words[label_words - 1];
+                last.pieces.push(Piece::Kern { width: hang - span });
+                last.join_next = true;
+                last.tie = true;
+            }
+        }
+        let first_width = s.width - s.first_indent;
+        let rest_width = s.width - s.rest_indent;
+        let mut words = self.fit_words(words, first_width.min(rest_width), s.size);
+        let hyphen_face = FaceId::select(s.bold, false);
+        let hyphen_glyphs = self.shape(hyphen_face, "-");
+        let hyphen = self.fonts.width(hyphen_face, &hyphen_glyphs, s.size);
+        let mut lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
+        // Justified body text with a line whose spaces stretch past their stretchability (0.6
+        // of a space, TeX's pretolerance) is broken again with hyphenation, as TeX does after
+        // its first pass. Never headings, centred or ragged text.
+        if s.justify {
+            let loose = lines.iter().enumerate().any(|(n, line)| {
+                let avail = if n == 0 { first_width } else { rest_width };
+                let gaps = line.words.len().saturating_sub(1) as f32;
+                let natural: f32 =
+                    line.words.iter().map(|&i| words[i].width()).sum::<f32>() + space * gaps;
+                line.justify && gaps > 0.0 && (avail - natural) / gaps > space * 0.6
+            });
+            if loose {
+                words = self.hyphenate(words, label_words, s.size);
+                lines = break_lines(&words, space, hyphen, first_width, rest_width, s.justify);
+            }
+        }
+        let mut slices = Vec::new();
+        let leading = self.setup.leading;
+        let baseline = leading * 0.78;
+        for (n, line) in lines.iter().enumerate() {
+            let indent = if n == 0 {
+                s.first_indent
+            } else {
+                s.rest_indent
+            };
+            let avail = if n == 0 { first_width } else { rest_width };
+            // The spaces between words (none after a broken token's pieces).
+            let gaps = line
+                .words
+                .iter()
+                .take(line.words.len().saturating_sub(1))
+                .filter(|&&i| !words[i].join_next)
+                .count() as f32;
+            let natural: f32 = line.words.iter().map(|&i| words[i].width()).sum::<f32>()
+                + space * gaps
+                + if line.hyphen { hyphen } else { 0.0 };
+            // A line never runs past the measure: one that the breaker set tight (the last
+            // line too, and ragged or centred ones) has its spaces shrunk to fit.
+            let overfull = natural > avail && gaps > 0.0;
+            let fitted = if (line.justify || overfull) && gaps > 0.0 {
+                space + (avail - natural) / gaps
+            } else {
+                space
+            };
+            let width_set = natural + (fitted - space) * gaps;
+            let (mut x, gap) = match s.align {
+                Align::Left => (s.x0 + indent, fitted),
+                Align::Center => (s.x0 + indent + ((avail - width_set) / 2.0).max(0.0), fitted),
+                Align::Right => (s.x0 + indent + (avail - width_set).max(0.0), fitted),
+            };
+            let mut items = Vec::new();
+            for (k, &wi) in line.words.iter().enumerate() {
+                // Underlining runs on under the space between two underlined words.
+                if k > 0 && !words[line.words[k - 1]].join_next {
+                    let prev = &words[line.words[k - 1]];
+                    if let (Some(a), Some(b)) = (prev.pieces.last(), words[wi].pieces.first())
+                        && let (Some(sa), Some(sb)) = (underline_color(a), underline_color(b))
+                        && sa == sb
+                    {
+                        items.push(Item::Rule {
+                            x1: x - gap,
+                            y1: baseline + 1.5,
+                            x2: x,
+                            y2: baseline + 1.5,
+                            width: 0.5,
+                            color: sa,
+                        });
+                    }
+                }
+                x = self.place_word(&words[wi], x, baseline, s.size, &mut items);
+                if !words[wi].join_next {
+                    x += gap;
+                }
+            }
+            // The hyphen of a line broken inside a word, in the face of the word's piece.
+            if line.hyphen
+                && let Some(Piece::Text { face, style, .. }) =
+                    line.words.last().and_then(|&wi| words[wi].pieces.last())
+            {
+                let glyphs = self.shape(*face, "-");
+                let width = self.fonts.width(*face, &glyphs, s.size);
+                let piece = Piece::Text {
+                    face: *face,
+                    glyphs,
+                    width,
+                    style: *style,
+                };
+                let word = Word {
+                    pieces: vec![piece],
+                    ..Word::default()
+                };
+                self.place_word(&word, x, baseline, s.size, &mut items);
+            }
+            // A change bar in the left margin beside every line that holds a change.
+            let changed = line.words.iter().any(|&wi| {
+                words[wi]
+                    .pieces
+                    .iter()
+                    .any(|p| matches!(p, Piece::Text { style, .. } if style.mark.is_some()))
+            });
+            if changed {
+                let x = self.setup.margin / 2.0;
+                items.push(Item::Rule {
+                    x1: x,
+                    y1: 0.0,
+                    x2: x,
+                    y2: leading,
+                    width: 1.2,
+                    color: Color::GREY,
+                });
+            }
+            let items = self.merge_runs(items);
+            slices.push(Slice {
+                height: leading,
+                tags: vec![self.current; items.len()],
+                items,
+                ..Slice::default()
+            });
+        }
+        // A question keeps with its answer lines: a line that ends in a colon, or that a line
+        // of blanks only follows, stays with the next line.
+        let ends_colon = |line: &Line| {
+            line.words.last().is_some_and(|&wi| {
+                words[wi].pieces.iter().rev().find_map(|p| match p {
+                    Piece::Text { glyphs, .. } => glyphs.last().map(|g| g.text.ends_with(':')),
+                    _ => None,
+                }) == Some(true)
+            })
+        };
+        let blanks_only = |line: &Line| {
+            line.words.iter().all(|&wi| {
+                words[wi]
+                    .pieces
+                    .iter()
+                    .all(|p| matches!(p, Piece::Field { .. } | Piece::Kern { .. }))
+            })
+        };
+        for n in 0..lines.len().saturating_sub(1) {
+            if ends_colon(&lines[n]) || blanks_only(&lines[n + 1]) {
+                slices[n].keep_with_next = true;
+            }
+        }
+        slices
+    }
+
+    /// Split the words of body text at their hyphenation points (Knuth–Liang, en-US patterns),
+    /// as pieces joined without spaces that may break with a hyphen. Only plain lower-case
+    /// words of seven letters or more: never a label, a name or defined term (capitalised), a
+    /// legend in capitals, a number, a marked (redlined) or underlined word.
+    fn hyphenate(&mut self, words: Vec<Word>, skip: usize, size: f32) -> Vec<Word> {
+        let Some(dict) = dictionary() else {
+            return words;
+        };
+        let mut out = Vec::with_capacity(words.len() + words.len() / 8);
+        for (i, word) in words.into_iter().enumerate() {
+            let single = match word.pieces.as_slice() {
+                [
+                    Piece::Text {
+                        face,
+                        glyphs,
+                        style,
+                        ..
+                    },
+                ] if i >= skip
+                    && !word.join_next
+                    && style.mark.is_none()
+                    && !style.underline
+                    && !style.small_caps =>
+                {
+                    Some((
+                        *face,
+                        glyphs.iter().map(|g| &*g.text).collect::<String>(),
+                        *style,
+                    ))
+                }
+                _ => None,
+            };
+            let Some((face, text, style)) = single else {
+                out.push(word);
+                continue;
+            };
+            // The word's letters, without the punctuation around them.
+            let core_start = text.find(|c: char| c.is_alphabetic()).unwrap_or(0);
+            let core_end = text.rfind(|c: char| c.is_alphabetic()).map_or(0, |e| {
+                e + text[e..].chars().next().map_or(1, char::len_utf8)
+            });
+            let core = &text[core_start..core_end.max(core_start)];
+            let plain = core.chars().count() >= 7
+                && core.chars().all(|c| c.is_ascii_lowercase())
+                && text[..core_start].chars().all(|c| !c.is_alphanumeric());
+            if !plain {
+                out.push(word);
+                continue;
+            }
+            let breaks: Vec<usize> = hyphenation_points(dict, core)
+                .into_iter()
+                .map(|b| core_start + b)
+                .collect();
+            if breaks.is_empty() {
+                out.push(word);
+                continue;
+            }
+            let mut start = 0;
+            let mut parts = Vec::new();
+            for b in breaks.iter().copied().chain(std::iter::once(text.len())) {
+                parts.push(&text[start..b]);
+                start = b;
+            }
+            let n = parts.len();
+            for (k, part) in parts.into_iter().enumerate() {
+                let glyphs = self.shape(face, part);
+                let width = self.fonts.width(face, &glyphs, size);
+                let last = k + 1 == n;
+                out.push(Word {
+                    pieces: vec![Piece::Text {
+                        face,
+                        glyphs,
+                        width,
+                        style,
+                    }],
+                    break_after: last && word.break_after,
+                    join_next: !last,
+                    tie: false,
+                    hyphen: !last,
+                });
+            }
+        }
+        out
+    }
+
+    /// Make every word fit a line of `measure` points: blanks (fields and signature lines,
+    /// sized in characters) shrink to the room the word's text leaves, and a token still too
+    /// long is broken into pieces set without spaces between them: a URL or path after its
+    /// slashes, anything else between characters. Each broken token is recorded as a warning.
+    fn fit_words(&mut self, words: Vec<Word>, measure: f32, size: f32) -> Vec<Word> {
+        let mut out = Vec::with_capacity(words.len());
+        for mut word in words {
+            let width = word.width();
+            if width <= measure + 0.01 {
+                out.push(word);
+                continue;
+            }
+            let blanks: f32 = word
+                .pieces
+                .iter()
+                .filter(|p| matches!(p, Piece::Field { .. } | Piece::Signature { .. }))
+                .map(Piece::width)
+                .sum();
+            let text = width - blanks;
+            if blanks > 0.0 {
+                let room = (measure - text).max(0.0);
+                let factor = (room / blanks).min(1.0);
+                for p in &mut word.pieces {
+                    match p {
+                        Piece::Field { width, .. } | Piece::Signature { width, .. } => {
+                            *width *= factor
+                        }
+                        Piece::Text { .. } | Piece::Kern { .. } => {}
+                    }
+                }
+                if word.width() <= measure + 0.01 {
+                    out.push(word);
+                    continue;
+                }
+            }
+            out.extend(self.break_token(word, measure, size));
+        }
+        out
+    }
+
+    /// Break one word that is wider than `measure` into words that fit, joined without spaces.
+    fn break_token(&mut self, word: Word, measure: f32, size: f32) -> Vec<Word> {
+        let token: String = word
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Text { glyphs, .. } => Some(glyphs.iter().map(|g| &*g.text).collect()),
+                _ => None,
+            })
+            .collect::<Vec<String>>()
+            .concat();
+        if !self.warnings.contains(&token) {
+            self.warnings.push(token);
+        }
+        // The token's atoms: the pieces' text cut after each slash (for URLs and paths), and
+        // any atom still too wide cut into characters.
+        let mut atoms: Vec<Piece> = Vec::new();
+        for piece in word.pieces {
+            let Piece::Text {
+                face,
+                glyphs,
+                style,
+                ..
+            } = &piece
+            else {
+                atoms.push(piece);
+                continue;
+            };
+            let text: String = glyphs.iter().map(|g| &*g.text).collect();
+            let mut parts: Vec<String> = Vec::new();
+            let mut current = String::new();
+            for c in text.chars() {
+                current.push(c);
+                if c == '/' {
+                    parts.push(std::mem::take(&mut current));
+                }
+            }
+            if !current.is_empty() {
+                parts.push(current);
+            }
+            for part in parts {
+                let glyphs = self.shape(*face, &part);
+                let width = self.fonts.width(*face, &glyphs, size);
+                if width <= measure {
+                    atoms.push(Piece::Text {
+                        face: *face,
+                        glyphs,
+                        width,
+                        style: *style,
+                    });
+                    continue;
+                }
+                for c in part.chars() {
+                    let glyphs = self.shape(*face, c.encode_utf8(&mut [0; 4]));
+                    let width = self.fonts.width(*face, &glyphs, size);
+                    atoms.push(Piece::Text {
+                        face: *face,
+                        glyphs,
+                        width,
+                        style: *style,
+                    });
+                }
+            }
+        }
+        // Pack the atoms into words that fit.
+        let mut out: Vec<Word> = Vec::new();
+        let mut current = Word::default();
+        for atom in atoms {
+            if !current.pieces.is_empty() && current.width() + atom.width() > measure {
+                current.join_next = true;
+                out.push(std::mem::take(&mut current));
+            }
+            current.pieces.push(atom);
+        }
+        current.break_after = word.break_after;
+        current.join_next = word.join_next;
+        out.push(current);
+        out
+    }
+
+    fn place_word(
+        &self,
+        word: &Word,
+        mut x: f32,
+        baseline: f32,
+        size: f32,
+        items: &mut Vec<Item>,
+    ) -> f32 {
+        for piece in &word.pieces {
+            let w = piece.width();
+            match piece {
+                Piece::Text {
+                    face,
+                    glyphs,
+                    style,
+                    ..
+                } => {
+                    let color = match style.mark {
+                        Some(Mark::Delete) => Color::RED,
+                        Some(Mark::Insert) => Color::BLUE,
+                        Some(Mark::Move | Mark::MovedFrom | Mark::Note) => Color::GREEN,
+                        None => Color::BLACK,
+                    };
+                    items.push(Item::Text {
+                        x,
+                        y: baseline,
+                        face: *face,
+                        size,
+                        glyphs: glyphs.to_vec(),
+                        color,
+                    });
+                    let mut rule = |dy: f32| {
+                        items.push(Item::Rule {
+                            x1: x,
+                            y1: baseline + dy,
+                            x2: x + w,
+                            y2: baseline + dy,
+                            width: 0.5,
+                            color,
+                        })
+                    };
+                    if style.underline || style.mark == Some(Mark::Insert) {
+                        rule(1.5);
+                    }
+                    if style.mark == Some(Mark::Insert) {
+                        rule(3.0);
+                    }
+                    if matches!(style.mark, Some(Mark::Delete | Mark::MovedFrom)) {
+                        rule(-size * 0.3);
+                    }
+                    if style.mark == Some(Mark::Move) {
+                        rule(1.5);
+                        rule(3.0);
+                    }
+                }
+                Piece::Field { name, width } => {
+                    if *width > 0.0 {
+                        items.push(Item::Rule {
+                            x1: x,
+                            y1: baseline + 1.5,
+                            x2: x + width,
+                            y2: baseline + 1.5,
+                            width: 0.5,
+                            color: Color::BLACK,
+                        });
+                        items.push(Item::Field {
+                            name: name.clone(),
+                            rect: Rect {
+                                x,
+                                y: baseline + 1.0,
+                                w: *width,
+                                h: size,
+                            },
+                        });
+                    }
+                }
+                Piece::Kern { .. } => {}
+                Piece::Signature { name, width } => {
+                    items.push(Item::Rule {
+                        x1: x,
+                        y1: baseline + 1.5,
+                        x2: x + width,
+                        y2: baseline + 1.5,
+                        width: 0.6,
+                        color: Color::BLACK,
+                    });
+                    items.push(Item::Signature {
+                        name: name.clone(),
+                        rect: Rect {
+                            x,
+                            y: baseline + 1.5,
+                            w: *width,
+                            h: size * 2.5,
+                        },
+                    });
+                }
+            }
+            x += w;
+        }
+        x
+    }
+
+    /// Lay out blocks into a column and return its slices (not yet in the flow).
+    fn column(&mut self, blocks: &[Block], x0: f32, width: f32) -> Vec<Slice> {
+        let saved = std::mem::take(&mut self.slices);
+        let was = std::mem::replace(&mut self.in_column, true);
+        let outer = self.current;
+        self.open("Div");
+        self.blocks(blocks, x0, width);
+        self.current = outer;
+        self.in_column = was;
+        let mut col = std::mem::replace(&mut self.slices, saved);
+        while col.last().is_some_and(|s| s.spacer) {
+            col.pop();
+        }
+        col
+    }
+
+    /// Merge columns of slices side by side into one slice that never splits.
+    fn merge(columns: Vec<Vec<Slice>>) -> Slice {
+        let mut merged = Slice::default();
+        for col in columns {
+            let mut y = 0.0;
+            for s in col {
+                let mut tags = s.tags;
+                tags.resize(s.items.len(), None);
+                merged.tags.extend(tags);
+                for item in s.items {
+                    merged.items.push(shift_down(item, y));
+                }
+                y += s.height;
+            }
+            merged.height = merged.height.max(y);
+        }
+        merged
+    }
+
+    fn signatures(&mut self, cols: &[Vec<Block>], x0: f32, width: f32) {
+        let gap = 24.0;
+        let columns: Vec<Vec<Slice>> = if cols.len() == 1 {
+            vec![self.column(
+                &cols[0],
+                x0 + width / 2.0 - STEP / 2.0,
+                width / 2.0 + STEP / 2.0,
+            )]
+        } else {
+            let n = cols.len() as f32;
+            let w = (width - gap * (n - 1.0)) / n;
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| self.column(c, x0 + i as f32 * (w + gap), w))
+                .collect()
+        };
+        // Signature lines side by side sit on one level: push shorter headings down.
+        let to_first_line = |col: &[Slice]| -> Option<f32> {
+            let mut y = 0.0;
+            for s in col {
+                if s.items.iter().any(|i| matches!(i, Item::Signature { .. })) {
+                    return Some(y);
+                }
+                y += s.height;
+            }
+            None
+        };
+        let lowest = columns
+            .iter()
+            .filter_map(|c| to_first_line(c))
+            .fold(0.0f32, f32::max);
+        let columns = columns
+            .into_iter()
+            .map(|mut col| {
+                if let Some(y) = to_first_line(&col)
+                    && y < lowest
+                {
+                    col.insert(
+                        0,
+                        Slice {
+                            height: lowest - y,
+                            ..Slice::default()
+                        },
+                    );
+                }
+                col
+            })
+            .collect();
+        // The space to sign is above each line; extra room before the block, kept with it.
+        self.gap(self.setup.leading);
+        if let Some(gap) = self.slices.last_mut() {
+            gap.keep_with_next = true;
+        }
+        self.slices.push(Self::merge(columns));
+    }
+
+    fn table(&mut self, rows: &[Row], x0: f32, width: f32) {
+        let n = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        let size = self.setup.font_size;
+        let gap = 12.0;
+        let mut natural = vec![12.0f32; n];
+        for r in rows {
+            for (i, c) in r.cells.iter().enumerate() {
+                let words = self.words(c, size, r.head);
+                let w: f32 = words.iter().map(Word::width).sum::<f32>()
+                    + self.space(FaceId::Regular, size) * words.len().saturating_sub(1) as f32;
+                natural[i] = natural[i].max(w);
+            }
+        }
+        let avail = width - gap * (n as f32 - 1.0);
+        let total: f32 = natural.iter().sum();
+        let widths: Vec<f32> = if total <= avail {
+            natural
+        } else {
+            natural
+                .iter()
+                .map(|w| (w / total * avail).max(36.0))
+                .collect()
+        };
+        let table = self.current;
+        for r in rows {
+            let mut x = x0;
+            let mut columns = Vec::new();
+            self.current = table;
+            self.open("TR");
+            let row = self.current;
+            for (i, w) in widths.iter().enumerate() {
+                let runs = r.cells.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                self.current = row;
+                self.open(if r.head { "TH" } else { "TD" });
+                let setting = Setting {
+                    x0: x,
+                    width: *w,
+                    first_indent: 0.0,
+                    rest_indent: 0.0,
+                    align: Align::Left,
+                    justify: false,
+                    bold: r.head,
+                    size,
+                };
+                // A cell of ASCII dashes (a typed table rule) is drawn as a rule.
+                let cell = crate::render::text::runs_text(runs);
+                let cell = cell.trim();
+                if cell.len() >= 3 && cell.chars().all(|c| c == '-' || c == '\u{2014}') {
+                    let y = self.setup.leading * 0.5;
+                    columns.push(vec![Slice {
+                        height: self.setup.leading,
+                        items: vec![Item::Rule {
+                            x1: x,
+                            y1: y,
+                            x2: x + w,
+                            y2: y,
+                            width: 0.5,
+                            color: Color::BLACK,
+                        }],
+                        tags: vec![self.current],
+                        ..Slice::default()
+                    }]);
+                    x += w + gap;
+                    continue;
+                }
+                columns.push(self.paragraph_lines(&[], runs, setting));
+                x += w + gap;
+            }
+            self.current = table;
+            let mut slice = Self::merge(columns);
+            slice.height = slice.height.max(self.setup.leading);
+            // A heading row stays with the first body row.
+            slice.keep_with_next = r.head;
+            self.slices.push(slice);
+        }
+    }
+
+    pub(super) fn footer(&self, page: &mut Page, number: usize, total: usize, id: &str) {
+        let size = 9.0;
+        let y = self.setup.margin / 2.0;
+        let text = format!("Page {number} of {total}");
+        let glyphs = self.fonts.shape(FaceId::Regular, &text);
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        page.tags.resize(page.items.len(), None);
+        page.items.push(Item::Text {
+            x: (self.setup.width - w) / 2.0,
+            y,
+            face: FaceId::Regular,
+            size,
+            glyphs,
+            color: Color::GREY,
+        });
+        if !id.is_empty() {
+            let glyphs = self.fonts.shape(FaceId::Regular, id);
+            let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+            page.tags.resize(page.items.len(), None);
+            page.items.push(Item::Text {
+                x: self.setup.width - self.setup.margin - w,
+                y,
+                face: FaceId::Regular,
+                size,
+                glyphs,
+                color: Color::GREY,
+            });
+        }
+    }
+}
+
+/// The signature pages among sibling blocks, as ranges `[start, end)`: from the paragraph
+/// before the first signature block (the testimonium) through the last signature block that
+/// follows without a heading, page break or exhibit between, and the short dated lines after
+/// it (one-line paragraphs with a blank, such as "Dated: ____").
+pub(super) fn signature_units(blocks: &[Block]) -> Vec<(usize, usize)> {
+    let breaks = |b: &Block| {
+        matches!(
+            b,
+            Block::Heading { .. }
+                | Block::PageBreak
+                | Block::Group {
+                    kind: GroupKind::Exhibit,
+                    ..
+                }
+        )
+    };
+    let mut units = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        if !matches!(blocks[i], Block::Signatures(_)) {
+            i += 1;
+            continue;
+        }
+        let start = if i > 0 && matches!(blocks[i - 1], Block::Paragraph(_)) {
+            i - 1
+        } else {
+            i
+        };
+        let mut last = i;
+        let mut j = i + 1;
+        while j < blocks.len() && !breaks(&blocks[j]) {
+            if matches!(blocks[j], Block::Signatures(_)) {
+                last = j;
+            }
+            j += 1;
+        }
+        let mut end = last + 1;
+        while let Some(Block::Paragraph(p)) = blocks.get(end) {
+            let words = crate::render::text::runs_text(&p.runs)
+                .split_whitespace()
+                .count();
+            if words <= 4 && p.runs.iter().any(|r| matches!(r, Run::Field { .. })) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        units.push((start, end));
+        i = end.max(i + 1);
+    }
+    units
+}
+
+/// The colour of a piece's single underline, if it has one.
+pub(super) fn underline_color(p: &Piece) -> Option<Color> {
+    match p {
+        Piece::Text { style, .. } if style.underline && style.mark.is_none() => Some(Color::BLACK),
+        _ => None,
+    }
+}
+
+pub(super) fn shift_down(item: Item, dy: f32) -> Item {
+    map_y(item, |y| y + dy)
+}
