@@ -278,8 +278,9 @@ pub struct Redline {
     pub comparison: Comparison,
     /// The new document with the changes marked.
     pub marked: Document,
-    /// For every change, the number of the marked document's paragraph it is in.
-    pub anchors: Vec<usize>,
+    /// For every change, the number of the marked document's paragraph it is in, and for a
+    /// move the one where it was.
+    pub anchors: Vec<(usize, usize)>,
     /// The page setup of the new document (its data's, or the default for text).
     pub setup: crate::layout::PageSetup,
 }
@@ -293,8 +294,7 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         _ => a.document.clone(),
     };
     let (old_doc, new_doc) = (doc(old, new), doc(new, old));
-    let cmp =
-        diff::compare(&old_doc, &new_doc, options).map_err(|e| Error::Usage(e.to_string()))?;
+    let cmp = diff::compare(&old_doc, &new_doc, options)?;
     let (old_words, new_words) = cmp.word_counts();
     let fields = match (&old.data, &new.data) {
         (Some(a), Some(b)) => field_changes(a, b),
@@ -548,7 +548,7 @@ impl Redline {
             h.push_str("<ul>\n");
             for (g, group) in r.groups.iter().enumerate() {
                 let first = r.changes.iter().position(|c| c.group == Some(g));
-                let link = first.map_or(0, |i| self.anchors.get(i).copied().unwrap_or(0));
+                let link = first.map_or(0, |i| self.anchors.get(i).map_or(0, |a| a.0));
                 h.push_str(&format!(
                     "<li><a href=\"#p{link}\">{}</a></li>\n",
                     escape(&group.summary)
@@ -561,13 +561,18 @@ impl Redline {
             if c.group.is_some() {
                 continue;
             }
-            let a = self.anchors.get(i).copied().unwrap_or(0);
-            let id = c
-                .move_number
-                .map(|m| format!(" id=\"move-{m}\""))
-                .unwrap_or_default();
+            let (a, was) = self.anchors.get(i).copied().unwrap_or((0, 0));
+            let (id, ends) = match c.move_number {
+                Some(m) => (
+                    format!(" id=\"move-{m}\""),
+                    format!(
+                        " (<a href=\"#p{was}\">where it was</a>, <a href=\"#p{a}\">where it is</a>)"
+                    ),
+                ),
+                None => (String::new(), String::new()),
+            };
             h.push_str(&format!(
-                "<li{id}><a href=\"#p{a}\">{}</a>: {}</li>\n",
+                "<li{id}><a href=\"#p{a}\">{}</a>: {}{ends}</li>\n",
                 escape(&place(c)),
                 escape(&describe(c))
             ));

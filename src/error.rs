@@ -324,6 +324,9 @@ pub enum Error {
     /// the command line exits quietly, as `head` expects.
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
+    /// The comparison found itself inconsistent: a bug, reported instead of a wrong redline.
+    #[error(transparent)]
+    Comparison(#[from] crate::diff::Inconsistent),
 }
 
 /// How many errors a list of diagnostics reports, counting those it only counts.

@@ -206,10 +206,10 @@ pub fn redline(new: &Document, cmp: &Comparison) -> Document {
     redline_with_anchors(new, cmp).0
 }
 
-/// The new document with the changes marked, and for every change the 1-based number of the
-/// paragraph-like unit of the marked document it is in (what the HTML renderer's `#pN`
-/// anchors count).
-pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<usize>) {
+/// The new document with the changes marked, and for every change the 1-based numbers of the
+/// paragraph-like units of the marked document it is in (what the HTML renderer's `#pN`
+/// anchors count): where it is, and for a move where it was.
+pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<(usize, usize)>) {
     let (marks, placed) = place(cmp);
     let n = cmp.new.tokens.len();
     let mut doc = new.clone();
@@ -320,19 +320,34 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
         rb.count += 1;
         blocks.extend(tail);
     }
+    let n_new = cmp.new.tokens.len();
+    let mut next_kept = vec![n_new; cmp.old.tokens.len() + 1];
+    for i in (0..cmp.old.tokens.len()).rev() {
+        next_kept[i] = cmp.kept[i].unwrap_or(next_kept[i + 1]);
+    }
+    let of_new = |token: usize| {
+        cmp.new
+            .unit_of(token)
+            .and_then(|v| rb.new_anchor.get(v).copied())
+            .unwrap_or(rb.count.max(1))
+    };
     let anchors = cmp
         .changes
         .iter()
         .map(|c| {
             let old_unit = cmp.old.tokens.get(c.old_range.start).map(|t| t.unit);
-            match old_unit {
-                Some(u) if c.new_range.is_empty() && rb.old_anchor[u] > 0 => rb.old_anchor[u],
-                _ => cmp
-                    .new
-                    .unit_of(c.new_range.start)
-                    .and_then(|v| rb.new_anchor.get(v).copied())
-                    .unwrap_or(rb.count.max(1)),
-            }
+            let placed_whole = old_unit.filter(|&u| rb.old_anchor[u] > 0);
+            let here = match placed_whole {
+                Some(u) if c.new_range.is_empty() => rb.old_anchor[u],
+                _ => of_new(c.new_range.start),
+            };
+            // A move's old place: its own block, or the paragraph its struck words went to.
+            let there = match (c.kind, placed_whole) {
+                (Kind::Move, Some(u)) => rb.old_anchor[u],
+                (Kind::Move, None) => of_new(next_kept[c.old_range.end.min(next_kept.len() - 1)]),
+                _ => here,
+            };
+            (here, there)
         })
         .collect();
     (Document { blocks }, anchors)
