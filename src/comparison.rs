@@ -289,12 +289,14 @@ pub struct Redline {
 pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
     // Like with like: an engross PDF against a PDF read from its pages is read from its pages
     // too, so that the extraction's own quirks cancel out.
-    let doc = |a: &Input, b: &Input| match (a.kind, b.kind, &a.shown) {
-        (InputKind::EngrossPdf, InputKind::Pdf, Some(shown)) => shown.clone(),
-        _ => a.document.clone(),
-    };
+    fn doc<'a>(a: &'a Input, b: &Input) -> &'a Document {
+        match (a.kind, b.kind, &a.shown) {
+            (InputKind::EngrossPdf, InputKind::Pdf, Some(shown)) => shown,
+            _ => &a.document,
+        }
+    }
     let (old_doc, new_doc) = (doc(old, new), doc(new, old));
-    let cmp = diff::compare(&old_doc, &new_doc, options)?;
+    let cmp = diff::compare(old_doc, new_doc, options)?;
     let (old_words, new_words) = cmp.word_counts();
     let fields = match (&old.data, &new.data) {
         (Some(a), Some(b)) => field_changes(a, b),
@@ -316,7 +318,7 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         changes: cmp.changes.clone(),
         timed_out: cmp.timed_out,
     };
-    let (marked, anchors) = diff::redline_with_anchors(&new_doc, &cmp);
+    let (marked, anchors) = diff::redline_with_anchors(new_doc, &cmp);
     let setup = new
         .data
         .as_ref()

@@ -339,13 +339,49 @@ impl Comparison {
     }
 }
 
+/// A fast, deterministic hash for interning words (FxHash's multiply-rotate; no DoS concern: a
+/// hostile input can only make its own comparison slower, and the deadline bounds that).
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 struct Interner<'a> {
-    ids: HashMap<String, u32>,
+    ids: WordMap<u32>,
     options: &'a Options,
 }
 
 impl Interner<'_> {
     fn key(&mut self, word: &str) -> Option<u32> {
+        let plain = !self.options.ignore_case
+            && !self.options.ignore_punctuation
+            && !word.contains([
+                '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{2013}', '\u{2014}', '\u{2026}',
+                '\u{a0}',
+            ]);
+        if plain {
+            // The common case: the word is its own key; allocate only for a new word.
+            if let Some(&id) = self.ids.get(word) {
+                return Some(id);
+            }
+            let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+            self.ids.insert(word.to_string(), n);
+            return Some(n);
+        }
         let mut w = ascii(word);
         if self.options.ignore_case {
             w = w.to_lowercase();
@@ -997,7 +1033,7 @@ pub fn compare(
     options: &Options,
 ) -> Result<Comparison, Inconsistent> {
     let mut interner = Interner {
-        ids: HashMap::new(),
+        ids: WordMap::default(),
         options,
     };
     let old_words = tokenize(old, &mut interner);

@@ -222,6 +222,23 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
     let units = cmp.new.units.len();
     let tokens = &cmp.new.tokens;
     super::visit_units_mut(&mut doc.blocks, &mut |label, runs| {
+        // A paragraph with nothing marked and nothing put back stays as it is.
+        let end = cmp
+            .new
+            .units
+            .get(unit)
+            .map_or(index, |u| u.body.end.max(index));
+        let untouched = unit + 1 < units
+            && marks[index..end].iter().all(Option::is_none)
+            && inline.peek().is_none_or(|x| x.1 >= end)
+            && after.peek().is_none_or(|x| x.1 >= end)
+            && notes.peek().is_none_or(|x| x.0 >= end)
+            && cmp.new.tokens[index..end].iter().all(|t| t.unit == unit);
+        if untouched {
+            index = end;
+            unit += 1;
+            return;
+        }
         let mut out = Rebuilt::new();
         while index < n && tokens[index].unit == unit {
             let t = &tokens[index];
@@ -560,7 +577,11 @@ fn push_text(runs: &mut Vec<Run>, text: &str, style: Style) {
 /// The changed paragraphs of a marked document (from [`redline`]) as marked text, each whole.
 pub fn marked_paragraphs(marked: &Document) -> MarkedText {
     let mut out = MarkedText::default();
+    let marked_run = |r: &Run| matches!(r, Run::Text { style, .. } if style.mark.is_some());
     visit_units(&marked.blocks, &mut |_, label, runs| {
+        if !label.iter().chain(runs).any(marked_run) {
+            return;
+        }
         let mut pieces: Vec<Piece> = Vec::new();
         fn add(pieces: &mut Vec<Piece>, text: String, mark: Option<Mark>) {
             match pieces.last_mut() {
