@@ -401,6 +401,19 @@ pub fn describe(c: &Change) -> String {
     }
 }
 
+/// A change in a few words, for a summary line that holds several.
+fn describe_short(c: &Change) -> String {
+    const MAX: usize = 40;
+    let q = |s: &str| format!("\u{201c}{}\u{201d}", clip(s, MAX));
+    match c.kind {
+        diff::Kind::Insert => format!("+{}", q(&c.new)),
+        diff::Kind::Delete => format!("\u{2212}{}", q(&c.old)),
+        diff::Kind::Replace => format!("{} \u{2192} {}", q(&c.old), q(&c.new)),
+        diff::Kind::Renumber => format!("{} \u{2192} {}", c.old, c.new),
+        diff::Kind::Move => describe(c),
+    }
+}
+
 /// Draws a text in an ANSI style given by its code (`"31;9"`).
 type Paint = dyn Fn(&str, &str) -> String;
 
@@ -426,9 +439,50 @@ impl Redline {
             .iter()
             .map(|g| g.summary.clone())
             .collect();
+        // One line per place: the changes of one section or paragraph together, each told
+        // short, the line clipped (the JSON and HTML keep every change whole).
+        const LINE: usize = 240;
+        let mut current: Option<(String, Vec<String>)> = None;
+        let flush = |current: &mut Option<(String, Vec<String>)>, lines: &mut Vec<String>| {
+            if let Some((at, parts)) = current.take() {
+                let n = parts.len();
+                let mut line = String::new();
+                let mut shown = 0;
+                for p in &parts {
+                    if !line.is_empty() && line.chars().count() + p.chars().count() > LINE {
+                        break;
+                    }
+                    if !line.is_empty() {
+                        line.push_str("; ");
+                    }
+                    line.push_str(p);
+                    shown += 1;
+                }
+                let more = if shown < n {
+                    format!("; and {} more", n - shown)
+                } else {
+                    String::new()
+                };
+                let count = if n > 1 {
+                    format!(" ({n})")
+                } else {
+                    String::new()
+                };
+                lines.push(format!("{at}{count}: {line}{more}"));
+            }
+        };
         for c in self.report.changes.iter().filter(|c| c.group.is_none()) {
-            lines.push(format!("{}: {}", place(c), describe(c)));
+            let at = place(c);
+            let short = describe_short(c);
+            match current.as_mut() {
+                Some((a, parts)) if *a == at => parts.push(short),
+                _ => {
+                    flush(&mut current, &mut lines);
+                    current = Some((at, vec![short]));
+                }
+            }
         }
+        flush(&mut current, &mut lines);
         lines
     }
 
@@ -621,6 +675,24 @@ impl Redline {
                 Run::text(" labels both ends of a move."),
             ]),
         ];
+        let lines = self.summary_lines();
+        if !lines.is_empty() {
+            blocks.push(Block::Heading {
+                level: 2,
+                align: Align::Left,
+                runs: vec![Run::text("Changes")],
+            });
+            for (i, line) in lines.into_iter().enumerate() {
+                blocks.push(Block::Paragraph(Paragraph {
+                    style: ParaStyle {
+                        indent: Indent::Hanging,
+                        ..ParaStyle::default()
+                    },
+                    label: vec![Run::text(format!("{}.", i + 1))],
+                    runs: vec![Run::text(line)],
+                }));
+            }
+        }
         if !r.fields.is_empty() {
             blocks.push(Block::Heading {
                 level: 2,
@@ -641,24 +713,6 @@ impl Redline {
                 });
             }
             blocks.push(Block::Table(rows));
-        }
-        let lines = self.summary_lines();
-        if !lines.is_empty() {
-            blocks.push(Block::Heading {
-                level: 2,
-                align: Align::Left,
-                runs: vec![Run::text("Changes")],
-            });
-            for (i, line) in lines.into_iter().enumerate() {
-                blocks.push(Block::Paragraph(Paragraph {
-                    style: ParaStyle {
-                        indent: Indent::Hanging,
-                        ..ParaStyle::default()
-                    },
-                    label: vec![Run::text(format!("{}.", i + 1))],
-                    runs: vec![Run::text(line)],
-                }));
-            }
         }
         blocks.push(Block::PageBreak);
         blocks.extend(self.marked.blocks.iter().cloned());
