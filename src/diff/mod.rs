@@ -454,6 +454,8 @@ fn is_plain_number(w: &str) -> bool {
 fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
     let mut words = Words::default();
     let mut section = String::new();
+    // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
+    let mut major = String::new();
     visit_units(&doc.blocks, &mut |shape, label, runs| {
         let unit = words.units.len();
         let mut start = Vec::new();
@@ -557,7 +559,15 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
         }
         let label_text = words.text(label_start..label_end);
         if !label_text.is_empty() {
-            section = label_text.trim_end_matches('.').to_string();
+            let own = label_text.trim_end_matches('.').to_string();
+            if own.starts_with('(') {
+                // A sub-clause: under the last numbered label (its own parent sub-clause, if
+                // it had one, is dropped: "1.2(a)" then "1.2(b)").
+                section = format!("{major}{own}");
+            } else {
+                major = number_of(&own);
+                section = own;
+            }
         }
         words.units.push(Unit {
             label: label_text,
