@@ -729,11 +729,14 @@ impl Redline {
             subject: "Comparison of two versions".into(),
             ..crate::pdf::Metadata::default()
         };
+        let document = self.document();
+        crate::check_size(&document)?;
         let laid = crate::layout::layout(
-            &self.document(),
+            &document,
             self.setup,
             &format!("Redline {}\u{2192}{}", r.old.id, r.new.id),
         );
+        crate::check_pages(laid.pages.len())?;
         let key = format!("redline {} {} {}", r.old.id, r.new.id, title);
         crate::pdf::write(&laid, &meta, key.as_bytes())
     }

@@ -18,6 +18,8 @@
 //! - [`cli`]: the command line; the only module that touches argv, files and exit codes.
 //!
 //! [`Engine`] ties the phases together for callers that start from a data file's text.
+// No unwrap or expect in library code (tests may: clippy.toml); the two that remain say why.
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
 pub mod comparison;
@@ -136,11 +138,13 @@ impl Engine {
             ],
             date: document_date(&rendered.data),
         };
+        check_size(&rendered.document)?;
         let laid = layout::layout(
             &rendered.document,
             page_setup(&rendered.data.page),
             &format!("Doc. {short}"),
         );
+        check_pages(laid.pages.len())?;
         let leaves = rendered.data.values.leaves();
         let warnings = laid
             .warnings
@@ -215,6 +219,35 @@ pub fn document_date(data: &Data) -> Option<pdf::Stamp> {
                 .ok()
                 .and_then(|s| pdf::Stamp::from_epoch(&s))
         })
+}
+
+/// The most blocks (headings, paragraphs, cells, signature blocks…) a document may have to be
+/// laid out: well past any agreement (the subscription agreement has about 1,100).
+pub const MAX_BLOCKS: usize = 100_000;
+/// The most pages a laid-out document may have.
+pub const MAX_PAGES: usize = 10_000;
+
+/// Refuse a document too large to lay out in reasonable time and memory (a limit of
+/// `docs/security.md`).
+pub fn check_size(doc: &Document) -> Result<()> {
+    let mut blocks = 0usize;
+    doc.walk(&mut |_| blocks = blocks.saturating_add(1));
+    if blocks > MAX_BLOCKS {
+        return Err(Error::Limit(format!(
+            "the document has {blocks} blocks; at most {MAX_BLOCKS} are laid out"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse a layout of more than [`MAX_PAGES`] pages.
+pub fn check_pages(pages: usize) -> Result<()> {
+    if pages > MAX_PAGES {
+        return Err(Error::Limit(format!(
+            "the document runs to {pages} pages; at most {MAX_PAGES} are written"
+        )));
+    }
+    Ok(())
 }
 
 /// The layout's page setup for the data's page settings (US Letter, 12 pt, 1-inch margins by

@@ -847,3 +847,27 @@ fn fuzz_seeds_and_findings_replay() {
     }
     assert!(count >= 40, "only {count} seeds and findings");
 }
+
+/// A document too large to lay out is refused before the layout starts, and a layout of too
+/// many pages before it is written (limits in docs/security.md).
+#[test]
+fn documents_past_the_block_and_page_limits_are_refused() {
+    use engross::document::{Block, Document, Paragraph, Run};
+    let block = Block::Paragraph(Paragraph {
+        runs: vec![Run::text("x")],
+        ..Paragraph::default()
+    });
+    let mut doc = Document {
+        blocks: vec![block; engross::MAX_BLOCKS],
+    };
+    assert!(engross::check_size(&doc).is_ok());
+    doc.blocks.push(Block::Rule);
+    let e = engross::check_size(&doc).unwrap_err();
+    assert!(matches!(e, engross::Error::Limit(_)), "{e}");
+    assert!(e.to_string().contains("at most 100000"), "{e}");
+    assert!(engross::check_pages(engross::MAX_PAGES).is_ok());
+    assert!(matches!(
+        engross::check_pages(engross::MAX_PAGES + 1),
+        Err(engross::Error::Limit(_))
+    ));
+}

@@ -374,6 +374,10 @@ impl Checker<'_> {
             .key(key)
             .at_shared(&self.source, span);
         self.problems.push(d);
+        #[allow(
+            clippy::expect_used,
+            reason = "the vector was pushed to on the line above"
+        )]
         self.problems.last_mut().expect("just pushed")
     }
 

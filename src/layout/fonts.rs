@@ -87,6 +87,10 @@ impl Fonts {
             let faces: Vec<rustybuzz::Face<'static>> = FaceId::ALL
                 .iter()
                 .map(|f| {
+                    #[allow(
+                        clippy::expect_used,
+                        reason = "the fonts are compiled into the binary and tested to parse"
+                    )]
                     rustybuzz::Face::from_slice(f.bytes(), 0)
                         .expect("the bundled Liberation Serif fonts parse")
                 })
