@@ -389,10 +389,8 @@ fn words_of(paras: &[Vec<String>]) -> Vec<String> {
 
 /// The new words, in order, as the redline shows them once struck words and notes are dropped.
 fn redline_new_words(marked: &Document) -> Vec<String> {
-    let text = diff::marked_paragraphs(marked);
+    // Walk the whole document (the marked text lists only changed paragraphs).
     let mut all = Vec::new();
-    // Only changed paragraphs are listed; rebuild the whole from the document instead.
-    let _ = text;
     fn runs_of(blocks: &[Block], out: &mut Vec<String>) {
         for b in blocks {
             match b {
@@ -421,28 +419,59 @@ fn redline_new_words(marked: &Document) -> Vec<String> {
     all
 }
 
-#[test]
-fn exact_edit_scripts_are_found_exactly() {
+/// Run `n` seeded cases: sample an old document, apply `script`, compare, and let `judge` say
+/// what is wrong (None: the case passed). `ENGROSS_GEN_ONLY` picks one case and dumps it.
+fn run_cases<T>(
+    seed: u64,
+    what: &str,
+    script: impl Fn(&[Vec<String>], &mut Rng) -> (Vec<Vec<String>>, T),
+    judge: impl Fn(&[Vec<String>], &[Vec<String>], T, &diff::Comparison) -> Option<String>,
+) {
     let corpora = corpora();
-    let mut rng = Rng(0x5EED_0001);
+    let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let n = cases(1500);
     for case in 0..n {
         let old = sample(&corpora, &mut rng);
-        let (new, expect) = exact_script(&old, &mut rng);
+        let (new, expected) = script(&old, &mut rng);
         if only().is_some_and(|o| o != case) {
             continue;
         }
         if only().is_some() {
             dump(&old, &new);
         }
-        let cmp = match diff::compare(&document(&old), &document(&new), &Options::default()) {
-            Ok(c) => c,
-            Err(e) => {
-                failures.push(format!("case {case}: {e}"));
-                continue;
+        match diff::compare(&document(&old), &document(&new), &Options::default()) {
+            Err(e) => failures.push(format!("case {case}: {e}")),
+            Ok(cmp) => {
+                if let Some(why) = judge(&old, &new, expected, &cmp) {
+                    failures.push(format!("case {case}: {why}\n{:#?}", listing(&cmp)));
+                }
             }
-        };
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} {what} cases failed:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn listing(cmp: &diff::Comparison) -> Vec<String> {
+    cmp.changes
+        .iter()
+        .map(|c| format!("{:?} {:?} -> {:?} at {}", c.kind, c.old, c.new, c.location))
+        .collect()
+}
+
+#[test]
+fn exact_edit_scripts_are_found_exactly() {
+    run_cases(0x5EED_0001, "exact", exact_script, |_, _, expect, cmp| {
         let s = cmp.summary();
         let mut found_words: Vec<String> = cmp
             .changes
@@ -468,55 +497,18 @@ fn exact_edit_scripts_are_found_exactly() {
             moved_edits: s.moved_edits,
             new_words: found_words,
         };
-        if found != expect || s.renumbered != 0 {
-            failures.push(format!(
-                "case {case}: applied {expect:?}\n found {found:?}\n{:#?}",
-                cmp.changes
-                    .iter()
-                    .map(|c| format!("{:?} {:?} -> {:?} at {}", c.kind, c.old, c.new, c.location))
-                    .collect::<Vec<_>>()
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} exact cases failed:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+        (found != expect || s.renumbered != 0)
+            .then(|| format!("applied {expect:?}\n found {found:?}"))
+    });
 }
 
 #[test]
 fn any_edit_script_is_consistent_and_minimal() {
-    let corpora = corpora();
-    let mut rng = Rng(0x5EED_0002);
-    let mut failures = Vec::new();
-    let n = cases(1500);
-    for case in 0..n {
-        let old = sample(&corpora, &mut rng);
-        let (new, cost) = any_script(&old, &mut rng);
-        if only().is_some_and(|o| o != case) {
-            continue;
-        }
-        if only().is_some() {
-            dump(&old, &new);
-        }
-        let (a, b) = (document(&old), document(&new));
-        let cmp = match diff::compare(&a, &b, &Options::default()) {
-            Ok(c) => c,
-            Err(e) => {
-                failures.push(format!("case {case}: {e}"));
-                continue;
-            }
-        };
+    run_cases(0x5EED_0002, "any", any_script, |old, new, cost, cmp| {
+        let b = document(new);
         let s = cmp.summary();
-        let (ow, nw) = (words_of(&old), words_of(&new));
-        let shown = redline_new_words(&diff::redline(&b, &cmp));
+        let (ow, nw) = (words_of(old), words_of(new));
+        let shown = redline_new_words(&diff::redline(&b, cmp));
         let adds_up = ow.len() + s.inserted_words == nw.len() + s.deleted_words;
         // Known limit: a clause number that becomes a plain word (or the reverse) when an edit
         // lands next to it is compared as a label on one side and a word on the other, and may
@@ -528,35 +520,20 @@ fn any_edit_script_is_consistent_and_minimal() {
             })
         };
         let minimal = cmp.timed_out
-            || starts_labelled(&old)
-            || starts_labelled(&new)
+            || starts_labelled(old)
+            || starts_labelled(new)
             || s.inserted_words + s.deleted_words <= cost;
         let empty_ok = cmp.is_identical() == (ow == nw);
-        if shown != nw || !adds_up || !minimal || !empty_ok {
-            failures.push(format!(
-                "case {case}: shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}\n{:#?}",
+        (shown != nw || !adds_up || !minimal || !empty_ok).then(|| {
+            format!(
+                "shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}",
                 shown == nw,
                 s.inserted_words,
                 s.deleted_words,
                 cmp.is_identical(),
                 ow.iter().take(40).collect::<Vec<_>>(),
                 nw.iter().take(40).collect::<Vec<_>>(),
-                cmp.changes
-                    .iter()
-                    .map(|c| format!("{:?} {:?} -> {:?} at {}", c.kind, c.old, c.new, c.location))
-                    .collect::<Vec<_>>()
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cases failed:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+            )
+        })
+    });
 }

@@ -1079,120 +1079,8 @@ pub fn compare(
     let old_at = |f: usize| old_map.get(f).copied().unwrap_or(n_old);
     let new_at = |f: usize| new_map.get(f).copied().unwrap_or(n_new);
 
-    // Slide a pure deletion (insertion) past a short equal run that repeats its first words, so
-    // that it meets the next change: "and Castellanos | and | zq5x" is "Castellanos and → zq5x".
     let mut ops = ops;
-    for i in 1..ops.len().saturating_sub(1) {
-        let DiffOp::Equal {
-            old_index: eo,
-            new_index: en,
-            len,
-        } = ops[i]
-        else {
-            continue;
-        };
-        if len > 3 || matches!(ops[i + 1], DiffOp::Equal { .. }) {
-            continue;
-        }
-        match ops[i - 1] {
-            DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            } if old_len >= len
-                && old_keys[old_index..old_index + len] == old_keys[eo..eo + len] =>
-            {
-                ops[i - 1] = DiffOp::Equal {
-                    old_index,
-                    new_index,
-                    len,
-                };
-                ops[i] = DiffOp::Delete {
-                    old_index: old_index + len,
-                    old_len,
-                    new_index: new_index + len,
-                };
-                let _ = en;
-            }
-            DiffOp::Insert {
-                old_index,
-                new_index,
-                new_len,
-            } if new_len >= len
-                && new_keys[new_index..new_index + len] == new_keys[en..en + len] =>
-            {
-                ops[i - 1] = DiffOp::Equal {
-                    old_index,
-                    new_index,
-                    len,
-                };
-                ops[i] = DiffOp::Insert {
-                    old_index: old_index + len,
-                    new_index: new_index + len,
-                    new_len,
-                };
-            }
-            _ => {}
-        }
-    }
-    // And the mirror: a pure deletion (insertion) after a short equal run that repeats its
-    // last words slides back to meet the change before it.
-    for i in 1..ops.len().saturating_sub(1) {
-        let DiffOp::Equal {
-            old_index: eo,
-            new_index: en,
-            len,
-        } = ops[i]
-        else {
-            continue;
-        };
-        if len > 3 || matches!(ops[i - 1], DiffOp::Equal { .. }) {
-            continue;
-        }
-        match ops[i + 1] {
-            DiffOp::Delete {
-                old_index,
-                old_len,
-                new_index,
-            } if old_len >= len
-                && old_keys[old_index + old_len - len..old_index + old_len]
-                    == old_keys[eo..eo + len] =>
-            {
-                ops[i] = DiffOp::Delete {
-                    old_index: eo,
-                    old_len,
-                    new_index: en,
-                };
-                let _ = new_index;
-                ops[i + 1] = DiffOp::Equal {
-                    old_index: eo + old_len,
-                    new_index: en,
-                    len,
-                };
-            }
-            DiffOp::Insert {
-                old_index,
-                new_index,
-                new_len,
-            } if new_len >= len
-                && new_keys[new_index + new_len - len..new_index + new_len]
-                    == new_keys[en..en + len] =>
-            {
-                ops[i] = DiffOp::Insert {
-                    old_index: eo,
-                    new_index: en,
-                    new_len,
-                };
-                let _ = old_index;
-                ops[i + 1] = DiffOp::Equal {
-                    old_index: eo,
-                    new_index: en + new_len,
-                    len,
-                };
-            }
-            _ => {}
-        }
-    }
+    slide(&mut ops, &old_keys, &new_keys);
     // Adjacent insertions and deletions are one hunk (one replacement where they meet).
     let mut hunks: Vec<DiffOp> = Vec::with_capacity(ops.len());
     for op in &ops {
@@ -1455,6 +1343,117 @@ pub fn compare(
     };
     check(&cmp)?;
     Ok(cmp)
+}
+
+/// Slide pure deletions and insertions past short equal runs so that they meet the change next
+/// to them: `and Castellanos | and | zq5x` becomes `| and | Castellanos and zq5x`, one
+/// replacement once adjacent hunks are merged. A deletion (insertion) before an equal run that
+/// repeats its first words slides forward; one after an equal run that repeats its last words
+/// slides back. Each slide swaps the two ops' places and keeps every word's pairing valid.
+fn slide(ops: &mut [DiffOp], old_keys: &[u32], new_keys: &[u32]) {
+    const SHORT: usize = 3;
+    for i in 1..ops.len().saturating_sub(1) {
+        let DiffOp::Equal {
+            old_index: eo,
+            new_index: en,
+            len,
+        } = ops[i]
+        else {
+            continue;
+        };
+        if len > SHORT || matches!(ops[i + 1], DiffOp::Equal { .. }) {
+            continue;
+        }
+        match ops[i - 1] {
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } if old_len >= len
+                && old_keys[old_index..old_index + len] == old_keys[eo..eo + len] =>
+            {
+                ops[i - 1] = DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                };
+                ops[i] = DiffOp::Delete {
+                    old_index: old_index + len,
+                    old_len,
+                    new_index: new_index + len,
+                };
+            }
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } if new_len >= len
+                && new_keys[new_index..new_index + len] == new_keys[en..en + len] =>
+            {
+                ops[i - 1] = DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                };
+                ops[i] = DiffOp::Insert {
+                    old_index: old_index + len,
+                    new_index: new_index + len,
+                    new_len,
+                };
+            }
+            _ => {}
+        }
+    }
+    for i in 1..ops.len().saturating_sub(1) {
+        let DiffOp::Equal {
+            old_index: eo,
+            new_index: en,
+            len,
+        } = ops[i]
+        else {
+            continue;
+        };
+        if len > SHORT || matches!(ops[i - 1], DiffOp::Equal { .. }) {
+            continue;
+        }
+        match ops[i + 1] {
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } if old_len >= len
+                && old_keys[old_index + old_len - len..old_index + old_len]
+                    == old_keys[eo..eo + len] =>
+            {
+                ops[i] = DiffOp::Delete {
+                    old_index: eo,
+                    old_len,
+                    new_index: en,
+                };
+                ops[i + 1] = DiffOp::Equal {
+                    old_index: eo + old_len,
+                    new_index: en,
+                    len,
+                };
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } if new_len >= len
+                && new_keys[new_index + new_len - len..new_index + new_len]
+                    == new_keys[en..en + len] =>
+            {
+                ops[i] = DiffOp::Insert {
+                    old_index: eo,
+                    new_index: en,
+                    new_len,
+                };
+                ops[i + 1] = DiffOp::Equal {
+                    old_index: eo,
+                    new_index: en + new_len,
+                    len,
+                };
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Cancel an insertion and a deletion of the same few words in the same gap between kept
