@@ -31,6 +31,10 @@ pub enum InputKind {
     EngrossPdf,
     /// Another PDF, compared by its extracted text.
     Pdf,
+    /// An engross .docx, compared by the source it carries.
+    EngrossDocx,
+    /// Another .docx (or an engross one edited since), compared by its text.
+    Docx,
 }
 
 /// One side of a comparison.
@@ -84,6 +88,9 @@ impl Engine {
         let lower = name.to_ascii_lowercase();
         if bytes.starts_with(b"%PDF-") || lower.ends_with(".pdf") {
             return self.pdf_input(name, bytes);
+        }
+        if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".docx") {
+            return self.docx_input(name, bytes);
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text")))?;
@@ -173,6 +180,54 @@ impl Engine {
             name: name.to_string(),
             id: short_id(all.as_bytes()),
             kind: InputKind::Pdf,
+            document: shown.clone(),
+            data: None,
+            shown: Some(shown),
+            warnings,
+        })
+    }
+}
+
+impl Engine {
+    fn docx_input(&self, name: &str, bytes: &[u8]) -> Result<Input> {
+        let read = crate::docx::read(bytes)
+            .map_err(|e| Error::Usage(format!("cannot read {name} as a Word file: {e}")))?;
+        let mut warnings = Vec::new();
+        if read.revisions > 0 {
+            warnings.push(format!(
+                "{name}: {} tracked change{} in the file taken as accepted",
+                read.revisions,
+                if read.revisions == 1 { "" } else { "s" }
+            ));
+        }
+        let shown = read.document;
+        if let Some((source, data)) = &read.source {
+            let document = crate::document::djot::parse(source);
+            // The source is trusted only if the text shows it.
+            if letters(&crate::render::text::render(&document))
+                == letters(&crate::render::text::render(&shown))
+            {
+                let data = self.load(data, name).ok();
+                return Ok(Input {
+                    name: name.to_string(),
+                    id: short_id(source.as_bytes()),
+                    kind: InputKind::EngrossDocx,
+                    document,
+                    data,
+                    shown: Some(shown),
+                    warnings,
+                });
+            }
+            warnings.push(format!(
+                "{name}: its text no longer shows the engross source it carries (edited in \
+                 Word?); comparing its text instead"
+            ));
+        }
+        let text = crate::render::text::render(&shown);
+        Ok(Input {
+            name: name.to_string(),
+            id: short_id(text.as_bytes()),
+            kind: InputKind::Docx,
             document: shown.clone(),
             data: None,
             shown: Some(shown),
@@ -283,6 +338,8 @@ pub struct Redline {
     pub anchors: Vec<(usize, usize)>,
     /// The page setup of the new document (its data's, or the default for text).
     pub setup: crate::layout::PageSetup,
+    /// The new document's date (its data's), for the tracked changes of a Word redline.
+    pub date: Option<crate::pdf::Stamp>,
 }
 
 /// Compare two inputs.
@@ -291,7 +348,8 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
     // too, so that the extraction's own quirks cancel out.
     fn doc<'a>(a: &'a Input, b: &Input) -> &'a Document {
         match (a.kind, b.kind, &a.shown) {
-            (InputKind::EngrossPdf, InputKind::Pdf, Some(shown)) => shown,
+            (InputKind::EngrossPdf, InputKind::Pdf, Some(shown))
+            | (InputKind::EngrossDocx, InputKind::Docx, Some(shown)) => shown,
             _ => &a.document,
         }
     }
@@ -325,12 +383,22 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         .map_or_else(crate::layout::PageSetup::default, |d| {
             crate::page_setup(&d.page)
         });
+    let date = new
+        .data
+        .as_ref()
+        .and_then(crate::document_date)
+        .or_else(|| {
+            std::env::var("SOURCE_DATE_EPOCH")
+                .ok()
+                .and_then(|s| crate::pdf::Stamp::from_epoch(&s))
+        });
     Ok(Redline {
         report,
         comparison: cmp,
         marked,
         anchors,
         setup,
+        date,
     })
 }
 
@@ -513,7 +581,7 @@ impl Redline {
             None => text.to_markup(),
             Some(p) => text.paint(&|mark, t| {
                 let code = match mark {
-                    Mark::Delete => "31;9",
+                    Mark::Delete | Mark::DeleteInMove => "31;9",
                     Mark::Insert => "32;4",
                     Mark::MovedFrom => "33;9",
                     Mark::Move => "33;4",
@@ -717,6 +785,54 @@ impl Redline {
         blocks.push(Block::PageBreak);
         blocks.extend(self.marked.blocks.iter().cloned());
         Document { blocks }
+    }
+
+    /// The Word redline: the new document with every change a tracked change by `author`
+    /// (dated as the new document, or `SOURCE_DATE_EPOCH`), moves as Word moves with their
+    /// inner edits, and the summary as a comment on the first paragraph. Accept All in Word
+    /// gives the new document, Reject All the old one.
+    pub fn docx(&self, author: &str) -> Vec<u8> {
+        let r = &self.report;
+        let mut comment = vec![
+            self.title(),
+            format!(
+                "Old: {} (ID {}, {} words)",
+                r.old.name, r.old.id, r.old.words
+            ),
+            format!(
+                "New: {} (ID {}, {} words)",
+                r.new.name, r.new.id, r.new.words
+            ),
+            format!("{}.", r.summary),
+        ];
+        for f in &r.fields {
+            comment.push(format!(
+                "Field {}: {} \u{2192} {}",
+                f.field,
+                f.old.as_deref().unwrap_or("(not set)"),
+                f.new.as_deref().unwrap_or("(not set)")
+            ));
+        }
+        comment.extend(
+            self.summary_lines()
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| format!("{}. {l}", i + 1)),
+        );
+        let meta = crate::docx::Meta {
+            title: self.title(),
+            author: author.to_string(),
+            id: format!("Redline {}\u{2192}{}", r.old.id, r.new.id),
+            setup: self.setup,
+            date: self.date,
+            source: None,
+            tracking: Some(crate::docx::Tracking {
+                author: author.to_string(),
+                date: self.date,
+            }),
+            comment,
+        };
+        crate::docx::write(&self.marked, &meta)
     }
 
     /// The PDF redline: a summary page, then the new document in its own page setup with the

@@ -26,6 +26,7 @@ pub mod comparison;
 pub mod data;
 pub mod diff;
 pub mod document;
+pub mod docx;
 pub mod error;
 pub mod input;
 pub mod layout;
@@ -110,21 +111,11 @@ impl Engine {
     /// [`Engine::pdf`], with the warnings of the layout: each token too long for its line
     /// (broken to fit), naming the data field it came from when there is one.
     pub fn pdf_with_warnings(&self, rendered: &Rendered) -> Result<(Vec<u8>, Vec<Diagnostic>)> {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(rendered.source.as_bytes());
-        let short: String = digest[..4].iter().map(|b| format!("{b:02X}")).collect();
-        let kind = self.templates.kind(&rendered.data.template);
+        let (title, subject, author) = self.titles(rendered);
         let meta = pdf::Metadata {
-            title: kind.map(|k| k.schema.title.clone()).unwrap_or_default(),
-            subject: kind.map(|k| k.schema.summary.clone()).unwrap_or_default(),
-            author: kind
-                .and_then(|k| k.schema.author.as_deref())
-                .and_then(|path| rendered.data.values.at_path(path))
-                .and_then(|v| match v {
-                    data::Value::Text(t) => Some(t.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
+            title,
+            subject,
+            author,
             keywords: vec![rendered.data.template.clone()],
             attachments: vec![
                 (
@@ -138,6 +129,7 @@ impl Engine {
             ],
             date: document_date(&rendered.data),
         };
+        let short = short_id(&rendered.source);
         check_size(&rendered.document)?;
         let laid = layout::layout(
             &rendered.document,
@@ -179,10 +171,56 @@ impl Engine {
         ))
     }
 
+    /// The title and subject (from the schema) and author (from the data) of a document.
+    fn titles(&self, rendered: &Rendered) -> (String, String, String) {
+        let kind = self.templates.kind(&rendered.data.template);
+        (
+            kind.map(|k| k.schema.title.clone()).unwrap_or_default(),
+            kind.map(|k| k.schema.summary.clone()).unwrap_or_default(),
+            kind.and_then(|k| k.schema.author.as_deref())
+                .and_then(|path| rendered.data.values.at_path(path))
+                .and_then(|v| match v {
+                    data::Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The document as a Word file: styles, content controls for the blanks (named like the
+    /// PDF's fields), footers with page X of Y and the document ID, the page setup of the data,
+    /// and the source and data in a custom XML part (so that it compares exactly).
+    pub fn docx(&self, rendered: &Rendered) -> Result<Vec<u8>> {
+        check_size(&rendered.document)?;
+        let (title, _, author) = self.titles(rendered);
+        let meta = docx::Meta {
+            title,
+            author,
+            id: format!("Doc. {}", short_id(&rendered.source)),
+            setup: page_setup(&rendered.data.page),
+            date: document_date(&rendered.data),
+            source: Some((
+                rendered.source.clone(),
+                normalised_data(&rendered.data.source)?,
+            )),
+            tracking: None,
+            comment: Vec::new(),
+        };
+        Ok(docx::write(&rendered.document, &meta))
+    }
+
     /// Load, check and render a data file's text.
     pub fn run(&self, text: &str, origin: &str) -> Result<Rendered> {
         self.render(self.load(text, origin)?)
     }
+}
+
+/// A document's short ID, as its footers print it after "Doc.": the first four bytes of the
+/// SHA-256 of its source, in hex.
+pub fn short_id(source: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(source.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The data file as a PDF carries it: its typed values re-serialised, so that no comment in

@@ -573,6 +573,7 @@ fn without_colour_the_marks_are_text_and_the_format_follows_the_extension() {
         ("r.json", "{"),
         ("r.txt", "field"),
         ("r.pdf", "%PDF-"),
+        ("r.docx", "PK\x03\x04"),
     ] {
         engross(dir.path())
             .args(["redline", &a, &b, "-o", file])
@@ -582,8 +583,8 @@ fn without_colour_the_marks_are_text_and_the_format_follows_the_extension() {
         assert!(bytes.starts_with(starts.as_bytes()), "{file}");
     }
     engross(dir.path())
-        .args(["redline", &a, &b, "-o", "r.docx"])
+        .args(["redline", &a, &b, "-o", "r.odt"])
         .assert()
         .code(2);
-    assert!(!dir.path().join("r.docx").exists());
+    assert!(!dir.path().join("r.odt").exists());
 }

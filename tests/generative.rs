@@ -18,7 +18,7 @@ use engross::document::{Block, Document, Mark, Paragraph, Run};
 
 use super::{Rng, engine, read};
 
-const FILES: [&str; 10] = [
+pub(crate) const FILES: [&str; 10] = [
     "data/originals/assignment-2006.toml",
     "data/originals/severance-2007.toml",
     "data/originals/subscription-2005.toml",
@@ -59,7 +59,7 @@ fn cases(default: usize) -> usize {
 }
 
 /// Every data file's text render as paragraphs of words.
-fn corpora() -> Vec<Vec<Vec<String>>> {
+pub(crate) fn corpora() -> Vec<Vec<Vec<String>>> {
     let engine = engine();
     FILES
         .iter()
@@ -74,7 +74,7 @@ fn corpora() -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
-fn document(paras: &[Vec<String>]) -> Document {
+pub(crate) fn document(paras: &[Vec<String>]) -> Document {
     Document {
         blocks: paras
             .iter()
@@ -89,7 +89,7 @@ fn document(paras: &[Vec<String>]) -> Document {
 }
 
 /// A stretch of a corpus: whole documents sometimes, often a few paragraphs.
-fn sample(corpora: &[Vec<Vec<String>>], rng: &mut Rng) -> Vec<Vec<String>> {
+pub(crate) fn sample(corpora: &[Vec<Vec<String>>], rng: &mut Rng) -> Vec<Vec<String>> {
     let c = &corpora[rng.below(corpora.len())];
     match rng.below(10) {
         0 => Vec::new(),
@@ -117,7 +117,7 @@ fn labelish(w: &str) -> bool {
 }
 
 #[derive(Debug, Default, PartialEq, Clone)]
-struct Expect {
+pub(crate) struct Expect {
     replacements: usize,
     insertions: usize,
     deletions: usize,
@@ -138,7 +138,7 @@ fn fresh(n: &mut usize, k: usize) -> Vec<String> {
 
 /// Isolated edits: each on its own paragraph, no two paragraphs next to each other touched,
 /// fresh words only, never next to a clause number.
-fn exact_script(old: &[Vec<String>], rng: &mut Rng) -> (Vec<Vec<String>>, Expect) {
+pub(crate) fn exact_script(old: &[Vec<String>], rng: &mut Rng) -> (Vec<Vec<String>>, Expect) {
     let mut new: Vec<Vec<String>> = old.to_vec();
     // Which paragraphs are taken (an edited or inserted paragraph and its neighbours).
     let mut used = vec![false; new.len()];
@@ -291,7 +291,7 @@ fn exact_script(old: &[Vec<String>], rng: &mut Rng) -> (Vec<Vec<String>>, Expect
 /// Any edits: anywhere, overlapping, labels and whole paragraphs included. Returns the new
 /// paragraphs and how many words the script deleted and inserted (an upper bound on any
 /// minimal diff).
-fn any_script(old: &[Vec<String>], rng: &mut Rng) -> (Vec<Vec<String>>, usize) {
+pub(crate) fn any_script(old: &[Vec<String>], rng: &mut Rng) -> (Vec<Vec<String>>, usize) {
     let mut new: Vec<Vec<String>> = old.to_vec();
     let mut cost = 0;
     let mut n = 0;
@@ -399,7 +399,12 @@ fn redline_new_words(marked: &Document) -> Vec<String> {
                         if let Run::Text { text, style } = r
                             && !matches!(
                                 style.mark,
-                                Some(Mark::Delete | Mark::MovedFrom | Mark::Note)
+                                Some(
+                                    Mark::Delete
+                                        | Mark::DeleteInMove
+                                        | Mark::MovedFrom
+                                        | Mark::Note
+                                )
                             )
                         {
                             out.push(text.clone());

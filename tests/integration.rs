@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod diagnostics;
 mod diff;
+mod docx;
 mod drafting;
 mod fidelity;
 mod generative;

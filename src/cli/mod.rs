@@ -38,6 +38,8 @@ pub enum Format {
     Pdf,
     /// A standalone HTML page.
     Html,
+    /// A Word file: styles, content controls for the blanks, tracked-change ready.
+    Docx,
     /// The Djot source the template produced (for debugging templates).
     Djot,
 }
@@ -48,6 +50,7 @@ impl Format {
             Format::Txt => "txt",
             Format::Pdf => "pdf",
             Format::Html => "html",
+            Format::Docx => "docx",
             Format::Djot => "dj",
         }
     }
@@ -117,6 +120,9 @@ pub enum Command {
         /// Overwrite an existing output file.
         #[arg(long)]
         force: bool,
+        /// The author of a Word redline's tracked changes.
+        #[arg(long, default_value = "engross")]
+        author: String,
     },
 }
 
@@ -138,6 +144,9 @@ pub enum RedlineFormat {
     Pdf,
     /// One standalone HTML file with a clickable list of changes.
     Html,
+    /// A Word file with tracked changes (accept all: the new version; reject all: the old),
+    /// the summary as a comment.
+    Docx,
     /// The changed paragraphs with `[-deleted-]{+inserted+}` marks.
     Txt,
     /// The JSON report.
@@ -147,7 +156,7 @@ pub enum RedlineFormat {
 /// Options shared by `diff` and `redline`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// The old version: a data file (.toml), a text file, or a PDF.
+    /// The old version: a data file (.toml), a text file, a PDF or a Word file (.docx).
     pub old: PathBuf,
     /// The new version.
     pub new: PathBuf,
@@ -306,8 +315,11 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     // Comparing two text files needs no templates: skip loading them (most of the start-up).
     let text_only = |a: &CompareArgs| {
         let text = |p: &Path| {
-            !p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("pdf"))
+            !p.extension().is_some_and(|e| {
+                ["toml", "pdf", "docx"]
+                    .iter()
+                    .any(|x| e.eq_ignore_ascii_case(x))
+            })
         };
         a.old_templates.is_none() && text(&a.old) && text(&a.new)
     };
@@ -355,7 +367,8 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             format,
             output,
             force,
-        } => redline(&engine, &args, format, &output, force),
+            author,
+        } => redline(&engine, &args, format, &output, force, &author),
         Command::Render {
             data,
             format,
@@ -469,6 +482,7 @@ fn redline(
     format: Option<RedlineFormat>,
     output: &Path,
     force: bool,
+    author: &str,
 ) -> anyhow::Result<ExitCode> {
     let extension = output
         .extension()
@@ -479,10 +493,11 @@ fn redline(
         (None, Some("pdf")) => RedlineFormat::Pdf,
         (None, Some("txt")) => RedlineFormat::Txt,
         (None, Some("json")) => RedlineFormat::Json,
+        (None, Some("docx")) => RedlineFormat::Docx,
         (None, _) if output == Path::new("-") => RedlineFormat::Txt,
         (None, _) => {
             return Err(Error::Usage(format!(
-                "cannot tell the redline's format from {}: add -f pdf|html|txt|json",
+                "cannot tell the redline's format from {}: add -f pdf|docx|html|txt|json",
                 output.display()
             ))
             .into());
@@ -500,6 +515,7 @@ fn redline(
         RedlineFormat::Pdf => redline.pdf()?,
         RedlineFormat::Txt => redline.txt().into_bytes(),
         RedlineFormat::Json => redline.json().into_bytes(),
+        RedlineFormat::Docx => redline.docx(author),
     };
     if output == Path::new("-") {
         write_stdout(&bytes)?;
@@ -562,6 +578,7 @@ fn render(
                         .unwrap_or_default();
                     crate::render::html::render(&rendered.document, &title, "").into_bytes()
                 }
+                Format::Docx => engine.docx(&rendered)?,
                 Format::Djot => rendered.source.clone().into_bytes(),
             };
             outputs.push((path, *format, bytes));

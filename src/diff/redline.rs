@@ -108,7 +108,7 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
                         marks[i] = Some(Mark::Insert);
                     }
                     p.inline
-                        .extend(o.clone().map(|i| (i, n.start, Mark::Delete)));
+                        .extend(o.clone().map(|i| (i, n.start, Mark::DeleteInMove)));
                 }
                 let to = c.section.clone().map_or_else(
                     || format!("paragraph {}", c.paragraph),
@@ -258,9 +258,25 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 let sep = if k == 0 {
                     (t.break_before, t.space_before)
                 } else {
-                    (o.break_before, o.space_before)
+                    old_sep(cmp, old)
                 };
-                out.push(in_label, o, Some(mark), sep);
+                match &o.run {
+                    // The new word it stands before is glued on ("(No.___)"), the old word
+                    // was not ("(No. 12)"): its space is deleted with it.
+                    Run::Text { text, style }
+                        if k == 0 && !sep.0 && !sep.1 && old_sep(cmp, old).1 && !out.first_runs =>
+                    {
+                        let spaced = Token {
+                            run: Run::Text {
+                                text: format!(" {text}"),
+                                style: *style,
+                            },
+                            ..o.clone()
+                        };
+                        out.push(in_label, &spaced, Some(mark), sep);
+                    }
+                    _ => out.push(in_label, o, Some(mark), sep),
+                }
                 k += 1;
             }
             while let Some((_, text)) = notes.next_if(|(i, _)| *i == index) {
@@ -276,7 +292,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
             while let Some(&&(old, _, mark)) = after.peek().filter(|a| a.1 == index) {
                 after.next();
                 let o = &cmp.old.tokens[old];
-                out.push(in_label, o, Some(mark), (o.break_before, o.space_before));
+                out.push(in_label, o, Some(mark), old_sep(cmp, old));
             }
             index += 1;
         }
@@ -287,7 +303,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                     out.note(text);
                 }
                 let o = &cmp.old.tokens[old];
-                out.push(false, o, Some(mark), (o.break_before, o.space_before));
+                out.push(false, o, Some(mark), old_sep(cmp, old));
             }
         }
         if !out.first_label || !out.first_runs {
@@ -305,7 +321,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 out.note(text);
             }
             let o = &cmp.old.tokens[old];
-            out.push(false, o, Some(mark), (o.break_before, o.space_before));
+            out.push(false, o, Some(mark), old_sep(cmp, old));
         }
         if !out.first_runs {
             tail.push(wrap(
@@ -535,6 +551,15 @@ fn tidy_spaces(runs: Vec<Run>) -> Vec<Run> {
     out
 }
 
+/// The separator before an old word placed among new ones: its own, but a space at least when
+/// it opens its old paragraph (two paragraphs' words are never glued together).
+fn old_sep(cmp: &Comparison, old: usize) -> (bool, bool) {
+    let o = &cmp.old.tokens[old];
+    let unit = &cmp.old.units[o.unit];
+    let opens = old == unit.label_range.start.min(unit.body.start);
+    (o.break_before, o.space_before || opens)
+}
+
 /// Append a word with the separator given as (line break before, space before).
 fn push_token(
     runs: &mut Vec<Run>,
@@ -696,7 +721,7 @@ impl MarkedText {
     pub fn to_markup(&self) -> String {
         self.paint(&|mark, text| {
             let (open, close) = match mark {
-                Mark::Delete => ("[-", "-]"),
+                Mark::Delete | Mark::DeleteInMove => ("[-", "-]"),
                 Mark::Insert => ("{+", "+}"),
                 Mark::MovedFrom => ("[>", "<]"),
                 Mark::Move => ("{>", "<}"),

@@ -128,6 +128,9 @@ pub enum Mark {
     Move,
     /// Moved text, at its old place (drawn struck).
     MovedFrom,
+    /// Old words deleted inside a moved passage, shown at its new place (they are struck where
+    /// the passage was too): drawn as a deletion, and in Word neither the old nor the new text.
+    DeleteInMove,
     /// A redline's note, not part of either document ("M1 moved from §1.18(b)").
     Note,
 }

@@ -916,7 +916,7 @@ impl Flow {
                     ..
                 } => {
                     let color = match style.mark {
-                        Some(Mark::Delete) => Color::RED,
+                        Some(Mark::Delete | Mark::DeleteInMove) => Color::RED,
                         Some(Mark::Insert) => Color::BLUE,
                         Some(Mark::Move | Mark::MovedFrom | Mark::Note) => Color::GREEN,
                         None => Color::BLACK,
@@ -945,7 +945,10 @@ impl Flow {
                     if style.mark == Some(Mark::Insert) {
                         rule(3.0);
                     }
-                    if matches!(style.mark, Some(Mark::Delete | Mark::MovedFrom)) {
+                    if matches!(
+                        style.mark,
+                        Some(Mark::Delete | Mark::DeleteInMove | Mark::MovedFrom)
+                    ) {
                         rule(-size * 0.3);
                     }
                     if style.mark == Some(Mark::Move) {

@@ -117,7 +117,7 @@ impl Renderer {
                     GroupKind::Keep => "keep",
                     GroupKind::Plain => "group",
                     GroupKind::Change(Mark::Insert) => "block-ins",
-                    GroupKind::Change(Mark::Delete) => "block-del",
+                    GroupKind::Change(Mark::Delete | Mark::DeleteInMove) => "block-del",
                     GroupKind::Change(Mark::Move) => "block-moved-to",
                     GroupKind::Change(Mark::MovedFrom) => "block-moved-from",
                     GroupKind::Change(Mark::Note) => "group",
@@ -207,7 +207,7 @@ pub fn inline(runs: &[Run]) -> String {
                     t = format!("<strong>{t}</strong>");
                 }
                 t = match style.mark {
-                    Some(Mark::Delete) => format!("<del>{t}</del>"),
+                    Some(Mark::Delete | Mark::DeleteInMove) => format!("<del>{t}</del>"),
                     Some(Mark::Insert) => format!("<ins>{t}</ins>"),
                     Some(Mark::Move) => format!("<ins class=\"moved-to\">{t}</ins>"),
                     Some(Mark::MovedFrom) => format!("<del class=\"moved-from\">{t}</del>"),
