@@ -2,7 +2,7 @@
 //!
 //! Paragraphs, headings (by style or outline level), table cells in order, signature tables
 //! (engross's, by their description) as signature blocks, clause labels before a hanging
-//! indent's tab, and blanks (content controls holding only spaces) as fields and signature
+//! indent's tab, and blanks (content controls holding only underscores) as fields and signature
 //! lines. Tracked changes already in the file are taken as accepted: insertions and moves to
 //! kept, deletions and moves away dropped, deleted paragraph marks joining two paragraphs; they
 //! are counted for the caller to say so. Drawings, text boxes, field codes and comment marks
@@ -232,8 +232,11 @@ impl Body {
 
     fn text(&mut self, s: &str) {
         let style = self.style;
+        // A content control's text starts a run of its own.
+        let floor = self.sdts.last().map_or(0, |s| s.start);
         if let Some(p) = self.para.as_mut() {
-            if let Some(Run::Text { text, style: st }) = p.runs.last_mut()
+            if p.runs.len() > floor
+                && let Some(Run::Text { text, style: st }) = p.runs.last_mut()
                 && *st == style
             {
                 text.push_str(s);
@@ -726,10 +729,10 @@ fn end(b: &mut Body, name: &[u8], in_ppr: &mut bool, in_sdt_pr: &mut bool, in_rp
                 return;
             };
             let content = p.runs.get(sdt.start..).unwrap_or_default();
-            // A blank still blank (only spaces in it) is the field it stands for; one filled
+            // A blank still blank (only underscores or spaces in it) is the field it stands for; one filled
             // in is its text.
             let blank = content.iter().all(|r| match r {
-                Run::Text { text, .. } => text.chars().all(char::is_whitespace),
+                Run::Text { text, .. } => text.chars().all(|c| c == '_' || c.is_whitespace()),
                 _ => false,
             });
             let kind = sdt.alias.split(':').next().unwrap_or_default();
@@ -740,8 +743,7 @@ fn end(b: &mut Body, name: &[u8], in_ppr: &mut bool, in_sdt_pr: &mut bool, in_rp
                         Run::Text { text, .. } => text.chars().count(),
                         _ => 0,
                     })
-                    .sum::<usize>()
-                    .div_ceil(2);
+                    .sum::<usize>();
                 let width = u32::try_from(width.max(1)).unwrap_or(1);
                 p.runs.truncate(sdt.start);
                 p.runs.push(if kind == "Field" {
@@ -756,5 +758,80 @@ fn end(b: &mut Body, name: &[u8], in_ppr: &mut bool, in_sdt_pr: &mut bool, in_rp
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(doc: &Document) -> String {
+        crate::render::text::render(doc)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn docx_with(body: &str) -> Vec<u8> {
+        let xml = format!(
+            "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" \
+             xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\"><w:body>{body}</w:body></w:document>"
+        );
+        zip::write(&[("word/document.xml", xml.into_bytes())])
+    }
+
+    #[test]
+    fn what_word_writes_reads_as_text_with_changes_accepted() {
+        let body = "<w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr><w:r><w:t>Terms</w:t></w:r></w:p>\
+            <w:p w:rsidR=\"00AB\"><w:r><w:t xml:space=\"preserve\">The </w:t></w:r><w:proofErr w:type=\"spellStart\"/>\
+            <w:r><w:rPr><w:b/></w:rPr><w:t>Buyer</w:t></w:r><w:proofErr w:type=\"spellEnd\"/>\
+            <w:ins w:id=\"1\" w:author=\"X\"><w:r><w:t xml:space=\"preserve\"> promptly</w:t></w:r></w:ins>\
+            <w:del w:id=\"2\" w:author=\"X\"><w:r><w:delText xml:space=\"preserve\"> slowly</w:delText></w:r></w:del>\
+            <w:r><w:t xml:space=\"preserve\"> pays &amp; </w:t></w:r>\
+            <w:hyperlink r:id=\"x\" xmlns:r=\"r\"><w:r><w:t>link</w:t></w:r></w:hyperlink>\
+            <w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>\
+            <w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:t>7</w:t></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r>\
+            <w:r><w:footnoteReference w:id=\"1\"/></w:r>\
+            <w:r><mc:AlternateContent><mc:Choice><w:drawing><w:t>boxed</w:t></w:drawing></mc:Choice></mc:AlternateContent></w:r></w:p>\
+            <w:p><w:pPr><w:rPr><w:del w:id=\"3\" w:author=\"X\"/></w:rPr></w:pPr><w:r><w:t>Joined</w:t></w:r></w:p>\
+            <w:p><w:r><w:t xml:space=\"preserve\"> here.</w:t></w:r></w:p>\
+            <w:p><w:moveFrom w:id=\"4\" w:author=\"X\"><w:r><w:t>Gone</w:t></w:r></w:moveFrom><w:moveTo w:id=\"5\" w:author=\"X\"><w:r><w:t>Moved</w:t></w:r></w:moveTo></w:p>\
+            <w:tbl><w:tr><w:tc><w:p><w:r><w:t>A1</w:t></w:r></w:p><w:p><w:r><w:t>A1b</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>B1</w:t></w:r></w:p></w:tc></w:tr></w:tbl>\
+            <w:p><w:sdt><w:sdtPr><w:alias w:val=\"Field: x.y\"/><w:tag w:val=\"x.y\"/></w:sdtPr><w:sdtContent><w:r><w:t>____</w:t></w:r></w:sdtContent></w:sdt>\
+            <w:sdt><w:sdtPr><w:alias w:val=\"Field: x.z\"/><w:tag w:val=\"x.z\"/></w:sdtPr><w:sdtContent><w:r><w:t>filled</w:t></w:r></w:sdtContent></w:sdt></w:p>";
+        let read = read(&docx_with(body)).unwrap();
+        assert_eq!(read.revisions, 5);
+        assert!(matches!(
+            read.document.blocks[0],
+            Block::Heading { level: 2, .. }
+        ));
+        assert_eq!(
+            text_of(&read.document),
+            "Terms The Buyer promptly pays & link7 Joined here. Moved A1 B1 A1b ____filled"
+        );
+        let fields: Vec<&str> = read
+            .document
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(p.runs.iter()),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|r| match r {
+                Run::Field { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fields, ["x.y"]);
+    }
+
+    #[test]
+    fn not_a_docx_is_an_error() {
+        assert!(read(b"PK\x03\x04 but nothing more").is_err());
+        let no_main = zip::write(&[("other.xml", b"<a/>".to_vec())]);
+        assert!(read(&no_main).unwrap_err().0.contains("missing"));
+        // Unclosed elements: quick-xml reports the mismatch, or the text so far is read.
+        let _ = read(&docx_with("<w:p><w:r><w:t>x</w:t></w:r>"));
     }
 }

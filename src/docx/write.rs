@@ -662,19 +662,15 @@ impl Writer {
                 *e = (*e).max(label_twips(&p.label));
             }
         }
+        // The signature page (testimonium, every signature block, the dated lines and the
+        // acceptance) keeps together, as in the PDF.
+        let units = crate::document::signature_units(blocks);
         for (i, b) in blocks.iter().enumerate() {
-            let next = blocks.get(i + 1);
             let mut c = ctx;
-            // What introduces a signature block keeps with it; a signature block keeps with
-            // the next one and with the dated lines after it.
-            let short_field = |b: Option<&Block>| {
-                matches!(b, Some(Block::Paragraph(p))
-                    if p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
-                        && crate::render::text::runs_text(&p.runs).split_whitespace().count() <= 4)
-            };
-            if matches!(next, Some(Block::Signatures(_)))
-                || (matches!(b, Block::Signatures(_)) && short_field(next))
-            {
+            // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page.
+            let remainder = matches!(blocks.get(i + 1), Some(Block::Paragraph(p))
+                if crate::render::text::runs_text(&p.runs).to_ascii_uppercase().contains("REMAINDER OF PAGE"));
+            if remainder || units.iter().any(|&(a, z)| i >= a && i + 1 < z) {
                 c.keep = true;
             }
             if i + 1 == blocks.len() {
@@ -1015,33 +1011,36 @@ impl Writer {
                 }
                 out.push_str("</w:r>");
             }
+            // A blank is as many underscores as the text render draws (an underscore is half an
+            // em, 120 twips at 12 pt), never more than its line holds.
             Run::Field { name, width } => {
-                let room = (ctx.width / 60).max(4);
-                let n = (i64::from(*width) * 2).clamp(2, room);
+                let room = (ctx.width / 120 - 2).max(2);
+                let n = i64::from(*width).clamp(1, room);
                 self.blank(out, name, "Field", n as usize, t);
             }
             Run::Signature { role, width, .. } => {
-                let room = (ctx.width / 60 - 10).max(4);
-                let n = (i64::from(*width) * 2).clamp(2, room);
+                let room = (ctx.width / 120 - 6).max(4);
+                let n = i64::from(*width).clamp(4, room);
                 self.blank(out, role, "Signature", n as usize, t);
             }
             Run::Break => out.push_str("<w:r><w:br/></w:r>"),
         }
     }
 
-    /// A blank: a plain-text content control named like the PDF's field, holding an
-    /// underlined run of no-break spaces (the line to write on).
+    /// A blank: a plain-text content control named like the PDF's field, holding the line to
+    /// write on as underscores (what every Word reader draws; typing in the control replaces
+    /// them).
     fn blank(&mut self, out: &mut String, name: &str, kind: &str, n: usize, t: &str) {
         self.sdt += 1;
         let _ = write!(
             out,
             "<w:sdt><w:sdtPr><w:alias w:val=\"{kind}: {}\"/><w:tag w:val=\"{}\"/><w:id w:val=\"{}\"/>\
-             <w:text/></w:sdtPr><w:sdtContent><w:r><w:rPr><w:u w:val=\"single\"/></w:rPr>\
+             <w:text/></w:sdtPr><w:sdtContent><w:r>\
              <w:{t} xml:space=\"preserve\">{}</w:{t}></w:r></w:sdtContent></w:sdt>",
             escape(name),
             escape(name),
             self.sdt,
-            "\u{a0}".repeat(n)
+            "_".repeat(n)
         );
     }
 
@@ -1106,6 +1105,18 @@ impl Writer {
             self.out.push_str("</w:tr>");
         }
         self.out.push_str("</w:tbl>");
+        self.spacer(ctx, 240);
+    }
+
+    /// An empty paragraph of `twips` after a table: the room a paragraph leaves after it (and
+    /// Word would glue two tables without one).
+    fn spacer(&mut self, ctx: Ctx, twips: i64) {
+        let keep = if ctx.keep { "<w:keepNext/>" } else { "" };
+        let _ = write!(
+            self.out,
+            "<w:p><w:pPr><w:pStyle w:val=\"Normal\"/>{keep}<w:spacing w:after=\"0\" \
+             w:line=\"{twips}\" w:lineRule=\"exact\"/></w:pPr></w:p>"
+        );
     }
 
     fn signatures(&mut self, cols: &[Vec<Block>], ctx: Ctx) {
@@ -1146,12 +1157,7 @@ impl Writer {
             self.out.push_str("</w:tc>");
         }
         self.out.push_str("</w:tr></w:tbl>");
-        // A paragraph after a table keeps Word from gluing the next table to this one.
-        let keep = if ctx.keep { "<w:keepNext/>" } else { "" };
-        let _ = write!(
-            self.out,
-            "<w:p><w:pPr><w:pStyle w:val=\"Normal\"/>{keep}<w:spacing w:after=\"0\" w:line=\"120\" w:lineRule=\"exact\"/></w:pPr></w:p>"
-        );
+        self.spacer(ctx, 240);
     }
 }
 

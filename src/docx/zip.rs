@@ -34,7 +34,7 @@ pub fn write(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
     for (name, bytes) in entries {
-        let mut enc = DeflateEncoder::new(Vec::new(), Compression::new(6));
+        let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
         // Writing to a Vec cannot fail.
         let _ = enc.write_all(bytes);
         let packed = enc.finish().unwrap_or_default();

@@ -61,7 +61,7 @@ impl Flow {
         let outer = self.current;
         // Labelled clauses in a row are a list.
         let mut list: Option<usize> = None;
-        let units = signature_units(blocks);
+        let units = crate::document::signature_units(blocks);
         let hangs = self.hangs(blocks);
         // Each paragraph's text, once.
         let mut texts: Vec<Option<String>> = blocks
@@ -1203,59 +1203,6 @@ impl Flow {
             });
         }
     }
-}
-
-/// The signature pages among sibling blocks, as ranges `[start, end)`: from the paragraph
-/// before the first signature block (the testimonium) through the last signature block that
-/// follows without a heading, page break or exhibit between, and the short dated lines after
-/// it (one-line paragraphs with a blank, such as "Dated: ____").
-pub(super) fn signature_units(blocks: &[Block]) -> Vec<(usize, usize)> {
-    let breaks = |b: &Block| {
-        matches!(
-            b,
-            Block::Heading { .. }
-                | Block::PageBreak
-                | Block::Group {
-                    kind: GroupKind::Exhibit,
-                    ..
-                }
-        )
-    };
-    let mut units = Vec::new();
-    let mut i = 0;
-    while i < blocks.len() {
-        if !matches!(blocks[i], Block::Signatures(_)) {
-            i += 1;
-            continue;
-        }
-        let start = if i > 0 && matches!(blocks[i - 1], Block::Paragraph(_)) {
-            i - 1
-        } else {
-            i
-        };
-        let mut last = i;
-        let mut j = i + 1;
-        while j < blocks.len() && !breaks(&blocks[j]) {
-            if matches!(blocks[j], Block::Signatures(_)) {
-                last = j;
-            }
-            j += 1;
-        }
-        let mut end = last + 1;
-        while let Some(Block::Paragraph(p)) = blocks.get(end) {
-            let words = crate::render::text::runs_text(&p.runs)
-                .split_whitespace()
-                .count();
-            if words <= 4 && p.runs.iter().any(|r| matches!(r, Run::Field { .. })) {
-                end += 1;
-            } else {
-                break;
-            }
-        }
-        units.push((start, end));
-        i = end.max(i + 1);
-    }
-    units
 }
 
 /// The colour of a piece's single underline, if it has one.
