@@ -13,6 +13,7 @@ mod pairs;
 mod parameters;
 mod pdf;
 mod robustness;
+mod roster;
 
 use std::path::{Path, PathBuf};
 

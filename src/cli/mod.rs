@@ -94,6 +94,30 @@ pub enum Command {
         /// Overwrite existing output files.
         #[arg(long)]
         force: bool,
+        /// One document per row of this roster (CSV with a header of field paths, a TOML
+        /// array of tables, or JSON Lines), each row merged over the one data file given.
+        #[arg(long, value_name = "ROSTER")]
+        each: Option<PathBuf>,
+        /// With --each: the file name of each document, a pattern over its fields
+        /// (`{subscriber.name}`, `{row}`, `{template}`).
+        #[arg(long, value_name = "PATTERN", default_value = "{template}-{row}")]
+        name: String,
+        /// With --each: render nothing if any row fails (by default the good rows are rendered).
+        #[arg(long)]
+        strict: bool,
+        /// With --each: render this many documents at once (default: the cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// With --each: render only the K-th of N slices of the rows (1-based: `--shard 2/4`),
+        /// for array jobs on a cluster.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// With --each: leave documents that exist already (to resume a run).
+        #[arg(long)]
+        skip_existing: bool,
+        /// Set a field (`--set subscriber.shares=1200`), over the data file's value; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
     },
     /// Compare two versions; exit 0 if they have the same words, 1 if not, 2 on error (as
     /// diff(1)). Without colour (piped, NO_COLOR) changes are marked `[-old-]{+new+}`.
@@ -374,7 +398,37 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             format,
             output,
             force,
-        } => render(&engine, &data, &format, output.as_deref(), force),
+            each: Some(roster),
+            name,
+            strict,
+            jobs,
+            shard,
+            skip_existing,
+            set,
+        } => each::render_each(
+            &engine,
+            &data,
+            &roster,
+            &each::Options {
+                formats: unique(&format),
+                output: output.unwrap_or_else(|| PathBuf::from("output")),
+                force,
+                name,
+                strict,
+                jobs,
+                shard,
+                skip_existing,
+                set,
+            },
+        ),
+        Command::Render {
+            data,
+            format,
+            output,
+            force,
+            set,
+            ..
+        } => render(&engine, &data, &format, output.as_deref(), force, &set),
     }
 }
 
@@ -530,57 +584,107 @@ fn redline(
     Ok(ExitCode::SUCCESS)
 }
 
-fn render(
-    engine: &Engine,
-    files: &[PathBuf],
-    formats: &[Format],
-    output: Option<&Path>,
-    force: bool,
-) -> anyhow::Result<ExitCode> {
-    // Each format once, in the order given (`-f txt,pdf,txt` is `-f txt,pdf`).
+/// Each format once, in the order given (`-f txt,pdf,txt` is `-f txt,pdf`).
+fn unique(formats: &[Format]) -> Vec<Format> {
     let mut unique: Vec<Format> = Vec::new();
     for f in formats {
         if !unique.contains(f) {
             unique.push(*f);
         }
     }
-    let formats = unique;
+    unique
+}
+
+/// A data file's text, `-` for standard input, with `--set` overrides merged in.
+fn data_text(engine: &Engine, path: &Path, set: &[String]) -> anyhow::Result<(String, String)> {
+    let (text, origin) = if path == Path::new("-") {
+        let mut text = String::new();
+        use std::io::Read as _;
+        std::io::stdin()
+            .lock()
+            .take(crate::data::MAX_DATA_BYTES as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?;
+        if text.len() > crate::data::MAX_DATA_BYTES {
+            return Err(Error::Usage(format!(
+                "standard input holds more than {} bytes of data",
+                crate::data::MAX_DATA_BYTES
+            ))
+            .into());
+        }
+        (text, "<stdin>".to_string())
+    } else {
+        (read(path)?, path.display().to_string())
+    };
+    if set.is_empty() {
+        return Ok((text, origin));
+    }
+    let text = each::with_overrides(engine, &text, &origin, set)?;
+    Ok((text, origin))
+}
+
+/// One document's bytes in a format.
+fn document_bytes(
+    engine: &Engine,
+    rendered: &crate::Rendered,
+    format: Format,
+) -> anyhow::Result<(Vec<u8>, Vec<crate::Diagnostic>)> {
+    Ok(match format {
+        Format::Txt => (
+            crate::render::text::render(&rendered.document).into_bytes(),
+            Vec::new(),
+        ),
+        Format::Pdf => engine.pdf_with_warnings(rendered)?,
+        Format::Html => {
+            let title = engine
+                .templates()
+                .kind(&rendered.data.template)
+                .map(|k| k.schema.title.clone())
+                .unwrap_or_default();
+            (
+                crate::render::html::render(&rendered.document, &title, "").into_bytes(),
+                Vec::new(),
+            )
+        }
+        Format::Docx => (engine.docx(rendered)?, Vec::new()),
+        Format::Djot => (rendered.source.clone().into_bytes(), Vec::new()),
+    })
+}
+
+fn render(
+    engine: &Engine,
+    files: &[PathBuf],
+    formats: &[Format],
+    output: Option<&Path>,
+    force: bool,
+    set: &[String],
+) -> anyhow::Result<ExitCode> {
+    let formats = unique(formats);
     let to_stdout = output == Some(Path::new("-"));
     if to_stdout && formats.len() > 1 {
         return Err(Error::Usage("-o - takes one format".into()).into());
     }
     // Render everything first: a failure anywhere writes nothing.
     let mut outputs = Vec::new();
+    let stdin = PathBuf::from("stdin");
     for path in files {
-        let origin = path.display().to_string();
-        let rendered = engine.run(&read(path)?, &origin)?;
+        let (text, origin) = data_text(engine, path, set)?;
+        let rendered = engine.run(&text, &origin)?;
         for w in &rendered.data.warnings {
             note(format_args!(
                 "{}",
                 w.render(std::io::stderr().is_terminal())
             ));
         }
+        let path = if path == Path::new("-") { &stdin } else { path };
         for format in &formats {
-            let bytes = match format {
-                Format::Txt => crate::render::text::render(&rendered.document).into_bytes(),
-                Format::Pdf => {
-                    let (bytes, warnings) = engine.pdf_with_warnings(&rendered)?;
-                    for w in &warnings {
-                        eprintln!("{}", w.render(std::io::stderr().is_terminal()));
-                    }
-                    bytes
-                }
-                Format::Html => {
-                    let title = engine
-                        .templates()
-                        .kind(&rendered.data.template)
-                        .map(|k| k.schema.title.clone())
-                        .unwrap_or_default();
-                    crate::render::html::render(&rendered.document, &title, "").into_bytes()
-                }
-                Format::Docx => engine.docx(&rendered)?,
-                Format::Djot => rendered.source.clone().into_bytes(),
-            };
+            let (bytes, warnings) = document_bytes(engine, &rendered, *format)?;
+            for w in &warnings {
+                note(format_args!(
+                    "{}",
+                    w.render(std::io::stderr().is_terminal())
+                ));
+            }
             outputs.push((path, *format, bytes));
         }
     }
@@ -648,5 +752,6 @@ fn write_atomic(target: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> 
     files::commit(staged, force)
 }
 
+mod each;
 pub mod files;
 mod signals;

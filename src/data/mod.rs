@@ -9,6 +9,7 @@
 // `allow` below says why it is safe.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+pub mod roster;
 pub mod rules;
 pub mod scaffold;
 pub mod schema;
