@@ -338,3 +338,65 @@ fn data_from_standard_input_and_set_overrides() {
     assert_eq!(st.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&st.stderr).contains("expected a whole number"));
 }
+
+#[test]
+fn completions_man_page_json_check_and_formats_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "ELVISH"] {
+        let out = engross(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("engross"),
+            "{shell}"
+        );
+    }
+    let man = engross(dir.path()).arg("man").output().unwrap();
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH engross 1"),
+        "{page}"
+    );
+    if Command::new("man").arg("--version").output().is_ok() {
+        std::fs::write(dir.path().join("engross.1"), &page).unwrap();
+        let shown = Command::new("man")
+            .arg("-l")
+            .arg(dir.path().join("engross.1"))
+            .env("MANPAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&shown.stdout).contains("render"));
+    }
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "template = \"option\"\nholder = 3\n",
+    )
+    .unwrap();
+    let out = engross(dir.path())
+        .args(["check", "--format", "json", "bad.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["file"], "bad.toml");
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["key"], "holder");
+    assert_eq!(first["severity"], "error");
+    let st = engross(dir.path())
+        .args(["render", "-f", "TXT, Djot", "-o", "out"])
+        .arg(root().join("data/originals/assignment-2006.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert_eq!(
+        files(&dir.path().join("out")),
+        ["assignment-2006.dj", "assignment-2006.txt"]
+    );
+}

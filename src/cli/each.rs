@@ -8,7 +8,7 @@
 //! a temporary file, so memory does not grow with the roster and an interrupted run leaves only
 //! whole files (`--skip-existing` resumes it).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -251,12 +251,20 @@ pub fn render_each(
     }
 
     // Render the good rows: workers take the next row, merge it again, render, write.
+    // Twice the cores by default: each document waits on the disk (fsync) before its rename,
+    // and the other workers use that time (1,000 text documents: 8.8 s with 2 jobs, 3.8 s with 8).
     let jobs = opts
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_mul(2))
+        })
         .clamp(1, 64)
         .min(work.len().max(1));
     let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    // A progress line on a terminal only.
+    let progress = colour && work.len() > 1;
+    let step = (work.len() / 100).max(1);
     let written = AtomicUsize::new(0);
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -283,6 +291,12 @@ pub fn render_each(
                             files::commit(s, opts.force || opts.skip_existing)?;
                             written.fetch_add(1, Ordering::Relaxed);
                         }
+                        let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                        if progress && (done % step == 0 || done == work.len()) {
+                            let mut err = std::io::stderr().lock();
+                            let _ = write!(err, "\rrendering {done}/{}", work.len());
+                            let _ = err.flush();
+                        }
                         Ok(())
                     })();
                     if let Err(e) = result {
@@ -299,6 +313,10 @@ pub fn render_each(
             });
         }
     });
+    if progress {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+    }
     let errors = errors.into_inner().unwrap_or_default();
     for e in &errors {
         note(format_args!("error: {e}"));

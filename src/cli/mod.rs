@@ -44,6 +44,13 @@ pub enum Format {
     Djot,
 }
 
+/// A format name as typed: any case, spaces around it (`-f "PDF, txt"`).
+fn parse_format(text: &str) -> Result<Format, String> {
+    let t = text.trim();
+    <Format as ValueEnum>::from_str(t, true)
+        .map_err(|_| format!("unknown format `{t}` (the formats are txt, pdf, html, docx, djot)"))
+}
+
 impl Format {
     fn extension(self) -> &'static str {
         match self {
@@ -79,14 +86,26 @@ pub enum Command {
         /// Data files.
         #[arg(required = true)]
         data: Vec<PathBuf>,
+        /// `text` for people, `json` (one object per line: file, severity, message, line,
+        /// column, key) for editors and CI.
+        #[arg(long, value_enum, default_value = "text", ignore_case = true)]
+        format: CheckFormat,
     },
+    /// Print a shell completion script (`engross completions bash > /etc/bash_completion.d/engross`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum, ignore_case = true)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (`engross man > engross.1`).
+    Man,
     /// Render data files to documents (in output/ unless -o says otherwise).
     Render {
         /// Data files.
         #[arg(required = true)]
         data: Vec<PathBuf>,
         /// Output formats, comma-separated (`-f txt,pdf`).
-        #[arg(short, long, value_enum, value_delimiter = ',', default_value = "txt")]
+        #[arg(short, long, value_delimiter = ',', default_value = "txt", value_parser = parse_format)]
         format: Vec<Format>,
         /// Output file (one input), folder (several), or `-` for standard output.
         #[arg(short, long, value_name = "PATH")]
@@ -105,7 +124,8 @@ pub enum Command {
         /// With --each: render nothing if any row fails (by default the good rows are rendered).
         #[arg(long)]
         strict: bool,
-        /// With --each: render this many documents at once (default: the cores).
+        /// With --each: render this many documents at once (default: twice the cores, as each
+        /// waits on the disk before it is put in place).
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
         /// With --each: render only the K-th of N slices of the rows (1-based: `--shard 2/4`),
@@ -148,6 +168,15 @@ pub enum Command {
         #[arg(long, default_value = "engross")]
         author: String,
     },
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Diagnostics with snippets on stderr, one summary line per file on stdout.
+    Text,
+    /// One JSON object per diagnostic on stdout.
+    Json,
 }
 
 /// Output formats of `diff`.
@@ -377,7 +406,24 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { data } => check(&engine, &data, color),
+        Command::Check { data, format } => check(&engine, &data, color, format),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "engross",
+                &mut out,
+            );
+            write_stdout(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            write_stdout(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Diff { args, format } => {
             let format = format.unwrap_or(if std::io::stdout().is_terminal() {
                 DiffFormat::Term
@@ -432,7 +478,59 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check(engine: &Engine, files: &[PathBuf], color: bool) -> anyhow::Result<ExitCode> {
+/// A diagnostic as one line of JSON.
+fn diagnostic_json(d: &crate::Diagnostic) -> String {
+    let severity = match d.severity {
+        crate::Severity::Error => "error",
+        crate::Severity::Warning => "warning",
+    };
+    serde_json::json!({
+        "file": d.origin,
+        "severity": severity,
+        "message": d.message,
+        "line": d.line,
+        "column": d.column,
+        "key": d.key,
+        "label": d.label,
+        "help": d.help,
+    })
+    .to_string()
+}
+
+fn check(
+    engine: &Engine,
+    files: &[PathBuf],
+    color: bool,
+    format: CheckFormat,
+) -> anyhow::Result<ExitCode> {
+    if format == CheckFormat::Json {
+        let mut failed = false;
+        let mut out = stdout();
+        for path in files {
+            let origin = path.display().to_string();
+            let diags = match read(path).and_then(|text| Ok(engine.run(&text, &origin)?)) {
+                Ok(rendered) => rendered.data.warnings,
+                Err(e) => {
+                    failed = true;
+                    match e.downcast::<Error>() {
+                        Ok(Error::Invalid(d)) => d,
+                        // A runaway template is left running on its thread: stop here.
+                        Ok(Error::Limit(m)) => return Err(Error::Limit(m).into()),
+                        Ok(other) => vec![crate::Diagnostic::error(&origin, other.to_string())],
+                        Err(other) => vec![crate::Diagnostic::error(&origin, other.to_string())],
+                    }
+                }
+            };
+            for d in &diags {
+                writeln!(out, "{}", diagnostic_json(d))?;
+            }
+        }
+        return Ok(if failed {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let mut failed = false;
     let mut out = stdout();
     for path in files {
