@@ -670,7 +670,17 @@ impl Writer {
             // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page.
             let remainder = matches!(blocks.get(i + 1), Some(Block::Paragraph(p))
                 if crate::render::text::runs_text(&p.runs).to_ascii_uppercase().contains("REMAINDER OF PAGE"));
-            if remainder || units.iter().any(|&(a, z)| i >= a && i + 1 < z) {
+            // Answer boxes ("Yes __ No __") keep with the question before them, and with a
+            // caption after them ("If Yes, please describe:"), as in the PDF.
+            let boxes = |b: Option<&Block>| {
+                matches!(b, Some(Block::Paragraph(p))
+                    if p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
+                        && crate::render::text::runs_text(&p.runs).split_whitespace().count() <= 4)
+            };
+            let caption = matches!(blocks.get(i + 1), Some(Block::Paragraph(p))
+                if crate::render::text::runs_text(&p.runs).trim_end().ends_with(':'));
+            let answer = boxes(blocks.get(i + 1)) || (boxes(Some(b)) && caption);
+            if remainder || answer || units.iter().any(|&(a, z)| i >= a && i + 1 < z) {
                 c.keep = true;
             }
             if i + 1 == blocks.len() {
