@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 secs=${1:-180}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(data djot pdf_write plain compare pdf_input)
+[ ${#targets[@]} -gt 0 ] || targets=(data djot pdf_write plain compare pdf_input docx_read roster)
 
 if rustup run nightly rustc --version >/dev/null 2>&1; then
   toolchain=(+nightly)

@@ -31,6 +31,7 @@ pub mod error;
 pub mod input;
 pub mod layout;
 pub mod pdf;
+pub mod proof;
 pub mod render;
 pub mod template;
 

@@ -12,6 +12,7 @@ mod hostile;
 mod pairs;
 mod parameters;
 mod pdf;
+mod proof;
 mod robustness;
 mod roster;
 

@@ -91,6 +91,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text", ignore_case = true)]
         format: CheckFormat,
     },
+    /// Proof documents: defined terms, names, references, numbering, amounts in words and
+    /// figures, the document's own name. Exits 0 when clean, 1 with findings, 2 on error.
+    Proof {
+        /// Data files, text files, PDFs or Word files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `text` (one line per finding) or `json`.
+        #[arg(long, value_enum, default_value = "text", ignore_case = true)]
+        format: CheckFormat,
+    },
     /// Print a shell completion script (`engross completions bash > /etc/bash_completion.d/engross`).
     Completions {
         /// The shell.
@@ -407,6 +417,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { data, format } => check(&engine, &data, color, format),
+        Command::Proof { files, format } => proof(&engine, &files, format),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(
@@ -476,6 +487,50 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             ..
         } => render(&engine, &data, &format, output.as_deref(), force, &set),
     }
+}
+
+fn proof(engine: &Engine, files: &[PathBuf], format: CheckFormat) -> anyhow::Result<ExitCode> {
+    let mut found = false;
+    let mut out = stdout();
+    for path in files {
+        let bytes =
+            crate::input::read_bytes(path, crate::input::MAX_COMPARE_BYTES, "a document to proof")?;
+        let name = path.display().to_string();
+        let input = engine.input(&name, &bytes)?;
+        for w in &input.warnings {
+            note(format_args!("warning: {w}"));
+        }
+        let findings = crate::proof::proof(&input.document);
+        found |= !findings.is_empty();
+        for f in &findings {
+            match format {
+                CheckFormat::Json => {
+                    let mut v = serde_json::to_value(f)?;
+                    v["file"] = serde_json::Value::String(name.clone());
+                    writeln!(out, "{v}")?;
+                }
+                CheckFormat::Text => {
+                    let at = f
+                        .section
+                        .as_ref()
+                        .map_or_else(String::new, |s| format!("\u{a7}{s}, "));
+                    writeln!(
+                        out,
+                        "{name}: {at}paragraph {}: {}: {}",
+                        f.paragraph, f.check, f.message
+                    )?;
+                }
+            }
+        }
+        if format == CheckFormat::Text {
+            note(format_args!("{name}: {} findings", findings.len()));
+        }
+    }
+    Ok(if found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A diagnostic as one line of JSON.
