@@ -17,10 +17,6 @@ pub(super) struct Flow {
     /// The logical structure made so far, and the element being laid out.
     pub(super) structure: Vec<Element>,
     pub(super) current: Option<usize>,
-    /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
-    /// costliest step of layout.
-    pub(super) shaped:
-        std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
 }
 
 /// How a paragraph's lines are set.
@@ -382,73 +378,73 @@ impl Flow {
         lines
     }
 
-    /// Join the words of a line set in one face, size and colour into one glyph run, with a
-    /// real space glyph between words whose advance is stretched to the word's position. Fewer,
-    /// longer runs make a smaller PDF, and the spaces make text extraction exact.
-    fn merge_runs(&self, items: Vec<Item>) -> Vec<Item> {
-        let mut out: Vec<Item> = Vec::with_capacity(items.len());
-        for item in items {
-            if let (
-                Item::Text {
-                    x: nx,
-                    y: ny,
-                    face: nf,
-                    size: ns,
-                    glyphs: ng,
-                    color: nc,
-                },
-                Some(Item::Text {
-                    x,
-                    y,
-                    face,
-                    size,
-                    glyphs,
-                    color,
-                }),
-            ) = (&item, out.last_mut())
-                && nf == face
-                && ns == size
-                && nc == color
-                && ny == y
-            {
-                let upem = self.fonts.units_per_em(*face) as f32;
-                let end: i32 = glyphs.iter().map(|g| g.advance).sum();
-                let target = ((nx - *x) * upem / *size).round() as i32;
-                let gap = target - end;
-                // Pieces of one word (another style in the same face, a broken token's
-                // pieces) follow on directly.
-                if gap.abs() <= 1 {
-                    glyphs.extend(ng.iter().cloned());
-                    continue;
-                }
-                if gap > 0 {
-                    let space = self.shape(*face, " ");
-                    if let Some(sp) = space.first() {
-                        glyphs.push(Glyph {
-                            gid: sp.gid,
-                            text: " ".into(),
-                            advance: gap,
-                            natural: sp.natural,
-                        });
-                        glyphs.extend(ng.iter().cloned());
-                        continue;
-                    }
-                }
+    /// Add a word's glyphs to a line's items: joined to the glyph run before it when that run
+    /// is in the same face, size and colour, with a real space glyph between words whose
+    /// advance is stretched to the word's position. Fewer, longer runs make a smaller PDF, and
+    /// the spaces make text extraction exact.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of the text item it makes"
+    )]
+    fn push_text(
+        &self,
+        items: &mut Vec<Item>,
+        x: f32,
+        y: f32,
+        face: FaceId,
+        size: f32,
+        new: &[Glyph],
+        color: Color,
+    ) {
+        if let Some(Item::Text {
+            x: x0,
+            y: y0,
+            face: f0,
+            size: s0,
+            glyphs,
+            color: c0,
+        }) = items.last_mut()
+            && *f0 == face
+            && *s0 == size
+            && *c0 == color
+            && *y0 == y
+        {
+            let upem = self.fonts.units_per_em(face) as f32;
+            let end: i32 = glyphs.iter().map(|g| g.advance).sum();
+            let target = ((x - *x0) * upem / size).round() as i32;
+            let gap = target - end;
+            // Pieces of one word (another style in the same face, a broken token's pieces)
+            // follow on directly.
+            if gap.abs() <= 1 {
+                glyphs.extend_from_slice(new);
+                return;
             }
-            out.push(item);
+            if gap > 0
+                && let Some(sp) = self.shape(face, " ").first()
+            {
+                glyphs.push(Glyph {
+                    gid: sp.gid,
+                    text: sp.text.clone(),
+                    advance: gap,
+                    natural: sp.natural,
+                });
+                glyphs.extend_from_slice(new);
+                return;
+            }
         }
-        out
+        items.push(Item::Text {
+            x,
+            y,
+            face,
+            size,
+            glyphs: new.to_vec(),
+            color,
+        });
     }
 
-    /// Shape a word, once per face and text.
-    fn shape(&self, face: FaceId, text: &str) -> std::rc::Rc<[Glyph]> {
-        let i = face as usize;
-        if let Some(g) = self.shaped.borrow()[i].get(text) {
-            return g.clone();
-        }
-        let g: std::rc::Rc<[Glyph]> = self.fonts.shape(face, text).into();
-        self.shaped.borrow_mut()[i].insert(text.to_string(), g.clone());
-        g
+    /// Shape a word, once per face and text (the cache is the process's: [`Fonts::shaped`]).
+    fn shape(&self, face: FaceId, text: &str) -> std::sync::Arc<[Glyph]> {
+        self.fonts.shaped(face, text)
     }
 
     fn space(&self, face: FaceId, size: f32) -> f32 {
@@ -659,7 +655,6 @@ impl Flow {
                     color: Color::GREY,
                 });
             }
-            let items = self.merge_runs(items);
             slices.push(Slice {
                 height: leading,
                 tags: vec![self.current; items.len()],
@@ -921,14 +916,7 @@ impl Flow {
                         Some(Mark::Move | Mark::MovedFrom | Mark::Note) => Color::GREEN,
                         None => Color::BLACK,
                     };
-                    items.push(Item::Text {
-                        x,
-                        y: baseline,
-                        face: *face,
-                        size,
-                        glyphs: glyphs.to_vec(),
-                        color,
-                    });
+                    self.push_text(items, x, baseline, *face, size, glyphs, color);
                     let mut rule = |dy: f32| {
                         items.push(Item::Rule {
                             x1: x,

@@ -37,7 +37,6 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         para_text: None,
         structure: Vec::new(),
         current: None,
-        shaped: Default::default(),
     };
     let x0 = setup.margin;
     let width = setup.width - 2.0 * setup.margin;
