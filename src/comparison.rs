@@ -283,6 +283,8 @@ pub struct Redline {
     pub anchors: Vec<(usize, usize)>,
     /// The page setup of the new document (its data's, or the default for text).
     pub setup: crate::layout::PageSetup,
+    /// The date of the PDF's metadata: the new document's, when it is a data file.
+    pub date: Option<crate::pdf::Stamp>,
 }
 
 /// Compare two inputs.
@@ -325,12 +327,14 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         .map_or_else(crate::layout::PageSetup::default, |d| {
             crate::page_setup(&d.page)
         });
+    let date = new.data.as_ref().and_then(crate::document_date);
     Ok(Redline {
         report,
         comparison: cmp,
         marked,
         anchors,
         setup,
+        date,
     })
 }
 
@@ -727,6 +731,7 @@ impl Redline {
         let meta = crate::pdf::Metadata {
             title: title.clone(),
             subject: "Comparison of two versions".into(),
+            date: self.date,
             ..crate::pdf::Metadata::default()
         };
         let document = self.document();

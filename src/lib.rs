@@ -139,10 +139,11 @@ impl Engine {
             date: document_date(&rendered.data),
         };
         check_size(&rendered.document)?;
-        let laid = layout::layout(
+        let laid = layout::layout_with_caption(
             &rendered.document,
             page_setup(&rendered.data.page),
             &format!("Doc. {short}"),
+            kind.and_then(|k| k.schema.signature_caption.as_deref()),
         );
         check_pages(laid.pages.len())?;
         let leaves = rendered.data.values.leaves();

@@ -145,6 +145,10 @@ impl Flow {
     /// same shape ("Category A" … "Category I", "(a)" … "(j)") share the widest label's hang.
     fn hangs(&self, blocks: &[Block]) -> Vec<Option<f32>> {
         let shape = |label: &[Run]| -> String {
+            // Definitions ("Where X =", "Y =", …) share one hang whatever their shape.
+            if defines(label) {
+                return "=".into();
+            }
             crate::render::text::runs_text(label)
                 .chars()
                 .map(|c| if c.is_alphanumeric() { 'x' } else { c })
@@ -196,6 +200,7 @@ impl Flow {
             Block::Paragraph(p) if !p.label.is_empty() => Some("LI"),
             Block::Paragraph(_) => Some("P"),
             Block::Quote(_) => Some("BlockQuote"),
+            Block::Table(rows) if typed_fraction(rows).is_some() => Some("Formula"),
             Block::Table(_) => Some("Table"),
             Block::Signatures(_) => Some("Div"),
             Block::Group {
@@ -531,8 +536,18 @@ impl Flow {
             let span: f32 = words[..label_words].iter().map(Word::width).sum::<f32>()
                 + space * (label_words - 1) as f32;
             if span + space <= hang {
+                // A definition's label is set flush right in the hang, so that the "=" signs
+                // of a list of definitions align, as their texts do.
+                let (before, after) = if defines(label) {
+                    (hang - span - space, space)
+                } else {
+                    (0.0, hang - span)
+                };
+                if before > 0.0 {
+                    words[0].pieces.insert(0, Piece::Kern { width: before });
+                }
                 let last = &mut words[label_words - 1];
-                last.pieces.push(Piece::Kern { width: hang - span });
+                last.pieces.push(Piece::Kern { width: after });
                 last.join_next = true;
                 last.tie = true;
             }
@@ -1001,6 +1016,8 @@ impl Flow {
         while col.last().is_some_and(|s| s.spacer) {
             col.pop();
         }
+        // The column follows the gap `signatures` leaves above the block.
+        make_signing_room(&mut col, self.setup.leading);
         col
     }
 
@@ -1079,7 +1096,61 @@ impl Flow {
         self.slices.push(Self::merge(columns));
     }
 
+    /// A typeset fraction: `lhs` on the math axis (its "=" level with the bar), the numerator
+    /// centred over a rule as wide as the wider of the two, the denominator centred under it.
+    fn fraction(&mut self, lhs: &[Run], num: &[Run], den: &[Run], x0: f32) {
+        let size = self.setup.font_size;
+        let leading = self.setup.leading;
+        let space = self.space(FaceId::Regular, size);
+        let width = |words: &[Word]| {
+            words.iter().map(Word::width).sum::<f32>()
+                + space * words.len().saturating_sub(1) as f32
+        };
+        let (lhs, num, den) = (
+            self.words(lhs, size, false),
+            self.words(num, size, false),
+            self.words(den, size, false),
+        );
+        let pad = size * 0.25;
+        let bar = width(&num).max(width(&den)) + 2.0 * pad;
+        let fx = x0 + width(&lhs) + space * 1.5;
+        // Offsets below the slice's top: the numerator's baseline, the bar under its
+        // descenders, the denominator a cap height under the bar, and the left side's baseline
+        // where its "=" (a quarter em above the baseline) meets the bar.
+        let num_base = leading * 0.78;
+        let rule = num_base + size * 0.3;
+        let den_base = rule + size * 0.95;
+        let lhs_base = rule + size * 0.27;
+        let mut items = Vec::new();
+        let set = |words: &[Word], mut x: f32, baseline: f32, items: &mut Vec<Item>| {
+            for w in words {
+                x = self.place_word(w, x, baseline, size, items) + space;
+            }
+        };
+        set(&lhs, x0, lhs_base, &mut items);
+        set(&num, fx + (bar - width(&num)) / 2.0, num_base, &mut items);
+        items.push(Item::Rule {
+            x1: fx,
+            y1: rule,
+            x2: fx + bar,
+            y2: rule,
+            width: 0.5,
+            color: Color::BLACK,
+        });
+        set(&den, fx + (bar - width(&den)) / 2.0, den_base, &mut items);
+        self.slices.push(Slice {
+            height: (den_base + leading * 0.3).max(2.0 * leading),
+            tags: vec![self.current; items.len()],
+            items,
+            ..Slice::default()
+        });
+    }
+
     fn table(&mut self, rows: &[Row], x0: f32, width: f32) {
+        if let Some((lhs, num, den)) = typed_fraction(rows) {
+            self.fraction(lhs, num, den, x0);
+            return;
+        }
         let n = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
         if n == 0 {
             return;
@@ -1157,6 +1228,28 @@ impl Flow {
             slice.keep_with_next = r.head;
             self.slices.push(slice);
         }
+    }
+
+    /// A signature page's caption, centred in the bottom margin above the footer, in body type
+    /// two points smaller (smaller still if it would not fit the measure). An artifact.
+    pub(super) fn caption(&self, page: &mut Page, text: &str) {
+        let measure = self.setup.width - 2.0 * self.setup.margin;
+        let glyphs = self.fonts.shape(FaceId::Regular, text);
+        let mut size = self.setup.font_size - 2.0;
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        if w > measure {
+            size *= measure / w;
+        }
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        page.tags.resize(page.items.len(), None);
+        page.items.push(Item::Text {
+            x: (self.setup.width - w) / 2.0,
+            y: self.setup.margin * 0.5 + self.setup.leading * 1.2,
+            face: FaceId::Regular,
+            size,
+            glyphs,
+            color: Color::BLACK,
+        });
     }
 
     pub(super) fn footer(&self, page: &mut Page, number: usize, total: usize, id: &str) {
@@ -1248,6 +1341,109 @@ pub(super) fn underline_color(p: &Piece) -> Option<Color> {
     match p {
         Piece::Text { style, .. } if style.underline && style.mark.is_none() => Some(Color::BLACK),
         _ => None,
+    }
+}
+
+/// Whether a clause label introduces a definition: it ends with "=" ("Where X =").
+pub(super) fn defines(label: &[Run]) -> bool {
+    crate::render::text::runs_text(label)
+        .trim_end()
+        .ends_with('=')
+}
+
+/// A typist's fraction: a table of two columns and three rows, the left side ending in "=" and
+/// the numerator, then a rule of dashes under the numerator, then the denominator, with nothing
+/// else in the left column (`| X = | Y(A-B) |`, `| | ------ |`, `| | A |`). The text render
+/// draws it as typed; the PDF typesets it. Returns the left side, numerator and denominator.
+pub(super) fn typed_fraction(rows: &[Row]) -> Option<(&[Run], &[Run], &[Run])> {
+    let [a, b, c] = rows else {
+        return None;
+    };
+    if [a, b, c].iter().any(|r| r.head || r.cells.len() != 2) {
+        return None;
+    }
+    let text = |r: &[Run]| crate::render::text::runs_text(r).trim().to_string();
+    let dashes = text(&b.cells[1]);
+    let rule = dashes.len() >= 3 && dashes.chars().all(|c| c == '-' || c == '\u{2014}');
+    (rule
+        && text(&a.cells[0]).ends_with('=')
+        && text(&b.cells[0]).is_empty()
+        && text(&c.cells[0]).is_empty()
+        && !text(&a.cells[1]).is_empty()
+        && !text(&c.cells[1]).is_empty())
+    .then(|| {
+        (
+            a.cells[0].as_slice(),
+            a.cells[1].as_slice(),
+            c.cells[1].as_slice(),
+        )
+    })
+}
+
+/// The free space a signer has above every signature line: a little over half an inch (so that
+/// a unit set closer to fit keeps half an inch) between the rule and
+/// whatever is drawn above it (the name of the signer before, a party's name), so that stacked
+/// signers each get room to sign.
+pub(super) const SIGNING_ROOM: f32 = 38.0;
+
+/// Give every signature line of a column at least [`SIGNING_ROOM`] above its rule, with a
+/// spacer before its slice where there is less. `lead_in` is the free space above the column.
+pub(super) fn make_signing_room(col: &mut Vec<Slice>, lead_in: f32) {
+    let mut k = 0;
+    while k < col.len() {
+        let rule = col[k]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Signature { rect, .. } => Some(rect.y),
+                _ => None,
+            })
+            .fold(None, |m: Option<f32>, y| Some(m.map_or(y, |m| m.min(y))));
+        let Some(rule) = rule else {
+            k += 1;
+            continue;
+        };
+        // Free space: above the rule in its own slice, every spacer before it, and the room
+        // left under the lowest mark of the slice with content before those.
+        let mut room = rule;
+        let mut j = k;
+        let mut content_above = false;
+        while j > 0 {
+            j -= 1;
+            let above = &col[j];
+            if above.spacer || above.items.is_empty() {
+                room += above.height;
+                continue;
+            }
+            let bottom = above
+                .items
+                .iter()
+                .map(|i| match i {
+                    Item::Text { y, size, .. } => y + size * 0.22,
+                    Item::Rule { y1, y2, .. } => y1.max(*y2),
+                    Item::Field { rect, .. } | Item::Signature { rect, .. } => rect.y,
+                })
+                .fold(0.0f32, f32::max);
+            room += (above.height - bottom).max(0.0);
+            content_above = true;
+            break;
+        }
+        if !content_above {
+            room += lead_in;
+        }
+        if room + 0.01 < SIGNING_ROOM {
+            col.insert(
+                k,
+                Slice {
+                    height: SIGNING_ROOM - room,
+                    spacer: true,
+                    keep_with_next: true,
+                    ..Slice::default()
+                },
+            );
+            k += 1;
+        }
+        k += 1;
     }
 }
 
