@@ -188,6 +188,26 @@ mod tests {
     }
 
     #[test]
+    fn legends_in_capitals_are_set_ragged_with_natural_spaces() {
+        let legend = "THIS OPTION AND THE SHARES ISSUABLE UPON EXERCISE HAVE NOT BEEN REGISTERED \
+                      UNDER THE SECURITIES ACT OF 1933, AS AMENDED, OR ANY STATE SECURITIES LAWS \
+                      AND MAY NOT BE SOLD ABSENT REGISTRATION OR AN OPINION OF COUNSEL.";
+        let l = layout(&djot::parse(legend), PageSetup::default(), "");
+        let mut spaces = 0;
+        for item in &l.pages[0].items {
+            if let Item::Text { glyphs, size, .. } = item
+                && *size == 12.0
+            {
+                for g in glyphs.iter().filter(|g| &*g.text == " ") {
+                    assert!(g.advance <= g.natural, "a stretched space: {g:?}");
+                    spaces += 1;
+                }
+            }
+        }
+        assert!(spaces > 20, "{spaces}");
+    }
+
+    #[test]
     fn signature_lines_become_fields() {
         let src = ":::: signatures\n::: signature\nACME\\\n[]{.sig role=\"acme.signature\" width=30 rule=\"_\"}\n:::\n::::\n";
         let l = layout(&djot::parse(src), PageSetup::default(), "");
