@@ -733,11 +733,12 @@ impl Flow {
                         *face,
                         glyphs.iter().map(|g| &*g.text).collect::<String>(),
                         *style,
+                        glyphs.clone(),
                     ))
                 }
                 _ => None,
             };
-            let Some((face, text, style)) = single else {
+            let Some((face, text, style, whole)) = single else {
                 out.push(word);
                 continue;
             };
@@ -768,9 +769,26 @@ impl Flow {
                 parts.push(&text[start..b]);
                 start = b;
             }
+            // Where each glyph of the whole word starts in its text: a part that starts and
+            // ends on glyph boundaries takes the word's own glyphs (kerned as the word is, and
+            // no shaping); one that cuts a ligature is shaped alone.
+            let mut starts = Vec::with_capacity(whole.len() + 1);
+            let mut at = 0;
+            for g in whole.iter() {
+                starts.push(at);
+                at += g.text.len();
+            }
+            starts.push(at);
+            let glyph_at = |byte: usize| starts.binary_search(&byte).ok();
             let n = parts.len();
+            let mut from = 0;
             for (k, part) in parts.into_iter().enumerate() {
-                let glyphs = self.shape(face, part);
+                let to = from + part.len();
+                let glyphs: std::sync::Arc<[Glyph]> = match (glyph_at(from), glyph_at(to)) {
+                    (Some(a), Some(b)) if at == text.len() && a < b => whole[a..b].into(),
+                    _ => self.shape(face, part),
+                };
+                from = to;
                 let width = self.fonts.width(face, &glyphs, size);
                 let last = k + 1 == n;
                 out.push(Word {
