@@ -370,7 +370,12 @@ impl Flow {
             align: p.style.align,
             // A legend in capitals is set ragged right: justified, its few wide words left
             // gaps of 8 to 9 pt on a quarter of its lines.
-            justify: p.style.align == Align::Left && !self.in_column && !in_capitals(&p.runs),
+            justify: p.style.align == Align::Left
+                && !self.in_column
+                && !match &self.para_text {
+                    Some(text) => in_capitals(text),
+                    None => in_capitals(&crate::render::text::runs_text(&p.runs)),
+                },
             bold: false,
             size: self.setup.font_size,
         };
@@ -1365,8 +1370,7 @@ pub(super) fn underline_color(p: &Piece) -> Option<Color> {
 }
 
 /// Whether text is set in capitals: at least 20 letters, none of them lower case (a legend).
-pub(super) fn in_capitals(runs: &[Run]) -> bool {
-    let text = crate::render::text::runs_text(runs);
+pub(super) fn in_capitals(text: &str) -> bool {
     text.chars().filter(|c| c.is_alphabetic()).count() >= 20
         && !text.chars().any(char::is_lowercase)
 }
