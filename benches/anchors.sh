@@ -7,6 +7,7 @@
 #                   compiled by the `typst` Python package (PyPI); python-import is that
 #                   package's start-up alone, to be read beside it.
 # Usage: benches/anchors.sh [RUNS]   (from the repository's root; builds the release binary)
+#        BEFORE=/path/to/an/older/engross benches/anchors.sh   adds that binary as a row.
 # Needs: hyperfine, pandoc, texlive-latex-base + texlive-latex-recommended, python3 with typst.
 # Not part of CI: the figures go in the issue notes with the machine's load (uptime).
 set -eu
@@ -34,9 +35,14 @@ PY
 cp "$root/data/originals/subscription-2005.toml" "$w/"
 cd "$w"
 fonts="$root/assets/fonts"
+before=()
+if [ -n "${BEFORE:-}" ]; then
+  before=(-n engross-before "$BEFORE render subscription-2005.toml -f pdf -o b.pdf --force")
+fi
 uptime
 hyperfine -w 2 -r "$runs" -N \
   -n engross "$root/target/release/engross render subscription-2005.toml -f pdf -o e.pdf --force" \
+  "${before[@]}" \
   -n pandoc-pdflatex "pandoc doc.md -o p.pdf -V geometry:margin=1in -V fontsize=12pt" \
   -n typst "python3 -c \"import typst; typst.compile('doc.typ', output='t.pdf', font_paths=['$fonts'])\"" \
   -n python-import "python3 -c \"import typst\""
