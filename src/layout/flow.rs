@@ -14,6 +14,8 @@ pub(super) struct Flow {
     pub(super) hang: Option<f32>,
     /// The text of the paragraph being laid out, when the caller has it already.
     pub(super) para_text: Option<String>,
+    /// Glyphs (and spaces) of the line being set: a line's glyph run is allocated once.
+    pub(super) line_glyphs: usize,
     /// The logical structure made so far, and the element being laid out.
     pub(super) structure: Vec<Element>,
     pub(super) current: Option<usize>,
@@ -444,12 +446,14 @@ impl Flow {
                 return;
             }
         }
+        let mut glyphs = Vec::with_capacity(self.line_glyphs.max(new.len()));
+        glyphs.extend_from_slice(new);
         items.push(Item::Text {
             x,
             y,
             face,
             size,
-            glyphs: new.to_vec(),
+            glyphs,
             color,
         });
     }
@@ -617,6 +621,16 @@ impl Flow {
                 Align::Right => (s.x0 + indent + (avail - width_set).max(0.0), fitted),
             };
             let mut items = Vec::new();
+            self.line_glyphs = line
+                .words
+                .iter()
+                .flat_map(|&wi| &words[wi].pieces)
+                .map(|p| match p {
+                    Piece::Text { glyphs, .. } => glyphs.len() + 1,
+                    _ => 0,
+                })
+                .sum::<usize>()
+                + 1;
             for (k, &wi) in line.words.iter().enumerate() {
                 // Underlining runs on under the space between two underlined words.
                 if k > 0 && !words[line.words[k - 1]].join_next {

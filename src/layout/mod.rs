@@ -46,6 +46,7 @@ pub fn layout_with_caption(
         warnings: Vec::new(),
         hang: None,
         para_text: None,
+        line_glyphs: 0,
         structure: Vec::new(),
         current: None,
     };
