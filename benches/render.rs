@@ -34,6 +34,20 @@ fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 
 /// Inter-word spaces of body type: (all spaces in points, lines with one wider than 6 pt, lines).
 fn gaps(laid: &engross::layout::Layout) -> (Vec<f32>, usize, usize) {
+    gaps_of(laid, |_| true)
+}
+
+/// Lines in capitals: at least 20 letters, none of them lower case (the legends).
+fn capitals(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphabetic()).count() >= 20
+        && !text.chars().any(char::is_lowercase)
+}
+
+/// [`gaps`] of the lines whose text passes `keep`.
+fn gaps_of(
+    laid: &engross::layout::Layout,
+    keep: impl Fn(&str) -> bool,
+) -> (Vec<f32>, usize, usize) {
     let fonts = engross::layout::fonts::Fonts::get();
     let mut all = Vec::new();
     let (mut wide, mut lines) = (0, 0);
@@ -45,6 +59,10 @@ fn gaps(laid: &engross::layout::Layout) -> (Vec<f32>, usize, usize) {
                 && (*size - laid.setup.font_size).abs() < 0.01
             {
                 let upem = fonts.units_per_em(*face) as f32;
+                let text: String = glyphs.iter().map(|g| &*g.text).collect();
+                if !keep(&text) {
+                    continue;
+                }
                 let spaces: Vec<f32> = glyphs
                     .iter()
                     .filter(|g| &*g.text == " ")
@@ -133,6 +151,34 @@ fn main() {
         let setup = engross::page_setup(&rendered.data.page);
         let laid = engross::layout::layout(&rendered.document, setup, "Doc. 00000000");
         let (all, wide, lines) = gaps(&laid);
+        if all.is_empty() {
+            continue;
+        }
+        let mean = all.iter().sum::<f32>() / all.len() as f32;
+        let p99 = all[(all.len() * 99 / 100).min(all.len() - 1)];
+        println!(
+            "{name:<20} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>12} {:>7}",
+            all.len(),
+            mean,
+            p99,
+            all[all.len() - 1],
+            wide,
+            lines
+        );
+    }
+    println!();
+    println!("the same, lines in capitals only (legends)");
+    println!(
+        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>12} {:>7}",
+        "original", "spaces", "mean", "p99", "max", "lines >6pt", "lines"
+    );
+    for name in ORIGINALS {
+        let path = format!("data/originals/{name}.toml");
+        let text = std::fs::read_to_string(&path).expect("data file");
+        let rendered = engine.run(&text, &path).expect("renders");
+        let setup = engross::page_setup(&rendered.data.page);
+        let laid = engross::layout::layout(&rendered.document, setup, "Doc. 00000000");
+        let (all, wide, lines) = gaps_of(&laid, capitals);
         if all.is_empty() {
             continue;
         }

@@ -338,7 +338,8 @@ pub struct Redline {
     pub anchors: Vec<(usize, usize)>,
     /// The page setup of the new document (its data's, or the default for text).
     pub setup: crate::layout::PageSetup,
-    /// The new document's date (its data's), for the tracked changes of a Word redline.
+    /// The new document's date (its data's, else `SOURCE_DATE_EPOCH`): the PDF's metadata
+    /// and the Word redline's tracked changes.
     pub date: Option<crate::pdf::Stamp>,
 }
 
@@ -843,6 +844,7 @@ impl Redline {
         let meta = crate::pdf::Metadata {
             title: title.clone(),
             subject: "Comparison of two versions".into(),
+            date: self.date,
             ..crate::pdf::Metadata::default()
         };
         let document = self.document();

@@ -131,11 +131,13 @@ impl Engine {
             date: document_date(&rendered.data),
         };
         let short = short_id(&rendered.source);
+        let kind = self.templates.kind(&rendered.data.template);
         check_size(&rendered.document)?;
-        let laid = layout::layout(
+        let laid = layout::layout_with_caption(
             &rendered.document,
             page_setup(&rendered.data.page),
             &format!("Doc. {short}"),
+            kind.and_then(|k| k.schema.signature_caption.as_deref()),
         );
         check_pages(laid.pages.len())?;
         let leaves = rendered.data.values.leaves();

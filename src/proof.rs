@@ -688,8 +688,8 @@ mod tests {
     #[test]
     fn terms_names_references_numbering() {
         let text = "AGREEMENT\n\nThe reports (the \"34 Act Filings\") and the Buyer (\"Whitco Poles\").\n\n\
-            Whitco Poles shall file the 34 Act Reports. Whitco Poles agrees. Whitco Poles signs.\n\n\
-            Whico Poles pays, as Section 9.9 says, and the \"Unused Term\" means nothing.\n\n\
+            The Buyer, Whitco Poles, shall file the 34 Act Reports, and Whitco Poles and Whitco Poles sign.\n\n\
+            Then Whico Poles pays, as Section 9.9 says, and the \"Unused Term\" means nothing.\n\n\
             1.1 First.\n\n1.2 Second.\n\n1.4 Fourth.\n";
         let f = proof(&doc(text));
         let has = |check: &str, part: &str| {

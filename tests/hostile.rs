@@ -829,6 +829,32 @@ fn fuzz_seeds_and_findings_replay() {
                 let _ = engross::render::text::render(&input.document);
             }
         }
+        "docx_read" => {
+            if let Ok(read) = engross::docx::read(bytes) {
+                let _ = engross::render::text::render(&read.document);
+            }
+            let archive = engross::docx::zip::write(&[("word/document.xml", bytes.to_vec())]);
+            if let Ok(read) = engross::docx::read(&archive) {
+                let _ = engross::render::text::render(&read.document);
+            }
+        }
+        "roster" => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let base = read("data/examples/subscription-2026.toml");
+                let schema = &engine.templates().kind("subscription").unwrap().schema;
+                for name in ["r.csv", "r.toml", "r.jsonl"] {
+                    if let Ok(rows) = engross::data::roster::parse(text, name) {
+                        for row in rows.iter().take(20) {
+                            if let Ok(merged) =
+                                engross::data::roster::merge(&base, row, schema, name)
+                            {
+                                let _ = engine.load(&merged, name);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         other => panic!("no fuzz target {other}"),
     };
     let mut count = 0;

@@ -233,7 +233,16 @@ fn info(doc: &Document, key: &[u8]) -> String {
     d.get(key)
         .ok()
         .and_then(|o| o.as_str().ok())
-        .map(|s| String::from_utf8_lossy(s).to_string())
+        .map(|s| match s.strip_prefix(&[0xFE, 0xFF]) {
+            // A text string beyond ASCII is UTF-16BE with a byte-order mark.
+            Some(units) => String::from_utf16_lossy(
+                &units
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                    .collect::<Vec<u16>>(),
+            ),
+            None => String::from_utf8_lossy(s).to_string(),
+        })
         .unwrap_or_default()
 }
 
@@ -366,7 +375,7 @@ fn ascii_words(text: &str) -> Vec<String> {
     for w in text.split_whitespace() {
         out.push(w.to_string());
     }
-    // Drop the footers: "Page X of Y" and "Doc. XXXXXXXX".
+    // Drop the footers: "Page X of Y", "Doc. XXXXXXXX" and a signature page's caption.
     let mut kept = Vec::new();
     let mut i = 0;
     while i < out.len() {
@@ -380,6 +389,14 @@ fn ascii_words(text: &str) -> Vec<String> {
         }
         if out[i] == "Doc." && i + 1 < out.len() && out[i + 1].len() == 8 {
             i += 2;
+            continue;
+        }
+        // A signature page's caption: "[Signature Page to …]".
+        if out[i] == "[Signature" && out.get(i + 1).is_some_and(|w| w == "Page") {
+            while i < out.len() && !out[i].ends_with(']') {
+                i += 1;
+            }
+            i += 1;
             continue;
         }
         kept.push(out[i].clone());
@@ -729,183 +746,191 @@ fn signature_pages_and_signed_exhibits_hold_together() {
     }
 }
 
-/// PDF/A-3b structure, checked with lopdf: PDF 1.7, XMP whose pdfaid, title and dates match
-/// the information dictionary, an sRGB output intent with an ICC profile, /Lang, /MarkInfo,
-/// /PageMode as a name, a nested outline in reading order, the attachments as associated
-/// files, and the data attachment without the file's comments.
+/// The PDF/A-3b structure every engross PDF has, checked with lopdf: PDF 1.7, XMP whose pdfaid,
+/// title and dates match the information dictionary, an sRGB output intent with an ICC
+/// profile, /Lang, /MarkInfo, a structure tree with a parent-tree entry for every marked-content
+/// sequence and widget, /PageMode as a name, and a nested outline in reading order.
+fn assert_archival(path: &str, bytes: &[u8]) {
+    assert!(bytes.starts_with(b"%PDF-1.7\n%"), "{path}: header");
+    let doc = Document::load_mem(bytes).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let stream = |key: &[u8]| {
+        let id = catalog.get(key).unwrap().as_reference().unwrap();
+        doc.get_object(id).unwrap().as_stream().unwrap().clone()
+    };
+    let xmp = String::from_utf8(stream(b"Metadata").content).unwrap();
+    assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{path}");
+    assert!(
+        xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "{path}"
+    );
+    let title = info(&doc, b"Title");
+    assert!(
+        !title.is_empty() && xmp.contains(&format!(">{title}<")),
+        "{path}"
+    );
+    // Dates: from the data, the same in both places, never the epoch.
+    let created = info(&doc, b"CreationDate");
+    assert!(
+        created.starts_with("D:") && !created.starts_with("D:1970"),
+        "{path}: {created}"
+    );
+    let iso = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &created[2..6],
+        &created[6..8],
+        &created[8..10],
+        &created[10..12],
+        &created[12..14],
+        &created[14..16]
+    );
+    assert!(
+        xmp.contains(&format!("<xmp:CreateDate>{iso}<")),
+        "{path}: {iso}"
+    );
+    // The output intent's profile is an RGB display profile.
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    let intent = intents[0].as_dict().unwrap();
+    assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
+    let icc = doc
+        .get_object(
+            intent
+                .get(b"DestOutputProfile")
+                .unwrap()
+                .as_reference()
+                .unwrap(),
+        )
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+    let profile = icc
+        .decompressed_content()
+        .unwrap_or_else(|_| icc.content.clone());
+    assert_eq!(&profile[12..20], b"mntrRGB ", "{path}: ICC class");
+    assert_eq!(&profile[36..40], b"acsp", "{path}: ICC signature");
+    assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-US");
+    // Tagged: a structure tree whose parent tree names an element for every marked-content
+    // sequence of every page (footers are artifacts), and a Form element for every widget.
+    let mark = catalog.get(b"MarkInfo").unwrap().as_dict().unwrap();
+    assert!(mark.get(b"Marked").unwrap().as_bool().unwrap(), "{path}");
+    let root = doc
+        .get_dictionary(
+            catalog
+                .get(b"StructTreeRoot")
+                .unwrap()
+                .as_reference()
+                .unwrap(),
+        )
+        .unwrap();
+    let nums = root
+        .get(b"ParentTree")
+        .unwrap()
+        .as_dict()
+        .unwrap()
+        .get(b"Nums")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    let mut tree: BTreeMap<i64, &Object> = BTreeMap::new();
+    for pair in nums.chunks(2) {
+        tree.insert(pair[0].as_i64().unwrap(), &pair[1]);
+    }
+    for (pi, page) in doc.get_pages().values().enumerate() {
+        let d = doc.get_dictionary(*page).unwrap();
+        let key = d.get(b"StructParents").unwrap().as_i64().unwrap();
+        let content = doc.get_page_content(*page);
+        let text = String::from_utf8_lossy(&content);
+        let mcids = text.matches(" BDC").count();
+        let artifacts = text.matches("/Artifact BMC").count();
+        assert!(
+            artifacts >= 1,
+            "{path} p.{}: the footer is not an artifact",
+            pi + 1
+        );
+        let parents = tree[&key].as_array().unwrap();
+        assert_eq!(parents.len(), mcids, "{path} p.{}", pi + 1);
+        for e in parents {
+            let e = doc.get_dictionary(e.as_reference().unwrap()).unwrap();
+            assert_eq!(e.get(b"Type").unwrap().as_name().unwrap(), b"StructElem");
+        }
+        if let Ok(annots) = d.get(b"Annots").and_then(Object::as_array) {
+            for a in annots {
+                let w = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
+                let k = w.get(b"StructParent").unwrap().as_i64().unwrap();
+                let form = doc
+                    .get_dictionary(tree[&k].as_reference().unwrap())
+                    .unwrap();
+                assert_eq!(form.get(b"S").unwrap().as_name().unwrap(), b"Form");
+            }
+        }
+    }
+    // A document without headings has no outline to show.
+    let Ok(outlines) = catalog.get(b"Outlines") else {
+        assert!(
+            !path.contains("subscription") && !path.contains("option"),
+            "{path}: no outline"
+        );
+        assert_eq!(
+            catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+            b"UseNone"
+        );
+        return;
+    };
+    assert_eq!(
+        catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+        b"UseOutlines",
+        "{path}"
+    );
+    // The outline: nested, and in reading order (page numbers never go back).
+    let outlines = doc
+        .get_dictionary(outlines.as_reference().unwrap())
+        .unwrap();
+    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
+    let mut order = Vec::new();
+    let mut nested = false;
+    fn walk(
+        doc: &Document,
+        first: Option<ObjectId>,
+        pages: &[ObjectId],
+        order: &mut Vec<usize>,
+        nested: &mut bool,
+    ) {
+        let mut at = first;
+        while let Some(id) = at {
+            let d = doc.get_dictionary(id).unwrap();
+            let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+            let page = dest[0].as_reference().unwrap();
+            order.push(pages.iter().position(|p| *p == page).unwrap());
+            let kid = d.get(b"First").ok().map(|o| o.as_reference().unwrap());
+            if kid.is_some() {
+                *nested = true;
+            }
+            walk(doc, kid, pages, order, nested);
+            at = d.get(b"Next").ok().map(|o| o.as_reference().unwrap());
+        }
+    }
+    let first = outlines
+        .get(b"First")
+        .ok()
+        .map(|o| o.as_reference().unwrap());
+    walk(&doc, first, &pages, &mut order, &mut nested);
+    assert!(!order.is_empty(), "{path}: empty outline");
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "{path}: {order:?}");
+    if path.contains("subscription") || path.contains("option") {
+        assert!(nested, "{path}: the outline is flat");
+    }
+}
+
+/// Every data file's PDF is archival (above), its attachments are associated files, and the
+/// data attachment has none of the file's comments.
 #[test]
 fn every_document_is_archival() {
     for path in all_data_files() {
         let bytes = pdf_at(&path);
-        assert!(bytes.starts_with(b"%PDF-1.7\n%"), "{path}: header");
+        assert_archival(&path, &bytes);
         let doc = Document::load_mem(&bytes).unwrap();
         let catalog = doc.catalog().unwrap();
-        let stream = |key: &[u8]| {
-            let id = catalog.get(key).unwrap().as_reference().unwrap();
-            doc.get_object(id).unwrap().as_stream().unwrap().clone()
-        };
-        let xmp = String::from_utf8(stream(b"Metadata").content).unwrap();
-        assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{path}");
-        assert!(
-            xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
-            "{path}"
-        );
-        let title = info(&doc, b"Title");
-        assert!(
-            !title.is_empty() && xmp.contains(&format!(">{title}<")),
-            "{path}"
-        );
-        // Dates: from the data, the same in both places, never the epoch.
-        let created = info(&doc, b"CreationDate");
-        assert!(
-            created.starts_with("D:") && !created.starts_with("D:1970"),
-            "{path}: {created}"
-        );
-        let iso = format!(
-            "{}-{}-{}T{}:{}:{}Z",
-            &created[2..6],
-            &created[6..8],
-            &created[8..10],
-            &created[10..12],
-            &created[12..14],
-            &created[14..16]
-        );
-        assert!(
-            xmp.contains(&format!("<xmp:CreateDate>{iso}<")),
-            "{path}: {iso}"
-        );
-        // The output intent's profile is an RGB display profile.
-        let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
-        let intent = intents[0].as_dict().unwrap();
-        assert_eq!(intent.get(b"S").unwrap().as_name().unwrap(), b"GTS_PDFA1");
-        let icc = doc
-            .get_object(
-                intent
-                    .get(b"DestOutputProfile")
-                    .unwrap()
-                    .as_reference()
-                    .unwrap(),
-            )
-            .unwrap()
-            .as_stream()
-            .unwrap();
-        assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
-        let profile = icc
-            .decompressed_content()
-            .unwrap_or_else(|_| icc.content.clone());
-        assert_eq!(&profile[12..20], b"mntrRGB ", "{path}: ICC class");
-        assert_eq!(&profile[36..40], b"acsp", "{path}: ICC signature");
-        assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-US");
-        // Tagged: a structure tree whose parent tree names an element for every marked-content
-        // sequence of every page (footers are artifacts), and a Form element for every widget.
-        let mark = catalog.get(b"MarkInfo").unwrap().as_dict().unwrap();
-        assert!(mark.get(b"Marked").unwrap().as_bool().unwrap(), "{path}");
-        let root = doc
-            .get_dictionary(
-                catalog
-                    .get(b"StructTreeRoot")
-                    .unwrap()
-                    .as_reference()
-                    .unwrap(),
-            )
-            .unwrap();
-        let nums = root
-            .get(b"ParentTree")
-            .unwrap()
-            .as_dict()
-            .unwrap()
-            .get(b"Nums")
-            .unwrap()
-            .as_array()
-            .unwrap();
-        let mut tree: BTreeMap<i64, &Object> = BTreeMap::new();
-        for pair in nums.chunks(2) {
-            tree.insert(pair[0].as_i64().unwrap(), &pair[1]);
-        }
-        for (pi, page) in doc.get_pages().values().enumerate() {
-            let d = doc.get_dictionary(*page).unwrap();
-            let key = d.get(b"StructParents").unwrap().as_i64().unwrap();
-            let content = doc.get_page_content(*page);
-            let text = String::from_utf8_lossy(&content);
-            let mcids = text.matches(" BDC").count();
-            let artifacts = text.matches("/Artifact BMC").count();
-            assert!(
-                artifacts >= 1,
-                "{path} p.{}: the footer is not an artifact",
-                pi + 1
-            );
-            let parents = tree[&key].as_array().unwrap();
-            assert_eq!(parents.len(), mcids, "{path} p.{}", pi + 1);
-            for e in parents {
-                let e = doc.get_dictionary(e.as_reference().unwrap()).unwrap();
-                assert_eq!(e.get(b"Type").unwrap().as_name().unwrap(), b"StructElem");
-            }
-            if let Ok(annots) = d.get(b"Annots").and_then(Object::as_array) {
-                for a in annots {
-                    let w = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
-                    let k = w.get(b"StructParent").unwrap().as_i64().unwrap();
-                    let form = doc
-                        .get_dictionary(tree[&k].as_reference().unwrap())
-                        .unwrap();
-                    assert_eq!(form.get(b"S").unwrap().as_name().unwrap(), b"Form");
-                }
-            }
-        }
-        // A document without headings has no outline to show.
-        let Ok(outlines) = catalog.get(b"Outlines") else {
-            assert!(
-                !path.contains("subscription") && !path.contains("option"),
-                "{path}: no outline"
-            );
-            assert_eq!(
-                catalog.get(b"PageMode").unwrap().as_name().unwrap(),
-                b"UseNone"
-            );
-            continue;
-        };
-        assert_eq!(
-            catalog.get(b"PageMode").unwrap().as_name().unwrap(),
-            b"UseOutlines",
-            "{path}"
-        );
-        // The outline: nested, and in reading order (page numbers never go back).
-        let outlines = doc
-            .get_dictionary(outlines.as_reference().unwrap())
-            .unwrap();
-        let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
-        let mut order = Vec::new();
-        let mut nested = false;
-        fn walk(
-            doc: &Document,
-            first: Option<ObjectId>,
-            pages: &[ObjectId],
-            order: &mut Vec<usize>,
-            nested: &mut bool,
-        ) {
-            let mut at = first;
-            while let Some(id) = at {
-                let d = doc.get_dictionary(id).unwrap();
-                let dest = d.get(b"Dest").unwrap().as_array().unwrap();
-                let page = dest[0].as_reference().unwrap();
-                order.push(pages.iter().position(|p| *p == page).unwrap());
-                let kid = d.get(b"First").ok().map(|o| o.as_reference().unwrap());
-                if kid.is_some() {
-                    *nested = true;
-                }
-                walk(doc, kid, pages, order, nested);
-                at = d.get(b"Next").ok().map(|o| o.as_reference().unwrap());
-            }
-        }
-        let first = outlines
-            .get(b"First")
-            .ok()
-            .map(|o| o.as_reference().unwrap());
-        walk(&doc, first, &pages, &mut order, &mut nested);
-        assert!(!order.is_empty(), "{path}: empty outline");
-        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{path}: {order:?}");
-        if path.contains("subscription") || path.contains("option") {
-            assert!(nested, "{path}: the outline is flat");
-        }
         // The attachments are associated files; the data has none of the file's comments and
         // the same typed values.
         let af = catalog.get(b"AF").unwrap().as_array().unwrap();
@@ -938,5 +963,126 @@ fn every_document_is_archival() {
             read(&path).contains('#'),
             "{path} has no comment to leave out"
         );
+    }
+}
+
+/// The redline PDF goes through the same checks as the documents: archival structure (lopdf),
+/// fonts embedded and subset (pdffonts), `qpdf --check`, and every party signs it in turn
+/// (pyHanko and pdfsig validate each signature). Its date is the new draft's.
+#[test]
+fn the_redline_is_archival_and_signable() {
+    let engine = engine();
+    let (old, new) = (
+        "data/originals/option-2005.toml",
+        "data/examples/option-2026.toml",
+    );
+    let input = |p: &str| engine.input(p, read(p).as_bytes()).unwrap();
+    let redline =
+        engross::comparison::compare(&input(old), &input(new), &engross::diff::Options::default())
+            .unwrap();
+    let bytes = redline.pdf().unwrap();
+    let name = "redline option-2005 → option-2026";
+    assert_archival(name, &bytes);
+    let doc = Document::load_mem(&bytes).unwrap();
+    assert!(
+        info(&doc, b"CreationDate").starts_with("D:2026"),
+        "{name}: dated from the new draft"
+    );
+    if !tool("pdffonts") || !tool("qpdf") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("redline.pdf");
+    std::fs::write(&pdf, &bytes).unwrap();
+    let out = Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    for row in listing.lines().skip(2) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{listing}");
+    }
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "qpdf --check\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    if !tool("pdfsig") || !has_pyhanko() {
+        return;
+    }
+    let sigs = field_nodes(&doc)
+        .into_iter()
+        .filter(|(n, terminal, _)| {
+            *terminal && field_widget(&doc, n).get(b"FT").unwrap().as_name().unwrap() == b"Sig"
+        })
+        .count();
+    assert!(sigs >= 2, "{name}: {sigs} signature fields");
+    let out = Command::new("python3")
+        .arg(root().join("tests/tools/sign_check.py"))
+        .arg(&pdf)
+        .arg(dir.path().join("redline-signed.pdf"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report.matches("-> OK").count(), sigs, "{report}");
+}
+
+/// Every signer has room to sign: at least half an inch between each signature line's rule and
+/// whatever is drawn above it in its column (stacked signers in severance-2026 had one line).
+#[test]
+fn every_signature_line_has_half_an_inch_above_it() {
+    use engross::layout::{Item, fonts::Fonts};
+    let fonts = Fonts::get();
+    let engine = engine();
+    for path in all_data_files() {
+        let rendered = engine.run(&read(&path), &path).unwrap();
+        let setup = engross::page_setup(&rendered.data.page);
+        let laid = engross::layout::layout(&rendered.document, setup, "");
+        for (pi, page) in laid.pages.iter().enumerate() {
+            for item in &page.items {
+                let Item::Signature { name, rect } = item else {
+                    continue;
+                };
+                // The lowest mark above the rule that overlaps it horizontally.
+                let (l, r, rule) = (rect.x, rect.x + rect.w, rect.y);
+                let above = page
+                    .items
+                    .iter()
+                    .filter_map(|other| {
+                        let (ol, or, bottom) = match other {
+                            Item::Text {
+                                x,
+                                y,
+                                face,
+                                size,
+                                glyphs,
+                                ..
+                            } => (*x, x + fonts.width(*face, glyphs, *size), y - size * 0.22),
+                            Item::Rule { x1, y1, x2, y2, .. } => {
+                                (x1.min(*x2), x1.max(*x2), y1.min(*y2))
+                            }
+                            _ => return None,
+                        };
+                        (ol < r - 1.0 && or > l + 1.0 && bottom > rule + 1.0).then_some(bottom)
+                    })
+                    .fold(f32::INFINITY, f32::min);
+                let top = setup.height - setup.margin;
+                let room = above.min(top + 14.5) - rule;
+                assert!(
+                    room >= 35.5,
+                    "{path} p.{}: {name} has {room:.1} pt above its rule",
+                    pi + 1
+                );
+            }
+        }
     }
 }

@@ -329,9 +329,26 @@ fn report(e: &anyhow::Error, color: bool) {
 }
 
 fn engine(cli: &Cli) -> anyhow::Result<Engine> {
-    let mut templates = match &cli.templates {
-        Some(dir) => Templates::from_dir(dir)?,
-        None => Templates::builtin()?,
+    let mut templates = match (&cli.templates, &cli.command) {
+        (Some(dir), _) => Templates::from_dir(dir)?,
+        // Rendering needs only the kinds its data files name (any file that cannot be read
+        // here loads them all, and is reported as before).
+        (None, Command::Render { data, .. }) => {
+            let kinds: Option<std::collections::BTreeSet<String>> = data
+                .iter()
+                .map(|path| {
+                    let text = read(path).ok()?;
+                    crate::data::Data::template_ref(&text, "")
+                        .ok()
+                        .map(|t| t.name)
+                })
+                .collect();
+            match kinds {
+                Some(kinds) => Templates::builtin_kinds(&kinds)?,
+                None => Templates::builtin()?,
+            }
+        }
+        (None, _) => Templates::builtin()?,
     };
     templates.set_limits(render_limits()?);
     Ok(Engine::new(templates))

@@ -132,6 +132,11 @@ pub struct Schema {
     /// Page settings for the PDF (paper, type size, margins).
     #[serde(default)]
     pub page: super::PageSettings,
+    /// A caption printed in the PDF at the foot of every page that holds a signature line, as
+    /// written (`"[Signature Page to Release and Severance Agreement]"`). Page furniture, like
+    /// the footer: not in the text render, and dropped when a PDF is read back.
+    #[serde(default)]
+    pub signature_caption: Option<String>,
     /// Every field the template reads, in document order.
     #[serde(default, rename = "field")]
     pub fields: Vec<Field>,

@@ -43,11 +43,19 @@ pub fn parse_pages(pages: &[String]) -> Document {
 }
 
 /// A line that is page furniture wherever it stands: "Page 3", "Page 3 of 9", "- 3 -",
-/// "Doc. 1A2B3C4D", a form feed.
+/// "Doc. 1A2B3C4D", "[Signature Page to …]", a form feed.
 fn is_furniture(line: &str) -> bool {
     let t = line.trim();
     if t.is_empty() {
         return false;
+    }
+    // A signature page's caption: "[Signature Page to Stock Option Agreement]".
+    if t.len() > 19
+        && t.ends_with(']')
+        && t.get(..19)
+            .is_some_and(|s| s.eq_ignore_ascii_case("[signature page to "))
+    {
+        return true;
     }
     let words: Vec<&str> = t.split_whitespace().collect();
     let num = |w: &str| !w.is_empty() && w.len() <= 5 && w.bytes().all(|b| b.is_ascii_digit());
@@ -233,7 +241,7 @@ mod tests {
 
     #[test]
     fn page_furniture_of_every_shape() {
-        let text = "ACME DRAFT 3/1\nFirst para\ngoes on\n\nPage 1 of 3\n\u{c}ACME DRAFT 3/2\nand ends here.\n\n- 2 -\n\u{c}ACME DRAFT 3/3\nLast one.\nPage 3\nDoc. 1A2B3C4D\n";
+        let text = "ACME DRAFT 3/1\nFirst para\ngoes on\n\nPage 1 of 3\n\u{c}ACME DRAFT 3/2\nand ends here.\n\n- 2 -\n\u{c}ACME DRAFT 3/3\nLast one.\n[Signature Page to Option]\nPage 3\nDoc. 1A2B3C4D\n";
         let doc = parse(text);
         assert_eq!(
             texts(&doc),

@@ -14,13 +14,11 @@ pub(super) struct Flow {
     pub(super) hang: Option<f32>,
     /// The text of the paragraph being laid out, when the caller has it already.
     pub(super) para_text: Option<String>,
+    /// Glyphs (and spaces) of the line being set: a line's glyph run is allocated once.
+    pub(super) line_glyphs: usize,
     /// The logical structure made so far, and the element being laid out.
     pub(super) structure: Vec<Element>,
     pub(super) current: Option<usize>,
-    /// Shaped words, by face and text: legal prose repeats its words, and shaping is the
-    /// costliest step of layout.
-    pub(super) shaped:
-        std::cell::RefCell<[std::collections::HashMap<String, std::rc::Rc<[Glyph]>>; 4]>,
 }
 
 /// How a paragraph's lines are set.
@@ -149,6 +147,10 @@ impl Flow {
     /// same shape ("Category A" … "Category I", "(a)" … "(j)") share the widest label's hang.
     fn hangs(&self, blocks: &[Block]) -> Vec<Option<f32>> {
         let shape = |label: &[Run]| -> String {
+            // Definitions ("Where X =", "Y =", …) share one hang whatever their shape.
+            if defines(label) {
+                return "=".into();
+            }
             crate::render::text::runs_text(label)
                 .chars()
                 .map(|c| if c.is_alphanumeric() { 'x' } else { c })
@@ -200,6 +202,7 @@ impl Flow {
             Block::Paragraph(p) if !p.label.is_empty() => Some("LI"),
             Block::Paragraph(_) => Some("P"),
             Block::Quote(_) => Some("BlockQuote"),
+            Block::Table(rows) if typed_fraction(rows).is_some() => Some("Formula"),
             Block::Table(_) => Some("Table"),
             Block::Signatures(_) => Some("Div"),
             Block::Group {
@@ -367,7 +370,14 @@ impl Flow {
             first_indent,
             rest_indent,
             align: p.style.align,
-            justify: p.style.align == Align::Left && !self.in_column,
+            // A legend in capitals is set ragged right: justified, its few wide words left
+            // gaps of 8 to 9 pt on a quarter of its lines.
+            justify: p.style.align == Align::Left
+                && !self.in_column
+                && !match &self.para_text {
+                    Some(text) => in_capitals(text),
+                    None => in_capitals(&crate::render::text::runs_text(&p.runs)),
+                },
             bold: false,
             size: self.setup.font_size,
         };
@@ -382,73 +392,75 @@ impl Flow {
         lines
     }
 
-    /// Join the words of a line set in one face, size and colour into one glyph run, with a
-    /// real space glyph between words whose advance is stretched to the word's position. Fewer,
-    /// longer runs make a smaller PDF, and the spaces make text extraction exact.
-    fn merge_runs(&self, items: Vec<Item>) -> Vec<Item> {
-        let mut out: Vec<Item> = Vec::with_capacity(items.len());
-        for item in items {
-            if let (
-                Item::Text {
-                    x: nx,
-                    y: ny,
-                    face: nf,
-                    size: ns,
-                    glyphs: ng,
-                    color: nc,
-                },
-                Some(Item::Text {
-                    x,
-                    y,
-                    face,
-                    size,
-                    glyphs,
-                    color,
-                }),
-            ) = (&item, out.last_mut())
-                && nf == face
-                && ns == size
-                && nc == color
-                && ny == y
-            {
-                let upem = self.fonts.units_per_em(*face) as f32;
-                let end: i32 = glyphs.iter().map(|g| g.advance).sum();
-                let target = ((nx - *x) * upem / *size).round() as i32;
-                let gap = target - end;
-                // Pieces of one word (another style in the same face, a broken token's
-                // pieces) follow on directly.
-                if gap.abs() <= 1 {
-                    glyphs.extend(ng.iter().cloned());
-                    continue;
-                }
-                if gap > 0 {
-                    let space = self.shape(*face, " ");
-                    if let Some(sp) = space.first() {
-                        glyphs.push(Glyph {
-                            gid: sp.gid,
-                            text: " ".into(),
-                            advance: gap,
-                            natural: sp.natural,
-                        });
-                        glyphs.extend(ng.iter().cloned());
-                        continue;
-                    }
-                }
+    /// Add a word's glyphs to a line's items: joined to the glyph run before it when that run
+    /// is in the same face, size and colour, with a real space glyph between words whose
+    /// advance is stretched to the word's position. Fewer, longer runs make a smaller PDF, and
+    /// the spaces make text extraction exact.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of the text item it makes"
+    )]
+    fn push_text(
+        &self,
+        items: &mut Vec<Item>,
+        x: f32,
+        y: f32,
+        face: FaceId,
+        size: f32,
+        new: &[Glyph],
+        color: Color,
+    ) {
+        if let Some(Item::Text {
+            x: x0,
+            y: y0,
+            face: f0,
+            size: s0,
+            glyphs,
+            color: c0,
+        }) = items.last_mut()
+            && *f0 == face
+            && *s0 == size
+            && *c0 == color
+            && *y0 == y
+        {
+            let upem = self.fonts.units_per_em(face) as f32;
+            let end: i32 = glyphs.iter().map(|g| g.advance).sum();
+            let target = ((x - *x0) * upem / size).round() as i32;
+            let gap = target - end;
+            // Pieces of one word (another style in the same face, a broken token's pieces)
+            // follow on directly.
+            if gap.abs() <= 1 {
+                glyphs.extend_from_slice(new);
+                return;
             }
-            out.push(item);
+            if gap > 0
+                && let Some(sp) = self.shape(face, " ").first()
+            {
+                glyphs.push(Glyph {
+                    gid: sp.gid,
+                    text: sp.text.clone(),
+                    advance: gap,
+                    natural: sp.natural,
+                });
+                glyphs.extend_from_slice(new);
+                return;
+            }
         }
-        out
+        let mut glyphs = Vec::with_capacity(self.line_glyphs.max(new.len()));
+        glyphs.extend_from_slice(new);
+        items.push(Item::Text {
+            x,
+            y,
+            face,
+            size,
+            glyphs,
+            color,
+        });
     }
 
-    /// Shape a word, once per face and text.
-    fn shape(&self, face: FaceId, text: &str) -> std::rc::Rc<[Glyph]> {
-        let i = face as usize;
-        if let Some(g) = self.shaped.borrow()[i].get(text) {
-            return g.clone();
-        }
-        let g: std::rc::Rc<[Glyph]> = self.fonts.shape(face, text).into();
-        self.shaped.borrow_mut()[i].insert(text.to_string(), g.clone());
-        g
+    /// Shape a word, once per face and text (the cache is the process's: [`Fonts::shaped`]).
+    fn shape(&self, face: FaceId, text: &str) -> std::sync::Arc<[Glyph]> {
+        self.fonts.shaped(face, text)
     }
 
     fn space(&self, face: FaceId, size: f32) -> f32 {
@@ -535,8 +547,18 @@ impl Flow {
             let span: f32 = words[..label_words].iter().map(Word::width).sum::<f32>()
                 + space * (label_words - 1) as f32;
             if span + space <= hang {
+                // A definition's label is set flush right in the hang, so that the "=" signs
+                // of a list of definitions align, as their texts do.
+                let (before, after) = if defines(label) {
+                    (hang - span - space, space)
+                } else {
+                    (0.0, hang - span)
+                };
+                if before > 0.0 {
+                    words[0].pieces.insert(0, Piece::Kern { width: before });
+                }
                 let last = &mut words[label_words - 1];
-                last.pieces.push(Piece::Kern { width: hang - span });
+                last.pieces.push(Piece::Kern { width: after });
                 last.join_next = true;
                 last.tie = true;
             }
@@ -599,6 +621,16 @@ impl Flow {
                 Align::Right => (s.x0 + indent + (avail - width_set).max(0.0), fitted),
             };
             let mut items = Vec::new();
+            self.line_glyphs = line
+                .words
+                .iter()
+                .flat_map(|&wi| &words[wi].pieces)
+                .map(|p| match p {
+                    Piece::Text { glyphs, .. } => glyphs.len() + 1,
+                    _ => 0,
+                })
+                .sum::<usize>()
+                + 1;
             for (k, &wi) in line.words.iter().enumerate() {
                 // Underlining runs on under the space between two underlined words.
                 if k > 0 && !words[line.words[k - 1]].join_next {
@@ -659,7 +691,6 @@ impl Flow {
                     color: Color::GREY,
                 });
             }
-            let items = self.merge_runs(items);
             slices.push(Slice {
                 height: leading,
                 tags: vec![self.current; items.len()],
@@ -721,11 +752,12 @@ impl Flow {
                         *face,
                         glyphs.iter().map(|g| &*g.text).collect::<String>(),
                         *style,
+                        glyphs.clone(),
                     ))
                 }
                 _ => None,
             };
-            let Some((face, text, style)) = single else {
+            let Some((face, text, style, whole)) = single else {
                 out.push(word);
                 continue;
             };
@@ -756,9 +788,26 @@ impl Flow {
                 parts.push(&text[start..b]);
                 start = b;
             }
+            // Where each glyph of the whole word starts in its text: a part that starts and
+            // ends on glyph boundaries takes the word's own glyphs (kerned as the word is, and
+            // no shaping); one that cuts a ligature is shaped alone.
+            let mut starts = Vec::with_capacity(whole.len() + 1);
+            let mut at = 0;
+            for g in whole.iter() {
+                starts.push(at);
+                at += g.text.len();
+            }
+            starts.push(at);
+            let glyph_at = |byte: usize| starts.binary_search(&byte).ok();
             let n = parts.len();
+            let mut from = 0;
             for (k, part) in parts.into_iter().enumerate() {
-                let glyphs = self.shape(face, part);
+                let to = from + part.len();
+                let glyphs: std::sync::Arc<[Glyph]> = match (glyph_at(from), glyph_at(to)) {
+                    (Some(a), Some(b)) if at == text.len() && a < b => whole[a..b].into(),
+                    _ => self.shape(face, part),
+                };
+                from = to;
                 let width = self.fonts.width(face, &glyphs, size);
                 let last = k + 1 == n;
                 out.push(Word {
@@ -921,14 +970,7 @@ impl Flow {
                         Some(Mark::Move | Mark::MovedFrom | Mark::Note) => Color::GREEN,
                         None => Color::BLACK,
                     };
-                    items.push(Item::Text {
-                        x,
-                        y: baseline,
-                        face: *face,
-                        size,
-                        glyphs: glyphs.to_vec(),
-                        color,
-                    });
+                    self.push_text(items, x, baseline, *face, size, glyphs, color);
                     let mut rule = |dy: f32| {
                         items.push(Item::Rule {
                             x1: x,
@@ -1016,6 +1058,8 @@ impl Flow {
         while col.last().is_some_and(|s| s.spacer) {
             col.pop();
         }
+        // The column follows the gap `signatures` leaves above the block.
+        make_signing_room(&mut col, self.setup.leading);
         col
     }
 
@@ -1094,7 +1138,61 @@ impl Flow {
         self.slices.push(Self::merge(columns));
     }
 
+    /// A typeset fraction: `lhs` on the math axis (its "=" level with the bar), the numerator
+    /// centred over a rule as wide as the wider of the two, the denominator centred under it.
+    fn fraction(&mut self, lhs: &[Run], num: &[Run], den: &[Run], x0: f32) {
+        let size = self.setup.font_size;
+        let leading = self.setup.leading;
+        let space = self.space(FaceId::Regular, size);
+        let width = |words: &[Word]| {
+            words.iter().map(Word::width).sum::<f32>()
+                + space * words.len().saturating_sub(1) as f32
+        };
+        let (lhs, num, den) = (
+            self.words(lhs, size, false),
+            self.words(num, size, false),
+            self.words(den, size, false),
+        );
+        let pad = size * 0.25;
+        let bar = width(&num).max(width(&den)) + 2.0 * pad;
+        let fx = x0 + width(&lhs) + space * 1.5;
+        // Offsets below the slice's top: the numerator's baseline, the bar under its
+        // descenders, the denominator a cap height under the bar, and the left side's baseline
+        // where its "=" (a quarter em above the baseline) meets the bar.
+        let num_base = leading * 0.78;
+        let rule = num_base + size * 0.3;
+        let den_base = rule + size * 0.95;
+        let lhs_base = rule + size * 0.27;
+        let mut items = Vec::new();
+        let set = |words: &[Word], mut x: f32, baseline: f32, items: &mut Vec<Item>| {
+            for w in words {
+                x = self.place_word(w, x, baseline, size, items) + space;
+            }
+        };
+        set(&lhs, x0, lhs_base, &mut items);
+        set(&num, fx + (bar - width(&num)) / 2.0, num_base, &mut items);
+        items.push(Item::Rule {
+            x1: fx,
+            y1: rule,
+            x2: fx + bar,
+            y2: rule,
+            width: 0.5,
+            color: Color::BLACK,
+        });
+        set(&den, fx + (bar - width(&den)) / 2.0, den_base, &mut items);
+        self.slices.push(Slice {
+            height: (den_base + leading * 0.3).max(2.0 * leading),
+            tags: vec![self.current; items.len()],
+            items,
+            ..Slice::default()
+        });
+    }
+
     fn table(&mut self, rows: &[Row], x0: f32, width: f32) {
+        if let Some((lhs, num, den)) = typed_fraction(rows) {
+            self.fraction(lhs, num, den, x0);
+            return;
+        }
         let n = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
         if n == 0 {
             return;
@@ -1174,6 +1272,28 @@ impl Flow {
         }
     }
 
+    /// A signature page's caption, centred in the bottom margin above the footer, in body type
+    /// two points smaller (smaller still if it would not fit the measure). An artifact.
+    pub(super) fn caption(&self, page: &mut Page, text: &str) {
+        let measure = self.setup.width - 2.0 * self.setup.margin;
+        let glyphs = self.fonts.shape(FaceId::Regular, text);
+        let mut size = self.setup.font_size - 2.0;
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        if w > measure {
+            size *= measure / w;
+        }
+        let w = self.fonts.width(FaceId::Regular, &glyphs, size);
+        page.tags.resize(page.items.len(), None);
+        page.items.push(Item::Text {
+            x: (self.setup.width - w) / 2.0,
+            y: self.setup.margin * 0.5 + self.setup.leading * 1.2,
+            face: FaceId::Regular,
+            size,
+            glyphs,
+            color: Color::BLACK,
+        });
+    }
+
     pub(super) fn footer(&self, page: &mut Page, number: usize, total: usize, id: &str) {
         let size = 9.0;
         let y = self.setup.margin / 2.0;
@@ -1210,6 +1330,115 @@ pub(super) fn underline_color(p: &Piece) -> Option<Color> {
     match p {
         Piece::Text { style, .. } if style.underline && style.mark.is_none() => Some(Color::BLACK),
         _ => None,
+    }
+}
+
+/// Whether text is set in capitals: at least 20 letters, none of them lower case (a legend).
+pub(super) fn in_capitals(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphabetic()).count() >= 20
+        && !text.chars().any(char::is_lowercase)
+}
+
+/// Whether a clause label introduces a definition: it ends with "=" ("Where X =").
+pub(super) fn defines(label: &[Run]) -> bool {
+    crate::render::text::runs_text(label)
+        .trim_end()
+        .ends_with('=')
+}
+
+/// A typist's fraction: a table of two columns and three rows, the left side ending in "=" and
+/// the numerator, then a rule of dashes under the numerator, then the denominator, with nothing
+/// else in the left column (`| X = | Y(A-B) |`, `| | ------ |`, `| | A |`). The text render
+/// draws it as typed; the PDF typesets it. Returns the left side, numerator and denominator.
+pub(super) fn typed_fraction(rows: &[Row]) -> Option<(&[Run], &[Run], &[Run])> {
+    let [a, b, c] = rows else {
+        return None;
+    };
+    if [a, b, c].iter().any(|r| r.head || r.cells.len() != 2) {
+        return None;
+    }
+    let text = |r: &[Run]| crate::render::text::runs_text(r).trim().to_string();
+    let dashes = text(&b.cells[1]);
+    let rule = dashes.len() >= 3 && dashes.chars().all(|c| c == '-' || c == '\u{2014}');
+    (rule
+        && text(&a.cells[0]).ends_with('=')
+        && text(&b.cells[0]).is_empty()
+        && text(&c.cells[0]).is_empty()
+        && !text(&a.cells[1]).is_empty()
+        && !text(&c.cells[1]).is_empty())
+    .then(|| {
+        (
+            a.cells[0].as_slice(),
+            a.cells[1].as_slice(),
+            c.cells[1].as_slice(),
+        )
+    })
+}
+
+/// The free space a signer has above every signature line: a little over half an inch (so that
+/// a unit set closer to fit keeps half an inch) between the rule and
+/// whatever is drawn above it (the name of the signer before, a party's name), so that stacked
+/// signers each get room to sign.
+pub(super) const SIGNING_ROOM: f32 = 38.0;
+
+/// Give every signature line of a column at least [`SIGNING_ROOM`] above its rule, with a
+/// spacer before its slice where there is less. `lead_in` is the free space above the column.
+pub(super) fn make_signing_room(col: &mut Vec<Slice>, lead_in: f32) {
+    let mut k = 0;
+    while k < col.len() {
+        let rule = col[k]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Signature { rect, .. } => Some(rect.y),
+                _ => None,
+            })
+            .fold(None, |m: Option<f32>, y| Some(m.map_or(y, |m| m.min(y))));
+        let Some(rule) = rule else {
+            k += 1;
+            continue;
+        };
+        // Free space: above the rule in its own slice, every spacer before it, and the room
+        // left under the lowest mark of the slice with content before those.
+        let mut room = rule;
+        let mut j = k;
+        let mut content_above = false;
+        while j > 0 {
+            j -= 1;
+            let above = &col[j];
+            if above.spacer || above.items.is_empty() {
+                room += above.height;
+                continue;
+            }
+            let bottom = above
+                .items
+                .iter()
+                .map(|i| match i {
+                    Item::Text { y, size, .. } => y + size * 0.22,
+                    Item::Rule { y1, y2, .. } => y1.max(*y2),
+                    Item::Field { rect, .. } | Item::Signature { rect, .. } => rect.y,
+                })
+                .fold(0.0f32, f32::max);
+            room += (above.height - bottom).max(0.0);
+            content_above = true;
+            break;
+        }
+        if !content_above {
+            room += lead_in;
+        }
+        if room + 0.01 < SIGNING_ROOM {
+            col.insert(
+                k,
+                Slice {
+                    height: SIGNING_ROOM - room,
+                    spacer: true,
+                    keep_with_next: true,
+                    ..Slice::default()
+                },
+            );
+            k += 1;
+        }
+        k += 1;
     }
 }
 

@@ -1,7 +1,9 @@
 //! The typefaces the layout sets text in (Liberation Serif, metric-compatible with Times New
 //! Roman, SIL OFL, shipped in `assets/fonts/`), and shaping with rustybuzz (kerning, ligatures).
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// One of the four faces of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,7 +73,45 @@ pub struct Fonts {
     /// One shaping plan per face (Latin, left to right): building a plan per word cost more
     /// than the shaping itself.
     plans: Vec<rustybuzz::ShapePlan>,
+    /// Shaped words by face and text, for the whole process: legal prose repeats its words,
+    /// documents of one kind share nearly all of them, and shaping was the costliest step of
+    /// layout. Shaping is a pure function of face and text, so the output is the same with or
+    /// without the cache.
+    words: [RwLock<WordCache>; 4],
 }
+
+/// Shaped words of one face, by their text.
+type WordCache = HashMap<Box<str>, Arc<[Glyph]>, BuildHasherDefault<WordHasher>>;
+
+/// FxHash (rustc's): a word is a few bytes, and SipHash cost more than the look-up. The
+/// cache's keys are our own text, so flooding resistance buys nothing here.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0; 8];
+            b.copy_from_slice(c);
+            self.0 = (self.0 ^ u64::from_le_bytes(b))
+                .wrapping_mul(K)
+                .rotate_left(26);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(K).rotate_left(26);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// At most this many words are cached per face (hostile input cannot grow the cache without
+/// bound; words past the limit are shaped each time).
+const CACHED_WORDS: usize = 50_000;
 
 impl std::fmt::Debug for Fonts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -107,13 +147,32 @@ impl Fonts {
                     )
                 })
                 .collect();
-            Fonts { faces, plans }
+            Fonts {
+                faces,
+                plans,
+                words: Default::default(),
+            }
         })
     }
 
     /// Font units per em of a face.
     pub fn units_per_em(&self, face: FaceId) -> i32 {
         self.faces[face.index()].units_per_em()
+    }
+
+    /// Shape `text` in `face`, once per process: later calls share the glyphs.
+    pub fn shaped(&self, face: FaceId, text: &str) -> Arc<[Glyph]> {
+        let cache = &self.words[face.index()];
+        if let Some(g) = cache.read().ok().and_then(|m| m.get(text).cloned()) {
+            return g;
+        }
+        let glyphs: Arc<[Glyph]> = self.shape(face, text).into();
+        if let Ok(mut m) = cache.write()
+            && m.len() < CACHED_WORDS
+        {
+            m.insert(text.into(), glyphs.clone());
+        }
+        glyphs
     }
 
     /// Shape `text` in `face`.

@@ -7,7 +7,7 @@ use super::*;
 pub(super) enum Piece {
     Text {
         face: FaceId,
-        glyphs: std::rc::Rc<[Glyph]>,
+        glyphs: std::sync::Arc<[Glyph]>,
         width: f32,
         style: Style,
     },

@@ -27,6 +27,17 @@ use pages::*;
 
 /// Lay out a document. `id` is the short document ID printed in every footer.
 pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
+    layout_with_caption(doc, setup, id, None)
+}
+
+/// [`layout`], with a caption at the foot of every page that holds a signature line
+/// ("[Signature Page to …]", a template's setting).
+pub fn layout_with_caption(
+    doc: &Document,
+    setup: PageSetup,
+    id: &str,
+    caption: Option<&str>,
+) -> Layout {
     let mut flow = Flow {
         setup,
         fonts: Fonts::get(),
@@ -35,18 +46,28 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         warnings: Vec::new(),
         hang: None,
         para_text: None,
+        line_glyphs: 0,
         structure: Vec::new(),
         current: None,
-        shaped: Default::default(),
     };
     let x0 = setup.margin;
     let width = setup.width - 2.0 * setup.margin;
     flow.blocks(&doc.blocks, x0, width);
-    let slices = std::mem::take(&mut flow.slices);
+    let mut slices = std::mem::take(&mut flow.slices);
+    // Signature lines in the body (not in signature blocks) get their room to sign too.
+    make_signing_room(&mut slices, setup.leading);
     let (mut pages, outline) = paginate(slices, setup);
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
         fit_signatures(page, flow.fonts, setup.height - setup.margin);
+        if let Some(caption) = caption.filter(|c| !c.trim().is_empty())
+            && page
+                .items
+                .iter()
+                .any(|item| matches!(item, Item::Signature { .. }))
+        {
+            flow.caption(page, caption.trim());
+        }
         flow.footer(page, i + 1, total, id);
         // Footers are artifacts.
         page.tags.resize(page.items.len(), None);
@@ -135,6 +156,56 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("MAIN", 0), ("Exhibit A", 1)]
         );
+    }
+
+    #[test]
+    fn the_caption_is_at_the_foot_of_signature_pages_only() {
+        let src = "Terms.\n\n{.page-break}\n***\n\n:::: signatures\n::: signature\nACME\\\n[]{.sig role=\"acme.signature\" width=30 rule=\"_\"}\n:::\n::::\n";
+        let caption = "[Signature Page to Supply Agreement]";
+        let l = layout_with_caption(&djot::parse(src), PageSetup::default(), "", Some(caption));
+        let captions: Vec<usize> = l
+            .pages
+            .iter()
+            .map(|p| text_of(p).matches(caption).count())
+            .collect();
+        assert_eq!(
+            captions,
+            vec![0, 1],
+            "{:?}",
+            l.pages.iter().map(text_of).collect::<Vec<_>>()
+        );
+        let page = &l.pages[1];
+        let at = page
+            .items
+            .iter()
+            .position(|i| matches!(i, Item::Text { glyphs, .. } if glyphs.iter().map(|g| &*g.text).collect::<String>() == caption))
+            .unwrap();
+        // In the bottom margin, above the footer, and an artifact.
+        let Item::Text { y, .. } = page.items[at] else {
+            unreachable!()
+        };
+        assert!(y < l.setup.margin && y > l.setup.margin / 2.0, "{y}");
+        assert_eq!(page.tags[at], None);
+    }
+
+    #[test]
+    fn legends_in_capitals_are_set_ragged_with_natural_spaces() {
+        let legend = "THIS OPTION AND THE SHARES ISSUABLE UPON EXERCISE HAVE NOT BEEN REGISTERED \
+                      UNDER THE SECURITIES ACT OF 1933, AS AMENDED, OR ANY STATE SECURITIES LAWS \
+                      AND MAY NOT BE SOLD ABSENT REGISTRATION OR AN OPINION OF COUNSEL.";
+        let l = layout(&djot::parse(legend), PageSetup::default(), "");
+        let mut spaces = 0;
+        for item in &l.pages[0].items {
+            if let Item::Text { glyphs, size, .. } = item
+                && *size == 12.0
+            {
+                for g in glyphs.iter().filter(|g| &*g.text == " ") {
+                    assert!(g.advance <= g.natural, "a stretched space: {g:?}");
+                    spaces += 1;
+                }
+            }
+        }
+        assert!(spaces > 20, "{spaces}");
     }
 
     #[test]

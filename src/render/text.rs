@@ -60,6 +60,17 @@ pub fn ascii(text: &str) -> String {
     s
 }
 
+/// Whether a paragraph is underlined throughout (unlabelled, all of its text underlined).
+fn underlined(p: &Paragraph) -> bool {
+    p.label.is_empty()
+        && p.runs
+            .iter()
+            .any(|r| matches!(r, Run::Text { text, .. } if !text.trim().is_empty()))
+        && p.runs
+            .iter()
+            .all(|r| matches!(r, Run::Text { style, .. } if style.underline))
+}
+
 fn blank(out: &mut Vec<String>) {
     if out.last().is_some_and(|l| !l.is_empty()) {
         out.push(String::new());
@@ -83,7 +94,18 @@ fn block(b: &Block, width: usize, out: &mut Vec<String>) {
         }
         Block::Paragraph(p) => {
             blank(out);
-            out.extend(paragraph(p, width));
+            if underlined(p) {
+                // A typist underlines a line with a line of dashes under its letters.
+                for line in paragraph(p, width) {
+                    let start = line.len().saturating_sub(line.trim_start().len());
+                    let letters = line.trim().chars().count();
+                    let rule = format!("{}{}", " ".repeat(start), "-".repeat(letters));
+                    out.push(line);
+                    out.push(rule);
+                }
+            } else {
+                out.extend(paragraph(p, width));
+            }
             out.push(String::new());
         }
         Block::Quote(inner) => {

@@ -95,6 +95,33 @@ impl Templates {
         )
     }
 
+    /// The templates compiled into this binary, only the named kinds (and the shared partials):
+    /// parsing every kind's templates was a tenth of a one-document render. A name that is not
+    /// a built-in kind loads them all, so that the error about it can list them.
+    pub fn builtin_kinds(kinds: &std::collections::BTreeSet<String>) -> Result<Templates> {
+        let known = |kind: &String| {
+            let dir = format!("{kind}/");
+            builtin::FILES
+                .iter()
+                .any(|(name, _)| name.starts_with(&dir))
+        };
+        if kinds.is_empty() || !kinds.iter().all(known) {
+            return Templates::builtin();
+        }
+        Templates::from_files(
+            builtin::FILES
+                .iter()
+                .filter(|(name, _)| {
+                    name.starts_with("_shared/")
+                        || name
+                            .split_once('/')
+                            .is_some_and(|(dir, _)| kinds.contains(dir))
+                })
+                .map(|(name, text)| (name.to_string(), text.to_string())),
+            "templates/",
+        )
+    }
+
     /// Load every kind from a folder laid out as the project's `templates/`.
     ///
     /// The folder is not trusted: only regular files inside it are read (a symbolic link is
@@ -540,4 +567,24 @@ fn backticked(s: &str) -> Option<String> {
     let (_, rest) = s.split_once('`')?;
     let (inner, _) = rest.split_once('`')?;
     Some(inner.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_kinds_loads_the_named_kinds_or_all_for_an_unknown_name() {
+        let only: std::collections::BTreeSet<String> = ["severance".to_string()].into();
+        let t = Templates::builtin_kinds(&only).unwrap();
+        let names: Vec<&str> = t.kinds().map(|k| k.schema.kind.as_str()).collect();
+        assert_eq!(names, ["severance"]);
+        let unknown: std::collections::BTreeSet<String> =
+            ["severance".to_string(), "lease".to_string()].into();
+        let all = Templates::builtin_kinds(&unknown).unwrap();
+        assert_eq!(
+            all.kinds().count(),
+            Templates::builtin().unwrap().kinds().count()
+        );
+    }
 }
