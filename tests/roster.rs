@@ -400,3 +400,44 @@ fn completions_man_page_json_check_and_formats_in_any_case() {
         ["assignment-2006.dj", "assignment-2006.txt"]
     );
 }
+
+#[test]
+fn a_roster_pdf_is_the_single_render_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = root().join(BASE);
+    let people = people(3, 77);
+    std::fs::write(dir.path().join("r.csv"), csv(&people)).unwrap();
+    let st = engross(dir.path())
+        .args(["render", "-f", "pdf,docx", "--each", "r.csv", "-o", "out"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let p = &people[1];
+    for ext in ["pdf", "docx"] {
+        let single = dir.path().join(format!("single.{ext}"));
+        let st = engross(dir.path())
+            .args(["render", "-f", ext, "-o"])
+            .arg(&single)
+            .arg(&base)
+            .args(["--set", &format!("subscriber.name={}", p.name)])
+            .args(["--set", &format!("subscriber.shares={}", p.shares)])
+            .args(["--set", &format!("subscriber.date={}", p.date)])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join(format!("out/subscription-3.{ext}"))).unwrap(),
+            std::fs::read(&single).unwrap(),
+            "{ext}"
+        );
+    }
+}
