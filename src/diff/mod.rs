@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp};
 
-use crate::document::{Align, Block, Document, ParaStyle, Run};
+use crate::document::{Align, Block, Document, ParaStyle, Run, Style};
 use crate::render::text::{ascii, runs_text};
 
 pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
@@ -85,13 +85,26 @@ enum Part {
     Body,
 }
 
+/// What a token stands for: a word in a style (its text in [`Words::text`], one buffer for
+/// the whole document rather than a `String` per word), or a field or signature line (in
+/// [`Words::runs`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Atom {
+    Word {
+        start: usize,
+        end: usize,
+        style: Style,
+    },
+    Run(usize),
+}
+
 /// One word (or blank) of a document, with what is needed to put it back.
 #[derive(Debug, Clone, PartialEq)]
 struct Token {
     /// The comparison key (interned normalised text).
     key: u32,
-    /// The run it stands for: a word in its style, a field or a signature line.
-    run: Run,
+    /// The run it stands for.
+    atom: Atom,
     /// A space came before it in the source.
     space_before: bool,
     /// A hard line break came before it.
@@ -134,6 +147,10 @@ struct Unit {
 struct Words {
     tokens: Vec<Token>,
     units: Vec<Unit>,
+    /// The text of every word, one after another.
+    text: String,
+    /// The fields and signature lines.
+    runs: Vec<Run>,
 }
 
 /// What kind of change.
@@ -346,15 +363,33 @@ struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in chunks.by_ref() {
             let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            b.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // The tail, byte by byte (a copy of variable length would call memcpy).
+            self.add(
+                rest.iter()
+                    .rev()
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+            );
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
@@ -369,10 +404,11 @@ impl Interner<'_> {
     fn key(&mut self, word: &str) -> Option<u32> {
         let plain = !self.options.ignore_case
             && !self.options.ignore_punctuation
-            && !word.contains([
-                '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{2013}', '\u{2014}', '\u{2026}',
-                '\u{a0}',
-            ]);
+            && (word.is_ascii()
+                || !word.contains([
+                    '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{2013}', '\u{2014}',
+                    '\u{2026}', '\u{a0}',
+                ]));
         if plain {
             // The common case: the word is its own key; allocate only for a new word.
             if let Some(&id) = self.ids.get(word) {
@@ -464,51 +500,52 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
             // The body's first word follows the label after a space.
             let mut space = part == Part::Body && !label.is_empty();
             let mut brk = false;
-            let mut emit = |run: Run, key: Option<u32>, space: bool, brk: &mut bool| {
-                if let Some(key) = key {
-                    words.tokens.push(Token {
-                        key,
-                        run,
-                        space_before: space,
-                        break_before: *brk,
-                        unit,
-                        part,
-                    });
-                    *brk = false;
-                }
+            let emit = |words: &mut Words, atom: Atom, key: u32, space: bool, brk: &mut bool| {
+                words.tokens.push(Token {
+                    key,
+                    atom,
+                    space_before: space,
+                    break_before: *brk,
+                    unit,
+                    part,
+                });
+                *brk = false;
             };
             for run in runs {
                 match run {
                     Run::Text { text, style } => {
-                        let mut word = String::new();
+                        let mut word_start: Option<usize> = None;
                         let mut word_space = space;
-                        let mut finish = |word: &mut String, word_space: bool, brk: &mut bool| {
-                            if start.len() < 6 && part == Part::Body {
-                                start.push(ascii(word));
-                            }
-                            let key = interner.key(word);
-                            let run = Run::Text {
-                                text: std::mem::take(word),
-                                style: *style,
+                        let mut finish =
+                            |words: &mut Words, w: &str, space: bool, brk: &mut bool| {
+                                if start.len() < 6 && part == Part::Body {
+                                    start.push(ascii(w));
+                                }
+                                if let Some(key) = interner.key(w) {
+                                    let s = words.text.len();
+                                    words.text.push_str(w);
+                                    let atom = Atom::Word {
+                                        start: s,
+                                        end: words.text.len(),
+                                        style: *style,
+                                    };
+                                    emit(words, atom, key, space, brk);
+                                }
                             };
-                            emit(run, key, word_space, brk);
-                        };
-                        for c in text.chars() {
+                        for (i, c) in text.char_indices() {
                             if c.is_whitespace() && c != '\u{a0}' {
-                                if !word.is_empty() {
-                                    finish(&mut word, word_space, &mut brk);
+                                if let Some(s) = word_start.take() {
+                                    finish(&mut words, &text[s..i], word_space, &mut brk);
                                 }
                                 space = true;
-                            } else {
-                                if word.is_empty() {
-                                    word_space = space;
-                                }
-                                word.push(c);
+                            } else if word_start.is_none() {
+                                word_start = Some(i);
+                                word_space = space;
                             }
                         }
-                        if !word.is_empty() {
+                        if let Some(s) = word_start {
                             // The word may go on in the next run (another style): glue it.
-                            finish(&mut word, word_space, &mut brk);
+                            finish(&mut words, &text[s..], word_space, &mut brk);
                             space = false;
                         }
                     }
@@ -518,8 +555,10 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
                         } else {
                             "---"
                         };
-                        let key = interner.key(blank).or(Some(u32::MAX));
-                        emit(run.clone(), key, space, &mut brk);
+                        let key = interner.key(blank).unwrap_or(u32::MAX);
+                        words.runs.push(run.clone());
+                        let atom = Atom::Run(words.runs.len() - 1);
+                        emit(&mut words, atom, key, space, &mut brk);
                         space = false;
                     }
                     Run::Break => {
@@ -536,9 +575,12 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
         let end = words.tokens.len();
         // A body without a label that opens with a clause number: that is its label.
         if label_end == label_start {
-            let text = |i: usize| match words.tokens.get(i).map(|t| &t.run) {
-                Some(Run::Text { text, .. }) => ascii(text),
-                _ => String::new(),
+            let text = |i: usize| {
+                words
+                    .tokens
+                    .get(i)
+                    .and_then(|t| words.word(t))
+                    .map_or_else(String::new, |(w, _)| ascii(w))
             };
             let first = text(label_start);
             let lead = if is_number_word(&first) {
@@ -637,6 +679,38 @@ fn units_in(b: &Block) -> usize {
 }
 
 impl Words {
+    /// A word token's text (as written) and style; `None` for a field or signature line.
+    fn word(&self, t: &Token) -> Option<(&str, Style)> {
+        match t.atom {
+            Atom::Word { start, end, style } => Some((self.text.get(start..end)?, style)),
+            Atom::Run(_) => None,
+        }
+    }
+
+    /// The run a token stands for, as it was in the document.
+    fn run(&self, t: &Token) -> Run {
+        match t.atom {
+            Atom::Word { start, end, style } => Run::Text {
+                text: self.text.get(start..end).unwrap_or_default().to_string(),
+                style,
+            },
+            Atom::Run(i) => self.runs.get(i).cloned().unwrap_or(Run::Break),
+        }
+    }
+
+    /// A token's text with ASCII punctuation (what [`runs_text`] gives for its run).
+    fn push_plain(&self, t: &Token, s: &mut String) {
+        match (self.word(t), t.atom) {
+            (Some((w, _)), _) => s.push_str(&ascii(w)),
+            (None, Atom::Run(i)) => {
+                if let Some(r) = self.runs.get(i) {
+                    s.push_str(&runs_text(std::slice::from_ref(r)));
+                }
+            }
+            (None, Atom::Word { .. }) => {}
+        }
+    }
+
     fn text(&self, range: Range<usize>) -> String {
         let mut s = String::new();
         for (i, t) in self
@@ -649,7 +723,7 @@ impl Words {
             if i > 0 && (t.space_before || t.break_before) {
                 s.push(' ');
             }
-            s.push_str(&runs_text(std::slice::from_ref(&t.run)));
+            self.push_plain(t, &mut s);
         }
         s
     }
@@ -719,7 +793,11 @@ impl Words {
     fn label_words(&self, u: usize) -> Vec<String> {
         self.tokens[self.units[u].label_range.clone()]
             .iter()
-            .map(|t| runs_text(std::slice::from_ref(&t.run)))
+            .map(|t| {
+                let mut s = String::new();
+                self.push_plain(t, &mut s);
+                s
+            })
             .collect()
     }
 }

@@ -166,13 +166,19 @@ impl Rebuilt {
         }
     }
 
-    fn push(&mut self, label: bool, t: &Token, mark: Option<Mark>, sep: (bool, bool)) {
+    fn push(
+        &mut self,
+        label: bool,
+        (w, t): (&Words, &Token),
+        mark: Option<Mark>,
+        sep: (bool, bool),
+    ) {
         let (runs, first) = if label {
             (&mut self.label, &mut self.first_label)
         } else {
             (&mut self.runs, &mut self.first_runs)
         };
-        push_token(runs, &t.run, mark, sep, first);
+        push_token(runs, (w, t), mark, sep, first);
     }
 
     fn note(&mut self, text: &str) {
@@ -260,7 +266,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 } else {
                     (o.break_before, o.space_before)
                 };
-                out.push(in_label, o, Some(mark), sep);
+                out.push(in_label, (&cmp.old, o), Some(mark), sep);
                 k += 1;
             }
             while let Some((_, text)) = notes.next_if(|(i, _)| *i == index) {
@@ -272,11 +278,16 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
             } else {
                 (false, true)
             };
-            out.push(in_label, t, marks[index], sep);
+            out.push(in_label, (&cmp.new, t), marks[index], sep);
             while let Some(&&(old, _, mark)) = after.peek().filter(|a| a.1 == index) {
                 after.next();
                 let o = &cmp.old.tokens[old];
-                out.push(in_label, o, Some(mark), (o.break_before, o.space_before));
+                out.push(
+                    in_label,
+                    (&cmp.old, o),
+                    Some(mark),
+                    (o.break_before, o.space_before),
+                );
             }
             index += 1;
         }
@@ -287,7 +298,12 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                     out.note(text);
                 }
                 let o = &cmp.old.tokens[old];
-                out.push(false, o, Some(mark), (o.break_before, o.space_before));
+                out.push(
+                    false,
+                    (&cmp.old, o),
+                    Some(mark),
+                    (o.break_before, o.space_before),
+                );
             }
         }
         if !out.first_label || !out.first_runs {
@@ -305,7 +321,12 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 out.note(text);
             }
             let o = &cmp.old.tokens[old];
-            out.push(false, o, Some(mark), (o.break_before, o.space_before));
+            out.push(
+                false,
+                (&cmp.old, o),
+                Some(mark),
+                (o.break_before, o.space_before),
+            );
         }
         if !out.first_runs {
             tail.push(wrap(
@@ -464,7 +485,7 @@ impl Rebuild<'_> {
         }
         for t in &old.tokens[unit.label_range.start..unit.body.end] {
             let sep = (t.break_before, t.space_before);
-            out.push(t.part == Part::Label, t, Some(mark), sep);
+            out.push(t.part == Part::Label, (old, t), Some(mark), sep);
         }
         let (label, runs) = (tidy_spaces(out.label), tidy_spaces(out.runs));
         let block = match unit.shape {
@@ -538,7 +559,7 @@ fn tidy_spaces(runs: Vec<Run>) -> Vec<Run> {
 /// Append a word with the separator given as (line break before, space before).
 fn push_token(
     runs: &mut Vec<Run>,
-    run: &Run,
+    (w, t): (&Words, &Token),
     mark: Option<Mark>,
     (break_before, space_before): (bool, bool),
     first: &mut bool,
@@ -552,9 +573,9 @@ fn push_token(
         }
     }
     *first = false;
-    match run {
-        Run::Text { text, style } => push_text(runs, text, Style { mark, ..*style }),
-        other => runs.push(other.clone()),
+    match w.word(t) {
+        Some((text, style)) => push_text(runs, text, Style { mark, ..style }),
+        None => runs.push(w.run(t)),
     }
 }
 
@@ -750,9 +771,9 @@ pub fn markup(cmp: &Comparison) -> String {
         }
         let sep = (t.break_before, t.space_before);
         if t.part == Part::Label {
-            push_token(&mut label, &t.run, None, sep, &mut first.0);
+            push_token(&mut label, (&cmp.new, t), None, sep, &mut first.0);
         } else {
-            push_token(&mut runs, &t.run, None, sep, &mut first.1);
+            push_token(&mut runs, (&cmp.new, t), None, sep, &mut first.1);
         }
     }
     while current < cmp.new.units.len() {

@@ -46,12 +46,21 @@ pub fn parse_pages(pages: &[String]) -> Document {
 /// "Doc. 1A2B3C4D", a form feed.
 fn is_furniture(line: &str) -> bool {
     let t = line.trim();
-    if t.is_empty() {
+    // Every shape below starts with "page" (any case), "-" or "Doc.": most lines are ruled
+    // out by their first letter, without splitting them.
+    if !t.starts_with(['p', 'P', '-', 'D']) {
         return false;
     }
-    let words: Vec<&str> = t.split_whitespace().collect();
+    // At most six words make furniture; a seventh rules the line out.
+    let mut buf = [""; 7];
+    let mut n = 0;
+    for w in t.split_whitespace().take(7) {
+        buf[n] = w;
+        n += 1;
+    }
+    let words = &buf[..n];
     let num = |w: &str| !w.is_empty() && w.len() <= 5 && w.bytes().all(|b| b.is_ascii_digit());
-    match words.as_slice() {
+    match words {
         [p, n] if p.eq_ignore_ascii_case("page") => num(n),
         [p, n, of, m] if p.eq_ignore_ascii_case("page") && of.eq_ignore_ascii_case("of") => {
             num(n) && num(m)

@@ -45,6 +45,9 @@ pub fn runs_text(runs: &[Run]) -> String {
 
 /// Typographic punctuation back to the ASCII a typist would use.
 pub fn ascii(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
