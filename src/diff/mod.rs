@@ -34,7 +34,7 @@ use serde::Serialize;
 use similar::{Algorithm, DiffOp};
 
 use crate::document::{Align, Block, Document, ParaStyle, Run, Style};
-use crate::render::text::{ascii, runs_text};
+use crate::render::text::{ascii, push_ascii, runs_text};
 
 pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
 
@@ -489,12 +489,28 @@ fn is_plain_number(w: &str) -> bool {
 
 fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
     let mut words = Words::default();
+    // Room for everything at once: growing the vectors of a large document copies them and
+    // touches twice the memory.
+    let (mut units, mut bytes) = (0, 0);
+    visit_units(&doc.blocks, &mut |_, label, runs| {
+        units += 1;
+        for r in label.iter().chain(runs) {
+            bytes += match r {
+                Run::Text { text, .. } => text.len(),
+                _ => 1,
+            };
+        }
+    });
+    words.units.reserve(units);
+    words.text.reserve(bytes);
+    words.tokens.reserve(bytes / 4 + units);
     let mut section = String::new();
     // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
     let mut major = String::new();
     visit_units(&doc.blocks, &mut |shape, label, runs| {
         let unit = words.units.len();
-        let mut start = Vec::new();
+        // The first six body words, as ASCII text.
+        let (mut start, mut start_words) = (String::new(), 0);
         let label_start = words.tokens.len();
         for (part, runs) in [(Part::Label, label), (Part::Body, runs)] {
             // The body's first word follows the label after a space.
@@ -518,8 +534,12 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
                         let mut word_space = space;
                         let mut finish =
                             |words: &mut Words, w: &str, space: bool, brk: &mut bool| {
-                                if start.len() < 6 && part == Part::Body {
-                                    start.push(ascii(w));
+                                if start_words < 6 && part == Part::Body {
+                                    if start_words > 0 {
+                                        start.push(' ');
+                                    }
+                                    push_ascii(&mut start, w);
+                                    start_words += 1;
                                 }
                                 if let Some(key) = interner.key(w) {
                                     let s = words.text.len();
@@ -614,7 +634,7 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
         words.units.push(Unit {
             label: label_text,
             section: section.clone(),
-            start: start.join(" "),
+            start,
             shape,
             label_range: label_start..label_end,
             body: label_end..end,
@@ -701,7 +721,7 @@ impl Words {
     /// A token's text with ASCII punctuation (what [`runs_text`] gives for its run).
     fn push_plain(&self, t: &Token, s: &mut String) {
         match (self.word(t), t.atom) {
-            (Some((w, _)), _) => s.push_str(&ascii(w)),
+            (Some((w, _)), _) => push_ascii(s, w),
             (None, Atom::Run(i)) => {
                 if let Some(r) = self.runs.get(i) {
                     s.push_str(&runs_text(std::slice::from_ref(r)));
@@ -713,6 +733,12 @@ impl Words {
 
     fn text(&self, range: Range<usize>) -> String {
         let mut s = String::new();
+        self.push_text(range, &mut s);
+        s
+    }
+
+    /// Append the text of a token range: its words with the spaces between them.
+    fn push_text(&self, range: Range<usize>, s: &mut String) {
         for (i, t) in self
             .tokens
             .get(range)
@@ -723,9 +749,43 @@ impl Words {
             if i > 0 && (t.space_before || t.break_before) {
                 s.push(' ');
             }
-            self.push_plain(t, &mut s);
+            self.push_plain(t, s);
+        }
+    }
+
+    /// The units a token range touches (none for an empty range).
+    fn units_of(&self, r: &Range<usize>) -> Range<usize> {
+        match (
+            self.tokens.get(r.start),
+            r.end.checked_sub(1).and_then(|e| self.tokens.get(e)),
+        ) {
+            (Some(a), Some(b)) if !r.is_empty() => a.unit..b.unit + 1,
+            _ => 0..0,
+        }
+    }
+
+    /// The text of the whole units a range covers (one, but several past the deadline), each
+    /// with its label.
+    fn units_text(&self, r: &Range<usize>) -> String {
+        let mut s = String::new();
+        for u in self.units_of(r) {
+            let unit = &self.units[u];
+            let range = unit.label_range.start..unit.body.end;
+            if !range.is_empty() {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                self.push_text(range, &mut s);
+            }
         }
         s
+    }
+
+    /// Whether a token is in a paragraph or heading (not a table cell).
+    fn is_paragraph(&self, token: usize) -> bool {
+        self.tokens
+            .get(token)
+            .is_some_and(|t| self.units[t.unit].shape != Shape::Cell)
     }
 
     /// The text of a whole unit: label and body.
@@ -1087,8 +1147,8 @@ impl Builder<'_> {
     fn push(&mut self, kind: Kind, o: Range<usize>, n: Range<usize>, block: bool) {
         // A whole paragraph's change carries its label.
         let text = |w: &Words, r: &Range<usize>, whole: bool| {
-            if whole && let Some(u) = w.tokens.get(r.start).map(|t| t.unit) {
-                w.unit_text(u)
+            if whole {
+                w.units_text(r)
             } else {
                 w.text(r.clone())
             }
@@ -1120,13 +1180,15 @@ pub fn compare(
     new: &Document,
     options: &Options,
 ) -> Result<Comparison, Inconsistent> {
+    // The deadline counts from the start, reading the words included, so that the whole
+    // comparison stays within it plus the linear work after it.
+    let deadline = Instant::now() + options.deadline;
     let mut interner = Interner {
         ids: WordMap::default(),
         options,
     };
     let old_words = tokenize(old, &mut interner);
     let new_words = tokenize(new, &mut interner);
-    let deadline = Instant::now() + options.deadline;
 
     // Whole moved paragraphs first; the word diff runs on the bodies of everything else.
     let moves = moved_units(&old_words, &new_words, deadline);
@@ -1229,11 +1291,38 @@ pub fn compare(
             let u = w.tokens[r.start].unit;
             w.units[u].label_range.start..r.end
         };
-        for a in whole_old {
-            pending.push((Kind::Delete, with_label(&old_words, a), n_at..n_at, true));
+        // Past the deadline, whole paragraphs next to each other are one block change: the
+        // work after the deadline stays linear in the hunks, not in the paragraphs.
+        let coarse = |w: &Words, rs: Vec<Range<usize>>| -> Vec<Range<usize>> {
+            let mut out: Vec<Range<usize>> = Vec::with_capacity(rs.len());
+            for r in rs {
+                match out.last_mut() {
+                    Some(last)
+                        if timed_out
+                            && last.end == r.start
+                            && w.is_paragraph(last.start)
+                            && w.is_paragraph(r.start) =>
+                    {
+                        last.end = r.end;
+                    }
+                    _ => out.push(r),
+                }
+            }
+            out
+        };
+        let whole_old = whole_old
+            .into_iter()
+            .map(|a| with_label(&old_words, a))
+            .collect();
+        for a in coarse(&old_words, whole_old) {
+            pending.push((Kind::Delete, a, n_at..n_at, true));
         }
-        for c in whole_new {
-            pending.push((Kind::Insert, o_at..o_at, with_label(&new_words, c), true));
+        let whole_new = whole_new
+            .into_iter()
+            .map(|c| with_label(&new_words, c))
+            .collect();
+        for c in coarse(&new_words, whole_new) {
+            pending.push((Kind::Insert, o_at..o_at, c, true));
         }
         pending.sort_by_key(|(_, a, c, _)| (c.start, a.start));
         for (kind, a, c, block) in pending {
@@ -1321,11 +1410,8 @@ pub fn compare(
     let block_old: Vec<bool> = {
         let mut v = vec![false; old_words.units.len()];
         for c in &b.changes {
-            if c.block
-                && c.kind == Kind::Delete
-                && let Some(t) = old_words.tokens.get(c.old_range.start)
-            {
-                v[t.unit] = true;
+            if c.block && c.kind == Kind::Delete {
+                old_words.units_of(&c.old_range).for_each(|u| v[u] = true);
             }
         }
         v
@@ -1333,11 +1419,8 @@ pub fn compare(
     let block_new: Vec<bool> = {
         let mut v = vec![false; new_words.units.len()];
         for c in &b.changes {
-            if c.block
-                && c.kind == Kind::Insert
-                && let Some(t) = new_words.tokens.get(c.new_range.start)
-            {
-                v[t.unit] = true;
+            if c.block && c.kind == Kind::Insert {
+                new_words.units_of(&c.new_range).for_each(|u| v[u] = true);
             }
         }
         v
@@ -1676,7 +1759,11 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     let inserts: Vec<usize> = changes
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.kind == Kind::Insert && c.new_range.len() >= MIN_MOVE_WORDS)
+        .filter(|(_, c)| {
+            c.kind == Kind::Insert
+                && c.new_range.len() >= MIN_MOVE_WORDS
+                && new.units_of(&c.new_range).len() == 1
+        })
         .map(|(i, _)| i)
         .collect();
     if inserts.is_empty() {
@@ -1695,7 +1782,11 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     let mut taken = vec![false; changes.len()];
     let mut moved_into: Vec<Option<usize>> = vec![None; changes.len()]; // insertion -> deletion
     for (d, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Delete || c.old_range.len() < MIN_MOVE_WORDS {
+        // A block of several paragraphs (past the deadline) is never a move.
+        if c.kind != Kind::Delete
+            || c.old_range.len() < MIN_MOVE_WORDS
+            || old.units_of(&c.old_range).len() != 1
+        {
             continue;
         }
         let k = old.keys(&c.old_range);
@@ -1736,31 +1827,38 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     for d in moved_into.iter().flatten() {
         moved_from[*d] = true;
     }
+    // The deletions that moved, taken out (their old side goes into the move).
+    let mut changes = changes;
+    let mut sources: Vec<Option<(Range<usize>, bool, String)>> = vec![None; changes.len()];
+    for (d, c) in changes.iter_mut().enumerate() {
+        if moved_from[d] {
+            sources[d] = Some((c.old_range.clone(), c.block, std::mem::take(&mut c.old)));
+        }
+    }
     let mut out = Vec::with_capacity(changes.len());
-    for (i, c) in changes.iter().enumerate() {
+    for (i, c) in changes.into_iter().enumerate() {
         if moved_from[i] {
             continue;
         }
-        match moved_into[i] {
-            Some(d) => {
-                let del = &changes[d];
+        match moved_into[i].and_then(|d| sources[d].take()) {
+            Some((old_range, block, old_text)) => {
                 let inner = inner_edits(
-                    &old.keys(&del.old_range),
+                    &old.keys(&old_range),
                     &new.keys(&c.new_range),
-                    (del.old_range.start, c.new_range.start),
+                    (old_range.start, c.new_range.start),
                     deadline,
                 );
                 out.push(move_change(
                     old,
                     new,
-                    del.old_range.clone(),
+                    old_range,
                     c.new_range.clone(),
                     inner,
-                    del.block && c.block,
-                    (del.old.clone(), c.new.clone()),
+                    block && c.block,
+                    (old_text, c.new),
                 ));
             }
-            None => out.push(c.clone()),
+            None => out.push(c),
         }
     }
     out

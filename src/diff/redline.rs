@@ -76,14 +76,23 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
                 for i in c.new_range.clone() {
                     marks[i] = Some(Mark::Insert);
                 }
+                // A block change is one paragraph, or past the deadline several in a row.
                 if c.kind == Kind::Insert && c.block && is_block(new, &c.new_range) {
-                    let u = new.tokens[c.new_range.start].unit;
-                    p.wrapped[u] = Some(Mark::Insert);
+                    for u in new.units_of(&c.new_range) {
+                        let unit = &new.units[u];
+                        if unit.label_range.start < unit.body.end {
+                            p.wrapped[u] = Some(Mark::Insert);
+                        }
+                    }
                 }
                 if c.kind == Kind::Delete && c.block && is_block(old, &c.old_range) {
-                    let u = old.tokens[c.old_range.start].unit;
-                    let at = unit_before(next_kept[old.units[u].body.end]);
-                    p.blocks.push((u, at, Mark::Delete, None));
+                    for u in old.units_of(&c.old_range) {
+                        let unit = &old.units[u];
+                        if unit.label_range.start < unit.body.end {
+                            let at = unit_before(next_kept[unit.body.end]);
+                            p.blocks.push((u, at, Mark::Delete, None));
+                        }
+                    }
                 } else if c.kind == Kind::Delete
                     && let Some(after) = tail_of_unit(old, &c.old_range)
                         .then(|| prev_kept[c.old_range.start])

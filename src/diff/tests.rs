@@ -276,3 +276,50 @@ fn regression_copies_edited_in_place_are_not_moves() {
     assert_eq!(c.summary().moves, 0, "{:?}", c.changes);
     assert_eq!(c.summary().insertions, 2, "{:?}", c.changes);
 }
+
+#[test]
+fn past_the_deadline_neighbouring_paragraphs_are_one_block_change() {
+    // Every paragraph differs and there is no time: the changes are coarse (whole runs of
+    // paragraphs), but every word is still accounted for and drawn, each paragraph its own.
+    let old: String = (0..300).map(|i| format!("old{i} a{i}\n\n")).collect();
+    let new: String = (0..300).map(|i| format!("new{i} b{i}\n\n")).collect();
+    let options = Options {
+        deadline: Duration::ZERO,
+        ..Options::default()
+    };
+    let new_doc = plain::parse(&new);
+    let c = compare(&plain::parse(&old), &new_doc, &options).expect("consistent");
+    assert!(c.timed_out);
+    assert!(c.changes.iter().all(|x| x.block), "{:?}", c.changes);
+    assert!(c.changes.len() <= 4, "{} changes", c.changes.len());
+    let s = c.summary();
+    assert_eq!((s.deleted_words, s.inserted_words), (600, 600));
+    let deletion = c
+        .changes
+        .iter()
+        .find(|x| x.kind == Kind::Delete)
+        .expect("a deletion");
+    assert!(
+        deletion.old.starts_with("old0 a0 old1 a1"),
+        "{}",
+        deletion.old
+    );
+    let marked = redline(&new_doc, &c);
+    let units: usize = marked.blocks.iter().map(units_in).sum();
+    assert_eq!(units, 600);
+    let text = crate::render::text::render(&marked);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut expected: Vec<String> = Vec::new();
+    for i in 0..300 {
+        expected.extend([
+            format!("old{i}"),
+            format!("a{i}"),
+            format!("new{i}"),
+            format!("b{i}"),
+        ]);
+    }
+    let mut found: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+}

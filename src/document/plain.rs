@@ -207,11 +207,13 @@ fn flush(current: &mut Vec<&str>, blocks: &mut Vec<Block>) {
         }
         style.level = u8::try_from((base / 4).min(3)).unwrap_or(3);
     }
-    let text = current
-        .iter()
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut text = String::with_capacity(current.iter().map(|l| l.len() + 1).sum());
+    for l in current.iter() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(l.trim());
+    }
     blocks.push(Block::Paragraph(Paragraph {
         style,
         runs: vec![Run::text(text)],

@@ -45,10 +45,17 @@ pub fn runs_text(runs: &[Run]) -> String {
 
 /// Typographic punctuation back to the ASCII a typist would use.
 pub fn ascii(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_string();
-    }
     let mut s = String::with_capacity(text.len());
+    push_ascii(&mut s, text);
+    s
+}
+
+/// Append `text` with typographic punctuation mapped back to ASCII (see [`ascii`]).
+pub fn push_ascii(s: &mut String, text: &str) {
+    if text.is_ascii() {
+        s.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\u{201c}' | '\u{201d}' => s.push('"'),
@@ -60,7 +67,6 @@ pub fn ascii(text: &str) -> String {
             c => s.push(c),
         }
     }
-    s
 }
 
 fn blank(out: &mut Vec<String>) {
