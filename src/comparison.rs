@@ -10,9 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::Data;
 use crate::diff::{self, Change, Comparison, Group, Options, Summary};
-use crate::document::{
-    Align, Block, Document, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style, plain,
-};
+use crate::document::{Align, Block, Document, Mark, ParaStyle, Paragraph, Row, Run, Style, plain};
 use crate::error::{Error, Result};
 use crate::{DATA_ATTACHMENT, Engine, SOURCE_ATTACHMENT};
 
@@ -433,6 +431,12 @@ impl Redline {
 
     /// The summary's lines: groups first, then the ungrouped changes in document order.
     pub fn summary_lines(&self) -> Vec<String> {
+        self.summary_lines_on(None)
+    }
+
+    /// The summary's lines; with `pages` (the 1-based page in the redline PDF of each change
+    /// of [`Report::changes`]), each line of changes gives the page of its first ("§1.9, p. 4").
+    fn summary_lines_on(&self, pages: Option<&[usize]>) -> Vec<String> {
         let mut lines: Vec<String> = self
             .report
             .groups
@@ -442,9 +446,13 @@ impl Redline {
         // One line per place: the changes of one section or paragraph together, each told
         // short, the line clipped (the JSON and HTML keep every change whole).
         const LINE: usize = 240;
-        let mut current: Option<(String, Vec<String>)> = None;
-        let flush = |current: &mut Option<(String, Vec<String>)>, lines: &mut Vec<String>| {
-            if let Some((at, parts)) = current.take() {
+        struct Place {
+            at: String,
+            first: usize,
+            parts: Vec<String>,
+        }
+        let flush = |current: &mut Option<Place>, lines: &mut Vec<String>| {
+            if let Some(Place { at, first, parts }) = current.take() {
                 let n = parts.len();
                 let mut line = String::new();
                 let mut shown = 0;
@@ -468,17 +476,28 @@ impl Redline {
                 } else {
                     String::new()
                 };
-                lines.push(format!("{at}{count}: {line}{more}"));
+                let page = pages
+                    .and_then(|p| p.get(first))
+                    .map_or_else(String::new, |p| format!(", p.\u{a0}{p}"));
+                lines.push(format!("{at}{page}{count}: {line}{more}"));
             }
         };
-        for c in self.report.changes.iter().filter(|c| c.group.is_none()) {
+        let mut current: Option<Place> = None;
+        for (i, c) in self.report.changes.iter().enumerate() {
+            if c.group.is_some() {
+                continue;
+            }
             let at = place(c);
             let short = describe_short(c);
             match current.as_mut() {
-                Some((a, parts)) if *a == at => parts.push(short),
+                Some(p) if p.at == at => p.parts.push(short),
                 _ => {
                     flush(&mut current, &mut lines);
-                    current = Some((at, vec![short]));
+                    current = Some(Place {
+                        at,
+                        first: i,
+                        parts: vec![short],
+                    });
                 }
             }
         }
@@ -637,8 +656,11 @@ impl Redline {
         h
     }
 
-    /// The summary page and the marked document as one Document (what the PDF shows).
-    pub fn document(&self) -> Document {
+    /// The summary that opens the PDF redline: the inputs, the counts, a key to the marks,
+    /// the changes in two columns (each entry one line of `column` points in the summary's
+    /// type, [`SUMMARY_SIZE`]) and the changed data fields. With `pages`, each entry gives its
+    /// page (see [`Redline::summary_lines`]).
+    fn summary_document(&self, pages: Option<&[usize]>, column: f32) -> Document {
         let r = &self.report;
         let mut blocks = vec![
             Block::Heading {
@@ -675,23 +697,53 @@ impl Redline {
                 Run::text(" labels both ends of a move."),
             ]),
         ];
-        let lines = self.summary_lines();
+        let lines = self.summary_lines_on(pages);
         if !lines.is_empty() {
             blocks.push(Block::Heading {
                 level: 2,
                 align: Align::Left,
                 runs: vec![Run::text("Changes")],
             });
-            for (i, line) in lines.into_iter().enumerate() {
-                blocks.push(Block::Paragraph(Paragraph {
-                    style: ParaStyle {
-                        indent: Indent::Hanging,
-                        ..ParaStyle::default()
-                    },
-                    label: vec![Run::text(format!("{}.", i + 1))],
-                    runs: vec![Run::text(line)],
-                }));
-            }
+            // Two columns, read down the left one first; every entry one line.
+            let fonts = crate::layout::fonts::Fonts::get();
+            let fit = |text: String| -> String {
+                let width = |t: &str| {
+                    let face = crate::layout::fonts::FaceId::Regular;
+                    fonts.width(face, &fonts.shape(face, t), SUMMARY_SIZE)
+                };
+                if width(&text) <= column {
+                    return text;
+                }
+                let chars: Vec<char> = text.chars().collect();
+                let (mut lo, mut hi) = (0, chars.len());
+                while lo + 1 < hi {
+                    let mid = (lo + hi) / 2;
+                    let t: String = chars[..mid].iter().collect();
+                    if width(&format!("{}\u{2026}", t.trim_end())) <= column {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let t: String = chars[..lo].iter().collect();
+                format!("{}\u{2026}", t.trim_end())
+            };
+            let entries: Vec<String> = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, line)| fit(format!("{}. {line}", i + 1)))
+                .collect();
+            let rows = entries.len().div_ceil(2);
+            let table = (0..rows)
+                .map(|i| Row {
+                    head: false,
+                    cells: [entries.get(i), entries.get(i + rows)]
+                        .into_iter()
+                        .map(|e| e.map_or_else(Vec::new, |e| vec![Run::text(e.clone())]))
+                        .collect(),
+                })
+                .collect();
+            blocks.push(Block::Table(table));
         }
         if !r.fields.is_empty() {
             blocks.push(Block::Heading {
@@ -714,13 +766,12 @@ impl Redline {
             }
             blocks.push(Block::Table(rows));
         }
-        blocks.push(Block::PageBreak);
-        blocks.extend(self.marked.blocks.iter().cloned());
         Document { blocks }
     }
 
-    /// The PDF redline: a summary page, then the new document in its own page setup with the
-    /// changes marked. Its `/ID` derives from both inputs' IDs.
+    /// The PDF redline: the summary in smaller type, then the new document in its own page
+    /// setup with the changes marked; each summary entry gives the page of its first change.
+    /// Its `/ID` derives from both inputs' IDs.
     pub fn pdf(&self) -> Result<Vec<u8>> {
         let r = &self.report;
         let title = self.title();
@@ -729,15 +780,72 @@ impl Redline {
             subject: "Comparison of two versions".into(),
             ..crate::pdf::Metadata::default()
         };
-        let document = self.document();
-        crate::check_size(&document)?;
-        let laid = crate::layout::layout(
-            &document,
-            self.setup,
-            &format!("Redline {}\u{2192}{}", r.old.id, r.new.id),
-        );
-        crate::check_pages(laid.pages.len())?;
+        let (laid, _) = self.pdf_layout()?;
         let key = format!("redline {} {} {}", r.old.id, r.new.id, title);
         crate::pdf::write(&laid, &meta, key.as_bytes())
     }
+
+    /// The 1-based page of the PDF redline on which each change of [`Report::changes`] is
+    /// drawn (for a move, where it is now), as its summary gives them.
+    pub fn pdf_pages(&self) -> Result<Vec<usize>> {
+        Ok(self.pdf_layout()?.1)
+    }
+
+    /// The PDF redline laid out, with the page of each change.
+    fn pdf_layout(&self) -> Result<(crate::layout::Layout, Vec<usize>)> {
+        let r = &self.report;
+        crate::check_size(&self.marked)?;
+        let small = crate::layout::PageSetup {
+            font_size: SUMMARY_SIZE,
+            leading: SUMMARY_SIZE * 1.2,
+            ..self.setup
+        };
+        // Two columns with the table's 12 pt gap between them, and a little to spare.
+        let column = (small.width - 2.0 * small.margin - 12.0) / 2.0 - 2.0;
+        let id = format!("Redline {}\u{2192}{}", r.old.id, r.new.id);
+        // Lay out, read where each change landed, fill the pages in and lay out again, until
+        // the pages stand (the summary's length can change with them, but the document after
+        // it starts on a page of its own, so one more pass settles it).
+        let mut pages: Option<Vec<usize>> = None;
+        let mut last = None;
+        for _ in 0..4 {
+            let summary = self.summary_document(pages.as_deref(), column);
+            let laid =
+                crate::layout::layout_parts(&[(&summary, small), (&self.marked, self.setup)], &id);
+            crate::check_pages(laid.pages.len())?;
+            let before = units(&summary);
+            let found: Vec<usize> = self
+                .anchors
+                .iter()
+                .map(|&(a, _)| {
+                    let unit = before + a.max(1) - 1;
+                    laid.unit_pages
+                        .get(unit)
+                        .or(laid.unit_pages.last())
+                        .map_or(1, |p| p + 1)
+                })
+                .collect();
+            let settled = pages.as_ref() == Some(&found);
+            last = Some((laid, found.clone()));
+            if settled {
+                break;
+            }
+            pages = Some(found);
+        }
+        last.ok_or_else(|| Error::Usage("the redline could not be laid out".into()))
+    }
+}
+
+/// The type size of a PDF redline's summary.
+pub const SUMMARY_SIZE: f32 = 9.0;
+
+/// How many paragraph-like units (headings, paragraphs, table cells) a document has.
+fn units(doc: &Document) -> usize {
+    let mut n = 0;
+    doc.walk(&mut |b| match b {
+        Block::Heading { .. } | Block::Paragraph(_) => n += 1,
+        Block::Table(rows) => n += rows.iter().map(|r| r.cells.len()).sum::<usize>(),
+        _ => {}
+    });
+    n
 }

@@ -587,3 +587,99 @@ fn without_colour_the_marks_are_text_and_the_format_follows_the_extension() {
         .code(2);
     assert!(!dir.path().join("r.docx").exists());
 }
+
+/// The subscription agreement with about `edits` edits of every kind spread through it (as the
+/// benchmark makes its pair): replacements, insertions, deletions and inserted provisos.
+fn mixed_edits(text: &str, edits: usize) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    let step = (words.len() / (edits + 1)).max(1);
+    for k in (1..=edits).rev() {
+        let i = (k * step).min(words.len() - 1);
+        match k % 4 {
+            0 => words[i] = format!("REPLACED{k}"),
+            1 => words.insert(i, format!("INSERTED{k}")),
+            2 => {
+                words.remove(i);
+            }
+            _ => words.insert(
+                i,
+                format!("provided that the notice is given in writing{k}"),
+            ),
+        }
+    }
+    words.join(" ")
+}
+
+fn place_of(c: &engross::diff::Change) -> String {
+    c.section.as_ref().map_or_else(
+        || format!("\u{b6}{}", c.paragraph.max(1)),
+        |s| format!("\u{a7}{s}"),
+    )
+}
+
+fn pdf_page_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let n = doc.get_pages().len() as u32;
+    (1..=n).map(|p| doc.extract_text(&[p]).unwrap()).collect()
+}
+
+/// Issue #8: the PDF redline's summary fits one page for ~120 changes, and each of its
+/// entries gives the page its first change is on (checked against the page's text).
+#[test]
+fn the_redline_summary_is_one_page_with_the_page_of_each_change() {
+    let path = "data/originals/subscription-2005.toml";
+    let old = render_text(&read(path), path).unwrap();
+    let new = mixed_edits(&old, 120);
+    let engine = super::engine();
+    let a = engine.input("old.txt", old.as_bytes()).unwrap();
+    let b = engine.input("new.txt", new.as_bytes()).unwrap();
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    let changes = &redline.report.changes;
+    assert!(changes.len() >= 110, "{} changes", changes.len());
+    let bytes = redline.pdf().unwrap();
+    let pages = pdf_page_texts(&bytes);
+    let entries = redline.summary_lines().len();
+    assert!(entries >= 60, "{entries} summary entries");
+    // Page 1 holds every entry; page 2 is the agreement.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(pages[0].contains(&format!("{entries}. ")), "{}", pages[0]);
+    assert!(!pages[1].contains("Changes"), "{}", pages[1]);
+    assert!(squash(&pages[1]).contains("SUBSCRIPTION AGREEMENT"));
+    // Each change's page is where its paragraph begins: the fresh words of the edits are on
+    // that page, or on the next when the paragraph runs over.
+    let on = redline.pdf_pages().unwrap();
+    assert_eq!(on.len(), changes.len());
+    let (mut checked, mut exact) = (0, 0);
+    let has = |p: usize, word: &str| {
+        pages
+            .get(p - 1)
+            .is_some_and(|t| squash(t).split(' ').any(|w| w == word))
+    };
+    for (c, &p) in changes.iter().zip(&on) {
+        let word = c.new.split_whitespace().next().unwrap_or("");
+        if word.starts_with("REPLACED") || word.starts_with("INSERTED") {
+            assert!(
+                has(p, word) || has(p + 1, word),
+                "{word} is not on page {p}"
+            );
+            exact += usize::from(has(p, word));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+    assert!(
+        exact * 10 >= checked * 8,
+        "{exact} of {checked} on their page"
+    );
+    // The summary says so: an entry with its place and page.
+    let first = changes.iter().position(|c| c.group.is_none()).unwrap();
+    let page_one = squash(&pages[0].replace('\u{a0}', " "));
+    let cited = |end: &str| {
+        page_one.contains(&format!(
+            "1. {}, p. {}{end}",
+            place_of(&changes[first]),
+            on[first]
+        ))
+    };
+    assert!(cited(":") || cited(" ("), "{page_one}");
+}

@@ -154,4 +154,8 @@ pub struct Layout {
     /// Tokens too long for their line that were broken to fit (URLs after a slash, others
     /// between characters), as the text of each token.
     pub warnings: Vec<String>,
+    /// The 0-based page on which each paragraph-like unit (heading, paragraph, table cell)
+    /// begins, in reading order (the order of the HTML renderer's `#pN` anchors). A unit
+    /// with nothing to draw is on the page of the unit before it.
+    pub unit_pages: Vec<usize>,
 }

@@ -27,8 +27,17 @@ use pages::*;
 
 /// Lay out a document. `id` is the short document ID printed in every footer.
 pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
+    layout_parts(&[(doc, setup)], id)
+}
+
+/// Lay out documents one after another as one: each part in its own page setup (type size,
+/// leading, margins; the page size of the last part is the file's), each starting a page, the
+/// footers counting the pages of all. A redline's summary is set this way in smaller type
+/// than the document it describes.
+pub fn layout_parts(parts: &[(&Document, PageSetup)], id: &str) -> Layout {
+    let last = parts.last().map_or_else(PageSetup::default, |p| p.1);
     let mut flow = Flow {
-        setup,
+        setup: last,
         fonts: Fonts::get(),
         slices: Vec::new(),
         in_column: false,
@@ -37,27 +46,72 @@ pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
         para_text: None,
         structure: Vec::new(),
         current: None,
+        units: Vec::new(),
         shaped: Default::default(),
     };
-    let x0 = setup.margin;
-    let width = setup.width - 2.0 * setup.margin;
-    flow.blocks(&doc.blocks, x0, width);
-    let slices = std::mem::take(&mut flow.slices);
-    let (mut pages, outline) = paginate(slices, setup);
+    let mut pages: Vec<(Page, PageSetup)> = Vec::new();
+    let mut outline = Vec::new();
+    for &(doc, setup) in parts {
+        flow.setup = setup;
+        let x0 = setup.margin;
+        let width = setup.width - 2.0 * setup.margin;
+        flow.blocks(&doc.blocks, x0, width);
+        let slices = std::mem::take(&mut flow.slices);
+        let (part, part_outline) = paginate(slices, setup);
+        let offset = pages.len();
+        outline.extend(part_outline.into_iter().map(|mut o| {
+            o.page += offset;
+            o
+        }));
+        pages.extend(part.into_iter().map(|p| (p, setup)));
+    }
     let total = pages.len();
-    for (i, page) in pages.iter_mut().enumerate() {
+    for (i, (page, setup)) in pages.iter_mut().enumerate() {
+        flow.setup = *setup;
         fit_signatures(page, flow.fonts, setup.height - setup.margin);
         flow.footer(page, i + 1, total, id);
         // Footers are artifacts.
         page.tags.resize(page.items.len(), None);
     }
+    let pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+    let unit_pages = unit_pages(&pages, &flow.structure, &flow.units);
     Layout {
-        setup,
+        setup: last,
         pages,
         outline,
         warnings: flow.warnings,
         structure: flow.structure,
+        unit_pages,
     }
+}
+
+/// The page each unit begins on: the first page holding an item of its structure element or
+/// of an element inside it.
+fn unit_pages(pages: &[Page], structure: &[Element], units: &[Option<usize>]) -> Vec<usize> {
+    let mut first = vec![usize::MAX; structure.len()];
+    for (p, page) in pages.iter().enumerate() {
+        for &e in page.tags.iter().flatten() {
+            if let Some(f) = first.get_mut(e) {
+                *f = (*f).min(p);
+            }
+        }
+    }
+    // Children come after their parents.
+    for e in (0..structure.len()).rev() {
+        if let Some(parent) = structure[e].parent {
+            first[parent] = first[parent].min(first[e]);
+        }
+    }
+    let mut at = 0;
+    units
+        .iter()
+        .map(|e| {
+            if let Some(&p) = e.and_then(|e| first.get(e)).filter(|&&p| p != usize::MAX) {
+                at = p;
+            }
+            at
+        })
+        .collect()
 }
 
 #[cfg(test)]
