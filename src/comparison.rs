@@ -408,7 +408,21 @@ fn describe_short(c: &Change) -> String {
         diff::Kind::Delete => format!("\u{2212}{}", q(&c.old)),
         diff::Kind::Replace => format!("{} \u{2192} {}", q(&c.old), q(&c.new)),
         diff::Kind::Renumber => format!("{} \u{2192} {}", c.old, c.new),
-        diff::Kind::Move => describe(c),
+        // Where it came from before what it says, which a narrow column may clip.
+        diff::Kind::Move => {
+            let edits = match c.edits.len() {
+                0 => String::new(),
+                1 => ", 1 edit".to_string(),
+                n => format!(", {n} edits"),
+            };
+            let from = c.from.as_deref().unwrap_or_default();
+            let from = from.split(" (").next().unwrap_or(from);
+            format!(
+                "M{} moved from {from}{edits}: {}",
+                c.move_number.unwrap_or(0),
+                q(&c.new)
+            )
+        }
     }
 }
 
@@ -826,6 +840,13 @@ impl Redline {
                 })
                 .collect();
             let settled = pages.as_ref() == Some(&found);
+            let mut laid = laid;
+            let body = laid
+                .unit_pages
+                .get(before)
+                .copied()
+                .unwrap_or(laid.pages.len());
+            laid.links = move_links(&laid, body);
             last = Some((laid, found.clone()));
             if settled {
                 break;
@@ -834,6 +855,98 @@ impl Redline {
         }
         last.ok_or_else(|| Error::Usage("the redline could not be laid out".into()))
     }
+}
+
+/// Links between the two ends of every move: each "[M1 moved to …]" label (where the passage
+/// was) goes to its "[M1 moved from …]" label (where it is now), and back. The labels are found
+/// on the laid-out pages from `body` on as what the layout draws for a note: green italic text
+/// with no rule (moved text always has one), reading "[M<n> moved to" or "[M<n> moved from".
+fn move_links(laid: &crate::layout::Layout, body: usize) -> Vec<crate::layout::Link> {
+    use crate::layout::fonts::{FaceId, Fonts};
+    use crate::layout::{Color, Item, Link, Rect};
+    let fonts = Fonts::get();
+    // (move number, whether it is the "to" end) → the rectangles of its label, page by page.
+    let mut ends: std::collections::BTreeMap<(usize, bool), Vec<(usize, Rect)>> =
+        Default::default();
+    for (p, page) in laid.pages.iter().enumerate().skip(body) {
+        // Runs of note items: (text with the items' offsets, rectangles).
+        let mut group: Vec<(usize, Rect)> = Vec::new();
+        let mut text = String::new();
+        let mut flush = |text: &mut String, group: &mut Vec<(usize, Rect)>| {
+            let mut from = 0;
+            while let Some(at) = text[from..].find("[M").map(|i| i + from) {
+                from = at + 2;
+                let rest = &text[from..];
+                let digits = rest.chars().take_while(char::is_ascii_digit).count();
+                let Ok(n) = rest[..digits].parse::<usize>() else {
+                    continue;
+                };
+                let to = if rest[digits..].starts_with(" moved to") {
+                    true
+                } else if rest[digits..].starts_with(" moved from") {
+                    false
+                } else {
+                    continue;
+                };
+                let end = text[at..].find(']').map_or(text.len(), |e| at + e + 1);
+                let rects = group
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, &(start, _))| {
+                        let stop = group.get(k + 1).map_or(text.len(), |g| g.0);
+                        start < end && stop > at
+                    })
+                    .map(|(_, &(_, r))| (p, r));
+                ends.entry((n, to)).or_default().extend(rects);
+            }
+            text.clear();
+            group.clear();
+        };
+        for (k, item) in page.items.iter().enumerate() {
+            let next_is_rule = matches!(page.items.get(k + 1), Some(Item::Rule { .. }));
+            match item {
+                Item::Text {
+                    x,
+                    y,
+                    face: face @ (FaceId::Italic | FaceId::BoldItalic),
+                    size,
+                    glyphs,
+                    color,
+                } if *color == Color::GREEN && !next_is_rule => {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    group.push((
+                        text.len(),
+                        Rect {
+                            x: *x,
+                            y: y - 0.25 * size,
+                            w: fonts.width(*face, glyphs, *size),
+                            h: 1.15 * size,
+                        },
+                    ));
+                    text.extend(glyphs.iter().map(|g| &*g.text));
+                }
+                _ => flush(&mut text, &mut group),
+            }
+        }
+        flush(&mut text, &mut group);
+    }
+    let mut links = Vec::new();
+    for (&(n, to), rects) in &ends {
+        let Some(&(to_page, target)) = ends.get(&(n, !to)).and_then(|r| r.first()) else {
+            continue;
+        };
+        for &(page, rect) in rects {
+            links.push(Link {
+                page,
+                rect,
+                to_page,
+                to_y: target.y + target.h + 4.0,
+            });
+        }
+    }
+    links
 }
 
 /// The type size of a PDF redline's summary.

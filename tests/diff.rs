@@ -683,3 +683,73 @@ fn the_redline_summary_is_one_page_with_the_page_of_each_change() {
     };
     assert!(cited(":") || cited(" ("), "{page_one}");
 }
+
+/// Issue #8: the two labels of a move in the PDF redline link to each other (GoTo
+/// destinations), here a clause moved from the agreement's first pages to its end.
+#[test]
+fn the_ends_of_a_move_link_to_each_other_in_the_pdf() {
+    let path = "data/originals/subscription-2005.toml";
+    let old = render_text(&read(path), path).unwrap();
+    let mut paras: Vec<&str> = old.split("\n\n").collect();
+    let at = paras
+        .iter()
+        .position(|p| p.trim_start().starts_with("1.3 "))
+        .unwrap();
+    let moved = paras.remove(at);
+    paras.push(moved);
+    let new = paras.join("\n\n");
+    let engine = super::engine();
+    let a = engine.input("old.txt", old.as_bytes()).unwrap();
+    let b = engine.input("new.txt", new.as_bytes()).unwrap();
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    assert_eq!(
+        redline.report.summary.moves, 1,
+        "{:?}",
+        redline.report.changes
+    );
+    let bytes = redline.pdf().unwrap();
+    let texts = pdf_page_texts(&bytes);
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
+    let page_of = |id: lopdf::ObjectId| pages.iter().find(|p| p.1 == id).map(|p| p.0).unwrap();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let on = |n: u32, label: &str| squash(&texts[n as usize - 1]).contains(label);
+    // (page it is on, page it goes to, top of the place it goes to)
+    let mut links = Vec::new();
+    for &(n, id) in &pages {
+        let page = doc.get_dictionary(id).unwrap();
+        let Ok(annots) = page.get(b"Annots").and_then(|a| a.as_array()) else {
+            continue;
+        };
+        for a in annots {
+            let d = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
+            if d.get(b"Subtype").unwrap().as_name().unwrap() != b"Link" {
+                continue;
+            }
+            let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+            assert_eq!(dest[1].as_name().unwrap(), b"XYZ");
+            links.push((n, page_of(dest[0].as_reference().unwrap())));
+        }
+    }
+    assert!(links.len() >= 2, "{links:?}");
+    // After the summary (whose key to the marks shows a label too).
+    let from_page = pages[1..]
+        .iter()
+        .find(|p| on(p.0, "[M1 moved from"))
+        .unwrap()
+        .0;
+    let to_page = pages[1..]
+        .iter()
+        .find(|p| on(p.0, "[M1 moved to"))
+        .unwrap()
+        .0;
+    assert!(to_page < from_page, "the clause went to the end");
+    assert!(links.contains(&(to_page, from_page)), "{links:?}");
+    assert!(links.contains(&(from_page, to_page)), "{links:?}");
+    for &(at, goes) in &links {
+        assert!(
+            (at, goes) == (to_page, from_page) || (at, goes) == (from_page, to_page),
+            "{links:?}"
+        );
+    }
+}

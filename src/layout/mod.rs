@@ -21,7 +21,7 @@ use crate::document::{
 use fonts::{FaceId, Fonts, Glyph};
 
 use flow::*;
-pub use frame::{Color, Element, Item, Layout, OutlineEntry, Page, PageSetup, Rect};
+pub use frame::{Color, Element, Item, Layout, Link, OutlineEntry, Page, PageSetup, Rect};
 use lines::*;
 use pages::*;
 
@@ -81,6 +81,7 @@ pub fn layout_parts(parts: &[(&Document, PageSetup)], id: &str) -> Layout {
         outline,
         warnings: flow.warnings,
         structure: flow.structure,
+        links: Vec::new(),
         unit_pages,
     }
 }
