@@ -382,14 +382,7 @@ pub fn describe(c: &Change) -> String {
         }
         diff::Kind::Renumber => format!("renumbered {} \u{2192} {}", c.old, c.new),
         diff::Kind::Move => {
-            let edits = match c.edits.len() {
-                0 => String::new(),
-                1 => ", with 1 edit".to_string(),
-                n => format!(", with {n} edits"),
-            };
-            // The old place, short: its section or paragraph number.
-            let from = c.from.as_deref().unwrap_or_default();
-            let from = from.split(" (").next().unwrap_or(from);
+            let (from, edits) = move_origin(c, ", with");
             format!(
                 "M{} moved {} from {from}{edits}",
                 c.move_number.unwrap_or(0),
@@ -397,6 +390,18 @@ pub fn describe(c: &Change) -> String {
             )
         }
     }
+}
+
+/// A move's old place, short (its section or paragraph number), and its edits counted
+/// (", with 2 edits" for `with` ", with").
+fn move_origin<'a>(c: &'a Change, with: &str) -> (&'a str, String) {
+    let edits = match c.edits.len() {
+        0 => String::new(),
+        1 => format!("{with} 1 edit"),
+        n => format!("{with} {n} edits"),
+    };
+    let from = c.from.as_deref().unwrap_or_default();
+    (from.split(" (").next().unwrap_or(from), edits)
 }
 
 /// A change in a few words, for a summary line that holds several.
@@ -410,13 +415,7 @@ fn describe_short(c: &Change) -> String {
         diff::Kind::Renumber => format!("{} \u{2192} {}", c.old, c.new),
         // Where it came from before what it says, which a narrow column may clip.
         diff::Kind::Move => {
-            let edits = match c.edits.len() {
-                0 => String::new(),
-                1 => ", 1 edit".to_string(),
-                n => format!(", {n} edits"),
-            };
-            let from = c.from.as_deref().unwrap_or_default();
-            let from = from.split(" (").next().unwrap_or(from);
+            let (from, edits) = move_origin(c, ",");
             format!(
                 "M{} moved from {from}{edits}: {}",
                 c.move_number.unwrap_or(0),

@@ -754,16 +754,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Wi
         annots.entry(pi).or_default().push(Object::Reference(id));
         made.push((pi, id, tag));
     }
-    for (pi, list) in annots {
-        let page_dict = pdf
-            .get_object_mut(page_ids[pi])
-            .and_then(Object::as_dict_mut)
-            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
-        match page_dict.get_mut(b"Annots") {
-            Ok(Object::Array(existing)) => existing.extend(list),
-            _ => page_dict.set("Annots", Object::Array(list)),
-        }
-    }
+    add_annots(pdf, &page_ids, annots)?;
     let mut form = Dictionary::new();
     form.set("Fields", Object::Array(roots));
     if let Some(font) = form_font {
@@ -783,6 +774,28 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Wi
         .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
     catalog.set("AcroForm", Object::Reference(form_id));
     Ok(made)
+}
+
+/// Append annotations to their pages' `/Annots` (by 0-based page).
+fn add_annots(
+    pdf: &mut lopdf::Document,
+    page_ids: &[ObjectId],
+    annots: BTreeMap<usize, Vec<Object>>,
+) -> Result<()> {
+    for (pi, list) in annots {
+        let Some(&id) = page_ids.get(pi) else {
+            continue;
+        };
+        let page_dict = pdf
+            .get_object_mut(id)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
+        match page_dict.get_mut(b"Annots") {
+            Ok(Object::Array(existing)) => existing.extend(list),
+            _ => page_dict.set("Annots", Object::Array(list)),
+        }
+    }
+    Ok(())
 }
 
 /// The layout's links as link annotations that go to their page (`/Dest [page /XYZ null y
@@ -832,16 +845,7 @@ fn add_links(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
             .or_default()
             .push(Object::Reference(id));
     }
-    for (pi, list) in annots {
-        let page_dict = pdf
-            .get_object_mut(page_ids[pi])
-            .and_then(Object::as_dict_mut)
-            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
-        match page_dict.get_mut(b"Annots") {
-            Ok(Object::Array(existing)) => existing.extend(list),
-            _ => page_dict.set("Annots", Object::Array(list)),
-        }
-    }
+    add_annots(pdf, &page_ids, annots)?;
     Ok(())
 }
 
