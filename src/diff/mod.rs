@@ -393,15 +393,35 @@ impl WordHasher {
     }
 }
 
-type WordMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<WordHasher>>;
+type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 
+/// Comparison keys for words: one number per distinct word after the options' folding.
 struct Interner<'a> {
-    ids: WordMap<u32>,
+    /// Words that are their own key (the common case), borrowed from the documents.
+    plain: WordMap<&'a str, u32>,
+    /// The keys of words that fold to another text (typographic quotes, case, punctuation).
+    folded: WordMap<String, u32>,
+    next: u32,
     options: &'a Options,
 }
 
-impl Interner<'_> {
-    fn key(&mut self, word: &str) -> Option<u32> {
+impl<'a> Interner<'a> {
+    fn new(options: &'a Options) -> Self {
+        Interner {
+            plain: WordMap::default(),
+            folded: WordMap::default(),
+            next: 0,
+            options,
+        }
+    }
+
+    fn fresh(&mut self) -> u32 {
+        let n = self.next;
+        self.next = self.next.saturating_add(1);
+        n
+    }
+
+    fn key(&mut self, word: &'a str) -> Option<u32> {
         let plain = !self.options.ignore_case
             && !self.options.ignore_punctuation
             && (word.is_ascii()
@@ -410,13 +430,15 @@ impl Interner<'_> {
                     '\u{2026}', '\u{a0}',
                 ]));
         if plain {
-            // The common case: the word is its own key; allocate only for a new word.
-            if let Some(&id) = self.ids.get(word) {
+            if let Some(&id) = self.plain.get(word) {
                 return Some(id);
             }
-            let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-            self.ids.insert(word.to_string(), n);
-            return Some(n);
+            let id = match self.folded.get(word) {
+                Some(&id) => id,
+                None => self.fresh(),
+            };
+            self.plain.insert(word, id);
+            return Some(id);
         }
         let mut w = ascii(word);
         if self.options.ignore_case {
@@ -428,8 +450,15 @@ impl Interner<'_> {
                 return None;
             }
         }
-        let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-        Some(*self.ids.entry(w).or_insert(n))
+        if let Some(&id) = self.plain.get(w.as_str()) {
+            return Some(id);
+        }
+        if let Some(&id) = self.folded.get(&w) {
+            return Some(id);
+        }
+        let id = self.fresh();
+        self.folded.insert(w, id);
+        Some(id)
     }
 }
 
@@ -487,7 +516,7 @@ fn is_plain_number(w: &str) -> bool {
             || w.chars().all(|c| "IVXLC".contains(c)))
 }
 
-fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
+fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
     let mut words = Words::default();
     // Room for everything at once: growing the vectors of a large document copies them and
     // touches twice the memory.
@@ -504,6 +533,7 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
     words.units.reserve(units);
     words.text.reserve(bytes);
     words.tokens.reserve(bytes / 4 + units);
+    interner.plain.reserve(bytes / 32);
     let mut section = String::new();
     // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
     let mut major = String::new();
@@ -530,10 +560,11 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
             for run in runs {
                 match run {
                     Run::Text { text, style } => {
+                        let text: &'a str = text;
                         let mut word_start: Option<usize> = None;
                         let mut word_space = space;
                         let mut finish =
-                            |words: &mut Words, w: &str, space: bool, brk: &mut bool| {
+                            |words: &mut Words, w: &'a str, space: bool, brk: &mut bool| {
                                 if start_words < 6 && part == Part::Body {
                                     if start_words > 0 {
                                         start.push(' ');
@@ -1183,10 +1214,7 @@ pub fn compare(
     // The deadline counts from the start, reading the words included, so that the whole
     // comparison stays within it plus the linear work after it.
     let deadline = Instant::now() + options.deadline;
-    let mut interner = Interner {
-        ids: WordMap::default(),
-        options,
-    };
+    let mut interner = Interner::new(options);
     let old_words = tokenize(old, &mut interner);
     let new_words = tokenize(new, &mut interner);
 
