@@ -653,7 +653,15 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
         let label_text = words.text(label_start..label_end);
         if !label_text.is_empty() {
             let own = label_text.trim_end_matches('.').to_string();
-            if own.starts_with('(') {
+            if own.starts_with('(') && major.is_empty() {
+                // A lettered clause before any numbered one, most often a definition: named
+                // by the term it defines ("(a) \"Company\""), else by its letter alone.
+                let term = defined_term(&words.text(label_end..end.min(label_end + 8)));
+                section = match term {
+                    Some(t) => format!("{own} {t}"),
+                    None => own,
+                };
+            } else if own.starts_with('(') {
                 // A sub-clause: under the last numbered label (its own parent sub-clause, if
                 // it had one, is dropped: "1.2(a)" then "1.2(b)").
                 section = format!("{major}{own}");
@@ -672,6 +680,14 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
         });
     });
     words
+}
+
+/// The term a definition opens with: `"Company" means …` → `"Company"` (at most six words).
+fn defined_term(text: &str) -> Option<String> {
+    let rest = text.strip_prefix('"')?;
+    let close = rest.find('"')?;
+    let term = &rest[..close];
+    (!term.trim().is_empty() && term.split_whitespace().count() <= 6).then(|| format!("\"{term}\""))
 }
 
 /// Call `f(shape, label, runs)` for every paragraph-like unit in reading order.
@@ -1479,10 +1495,12 @@ pub fn compare(
         for c in &mut b.changes {
             if c.kind == Kind::Replace
                 && !c.block
-                && c.old_range.len() == 1
-                && c.new_range.len() == 1
-                && old_words.tokens[c.old_range.start].part == Part::Body
-                && renumbered.get(&number_of(&c.old)) == Some(&number_of(&c.new))
+                && c.old_range.len() <= MAX_REFERENCE_WORDS
+                && c.new_range.len() == c.old_range.len()
+                && old_words.tokens[c.old_range.clone()]
+                    .iter()
+                    .all(|t| t.part == Part::Body)
+                && follows_renumbering(&c.old, &c.new, &renumbered)
             {
                 c.kind = Kind::Renumber;
                 c.reference = true;
@@ -1734,6 +1752,65 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
         k += 1;
         !gone[k - 1]
     });
+}
+
+/// The most words a cross-reference that follows a renumbering may have ("Sections 5.1 and
+/// 5.2", "clause (d) of Section 3").
+const MAX_REFERENCE_WORDS: usize = 6;
+
+/// Whether a replacement only updates cross-references to renumbered clauses: one number
+/// (`5.2` → `5.3`), or words that are the same but for such numbers (`Section 5.2)` →
+/// `Section 5.3)`, `5.1 and 5.2` → `5.2 and 5.3`), each keeping the punctuation around it.
+fn follows_renumbering(old: &str, new: &str, renumbered: &HashMap<String, String>) -> bool {
+    if renumbered.get(&number_of(old)) == Some(&number_of(new)) && !old.contains(' ') {
+        return true;
+    }
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.split(' ').collect(), new.split(' ').collect());
+    if o.len() != n.len() {
+        return false;
+    }
+    let mut updated = false;
+    for (a, b) in o.iter().zip(&n) {
+        if a == b {
+            continue;
+        }
+        let ((ab, an, aa), (bb, bn, ba)) = (reference_parts(a), reference_parts(b));
+        // A number in parentheses, "(5.2)", refers to clause 5.2 (but "(a)" is a label).
+        let inner = |n: &'_ str| -> Option<String> {
+            let i = n.strip_prefix('(')?.strip_suffix(')')?;
+            i.starts_with(|c: char| c.is_ascii_digit())
+                .then(|| i.to_string())
+        };
+        let mapped = |x: &str, y: &str| renumbered.get(x).map(String::as_str) == Some(y);
+        let follows = mapped(an, bn)
+            || matches!((inner(an), inner(bn)), (Some(x), Some(y)) if mapped(&x, &y));
+        if ab != bb || aa != ba || !follows {
+            return false;
+        }
+        updated = true;
+    }
+    updated
+}
+
+/// A word as (punctuation before, the number, punctuation after): `(5.2),` → `("(", "5.2",
+/// "),")`; a parenthesis that belongs to the number stays (`(a)`, `1.2(b)`).
+fn reference_parts(w: &str) -> (&str, &str, &str) {
+    let opens = |s: &str| s.matches('(').count();
+    let closes = |s: &str| s.matches(')').count();
+    let mut end = w.len();
+    loop {
+        let core = &w[..end];
+        match core.chars().last() {
+            Some('.' | ',' | ';' | ':') => end -= 1,
+            Some(')') if closes(core) > opens(core) => end -= 1,
+            _ => break,
+        }
+    }
+    let mut start = 0;
+    while w[start..end].starts_with('(') && opens(&w[start..end]) > closes(&w[start..end]) {
+        start += 1;
+    }
+    (&w[..start], &w[start..end], &w[end..])
 }
 
 /// A clause number without its title word and closing period: `Section 5.2.` → `5.2`.
