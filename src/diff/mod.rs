@@ -937,6 +937,18 @@ fn op_ranges(op: &DiffOp) -> Option<(Range<usize>, Range<usize>)> {
 /// How alike two key sequences are (0 to 1), or `None` when their lengths differ too much to
 /// be 80% alike.
 fn likeness(a: &[u32], b: &[u32], deadline: Instant) -> Option<f32> {
+    likeness_of(a, b, None, None, deadline)
+}
+
+/// [`likeness`], with the keys of either side already sorted when the caller has them (a
+/// paragraph compared with many candidates is sorted once).
+fn likeness_of(
+    a: &[u32],
+    b: &[u32],
+    sorted_a: Option<&[u32]>,
+    sorted_b: Option<&[u32]>,
+    deadline: Instant,
+) -> Option<f32> {
     let (la, lb) = (a.len(), b.len());
     if la == 0 || lb == 0 {
         return None;
@@ -948,9 +960,15 @@ fn likeness(a: &[u32], b: &[u32], deadline: Instant) -> Option<f32> {
     }
     // The words in common in any order bound the words in common in order: a cheap test
     // first (unrelated paragraphs fail it), the diff only for what passes.
-    let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
-    sa.sort_unstable();
-    sb.sort_unstable();
+    let sort = |keys: &[u32]| {
+        let mut v = keys.to_vec();
+        v.sort_unstable();
+        v
+    };
+    let owned_a = sorted_a.is_none().then(|| sort(a));
+    let owned_b = sorted_b.is_none().then(|| sort(b));
+    let sa = sorted_a.or(owned_a.as_deref()).unwrap_or_default();
+    let sb = sorted_b.or(owned_b.as_deref()).unwrap_or_default();
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < sa.len() && j < sb.len() {
         match sa[i].cmp(&sb[j]) {
@@ -1050,23 +1068,37 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
             by_last.entry(*l).or_default().push(i);
         }
     }
+    // Each candidate's keys sorted once (for the bag-of-words bound), when first needed.
+    let mut sorted_new: Vec<Option<Vec<u32>>> = vec![None; new.units.len()];
     for (u, hu) in rest_old {
         if Instant::now() >= deadline {
             break;
         }
+        let mut sorted_old = old_units[u].clone();
+        sorted_old.sort_unstable();
         // The nearest candidates first: same hunk, then by distance in the document.
         // Candidates: the unmatched paragraphs of the same gap (edited in place), then those
         // near it and those that begin or end with the same word (edited and moved).
         let lo = rest_new.partition_point(|&(_, h)| h < hu);
         let hi = rest_new.partition_point(|&(_, h)| h <= hu);
         let mut best: Option<(f32, usize, usize)> = None;
-        let consider = |i: usize, best: &mut Option<(f32, usize, usize)>| {
+        let mut consider = |i: usize, best: &mut Option<(f32, usize, usize)>| {
             let (v, hv) = rest_new[i];
             if taken_new[v] {
                 return;
             }
-            if let Some(r) = likeness(&old_units[u], &new_units[v], deadline)
-                && r >= MOVE_LIKENESS
+            let sorted = sorted_new[v].get_or_insert_with(|| {
+                let mut keys = new_units[v].clone();
+                keys.sort_unstable();
+                keys
+            });
+            if let Some(r) = likeness_of(
+                &old_units[u],
+                &new_units[v],
+                Some(&sorted_old),
+                Some(sorted),
+                deadline,
+            ) && r >= MOVE_LIKENESS
                 && best.is_none_or(|(b, _, _)| r > b)
             {
                 *best = Some((r, v, hv));
