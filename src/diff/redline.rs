@@ -680,8 +680,13 @@ pub fn marked_paragraphs(marked: &Document) -> MarkedText {
             for p in tidy {
                 match merged.last_mut() {
                     Some(last) if last.mark.is_none() && p.mark.is_none() => {
-                        last.text.push_str(&p.text);
-                        last.text = collapse(&last.text);
+                        // Both are collapsed already: only where they meet can spaces double.
+                        let text = if last.text.ends_with(' ') {
+                            p.text.trim_start_matches(' ')
+                        } else {
+                            &p.text
+                        };
+                        last.text.push_str(text);
                     }
                     _ => merged.push(p),
                 }
