@@ -717,46 +717,12 @@ impl Redline {
                 align: Align::Left,
                 runs: vec![Run::text("Changes")],
             });
-            // Two columns, read down the left one first; every entry one line.
-            let fonts = crate::layout::fonts::Fonts::get();
-            let fit = |text: String| -> String {
-                let width = |t: &str| {
-                    let face = crate::layout::fonts::FaceId::Regular;
-                    fonts.width(face, &fonts.shape(face, t), SUMMARY_SIZE)
-                };
-                if width(&text) <= column {
-                    return text;
-                }
-                let chars: Vec<char> = text.chars().collect();
-                let (mut lo, mut hi) = (0, chars.len());
-                while lo + 1 < hi {
-                    let mid = (lo + hi) / 2;
-                    let t: String = chars[..mid].iter().collect();
-                    if width(&format!("{}\u{2026}", t.trim_end())) <= column {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                let t: String = chars[..lo].iter().collect();
-                format!("{}\u{2026}", t.trim_end())
-            };
-            let entries: Vec<String> = lines
+            let entries = lines
                 .into_iter()
                 .enumerate()
-                .map(|(i, line)| fit(format!("{}. {line}", i + 1)))
+                .map(|(i, line)| format!("{}. {line}", i + 1))
                 .collect();
-            let rows = entries.len().div_ceil(2);
-            let table = (0..rows)
-                .map(|i| Row {
-                    head: false,
-                    cells: [entries.get(i), entries.get(i + rows)]
-                        .into_iter()
-                        .map(|e| e.map_or_else(Vec::new, |e| vec![Run::text(e.clone())]))
-                        .collect(),
-                })
-                .collect();
-            blocks.push(Block::Table(table));
+            blocks.push(two_columns(entries, column));
         }
         if !r.fields.is_empty() {
             blocks.push(Block::Heading {
@@ -764,20 +730,19 @@ impl Redline {
                 align: Align::Left,
                 runs: vec![Run::text("Changed data fields")],
             });
-            let mut rows = vec![Row {
-                head: true,
-                cells: vec![vec![bold("Field")], vec![bold("Old")], vec![bold("New")]],
-            }];
-            for f in &r.fields {
-                let cell = |v: &Option<String>| {
-                    vec![Run::text(clip(v.as_deref().unwrap_or("(not set)"), 60))]
-                };
-                rows.push(Row {
-                    head: false,
-                    cells: vec![vec![Run::text(f.field.clone())], cell(&f.old), cell(&f.new)],
-                });
-            }
-            blocks.push(Block::Table(rows));
+            let entries = r
+                .fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {} \u{2192} {}",
+                        f.field,
+                        f.old.as_deref().unwrap_or("(not set)"),
+                        f.new.as_deref().unwrap_or("(not set)")
+                    )
+                })
+                .collect();
+            blocks.push(two_columns(entries, column));
         }
         Document { blocks }
     }
@@ -946,6 +911,54 @@ fn move_links(laid: &crate::layout::Layout, body: usize) -> Vec<crate::layout::L
         }
     }
     links
+}
+
+/// Entries in two columns, read down the left one first, each clipped to one line of `column`
+/// points in the summary's type.
+fn two_columns(entries: Vec<String>, column: f32) -> Block {
+    use crate::layout::fonts::{FaceId, Fonts};
+    let fonts = Fonts::get();
+    let width = |t: &str| {
+        fonts.width(
+            FaceId::Regular,
+            &fonts.shape(FaceId::Regular, t),
+            SUMMARY_SIZE,
+        )
+    };
+    let fit = |text: String| -> String {
+        if width(&text) <= column {
+            return text;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let clipped = |n: usize| {
+            let t: String = chars[..n].iter().collect();
+            format!("{}\u{2026}", t.trim_end())
+        };
+        // The longest start that fits with its ellipsis.
+        let (mut lo, mut hi) = (0, chars.len());
+        while lo + 1 < hi {
+            let mid = (lo + hi) / 2;
+            if width(&clipped(mid)) <= column {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        clipped(lo)
+    };
+    let entries: Vec<String> = entries.into_iter().map(fit).collect();
+    let rows = entries.len().div_ceil(2);
+    Block::Table(
+        (0..rows)
+            .map(|i| Row {
+                head: false,
+                cells: [entries.get(i), entries.get(i + rows)]
+                    .into_iter()
+                    .map(|e| e.map_or_else(Vec::new, |e| vec![Run::text(e.clone())]))
+                    .collect(),
+            })
+            .collect(),
+    )
 }
 
 /// The type size of a PDF redline's summary.

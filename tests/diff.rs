@@ -753,3 +753,20 @@ fn the_ends_of_a_move_link_to_each_other_in_the_pdf() {
         );
     }
 }
+
+/// The summary of two data files of one template, with their changed fields, is one page too
+/// (option draft against its form: about 100 changes and 40 fields).
+#[test]
+fn a_data_redline_summary_with_its_fields_is_one_page() {
+    let engine = super::engine();
+    let load = |p: &str| engine.input(p, read(p).as_bytes()).unwrap();
+    let a = load("data/examples/option-2026.toml");
+    let b = load("data/originals/option-2005.toml");
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    let fields = &redline.report.fields;
+    assert!(fields.len() >= 30, "{} fields", fields.len());
+    let pages = pdf_page_texts(&redline.pdf().unwrap());
+    let last = &fields.last().unwrap().field;
+    assert!(pages[0].contains("Changed data fields") && pages[0].contains(last.as_str()));
+    assert!(!pages[1].contains("(not set)"), "{}", pages[1]);
+}
