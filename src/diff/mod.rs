@@ -129,12 +129,11 @@ enum Shape {
 /// A paragraph-like unit.
 #[derive(Debug, Clone, PartialEq)]
 struct Unit {
-    /// Its label (label and lead words), as text.
-    label: String,
     /// The section it is in: its own label or the last one before it.
     section: String,
-    /// Its first words, to name it when it has no section.
-    start: String,
+    /// Its first words, to name it when it has no section: read from its tokens when needed,
+    /// kept here only when `--ignore-punctuation` dropped words that name it.
+    start: Option<String>,
     shape: Shape,
     /// Its label (and lead) tokens.
     label_range: Range<usize>,
@@ -534,6 +533,9 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
     words.text.reserve(bytes);
     words.tokens.reserve(bytes / 4 + units);
     interner.plain.reserve(bytes / 32);
+    // A unit's first words are read from its tokens, unless punctuation-only words that would
+    // name it are dropped from them.
+    let eager_start = interner.options.ignore_punctuation;
     let mut section = String::new();
     // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
     let mut major = String::new();
@@ -565,7 +567,7 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
                         let mut word_space = space;
                         let mut finish =
                             |words: &mut Words, w: &'a str, space: bool, brk: &mut bool| {
-                                if start_words < 6 && part == Part::Body {
+                                if eager_start && start_words < 6 && part == Part::Body {
                                     if start_words > 0 {
                                         start.push(' ');
                                     }
@@ -671,9 +673,8 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
             }
         }
         words.units.push(Unit {
-            label: label_text,
             section: section.clone(),
-            start,
+            start: eager_start.then_some(start),
             shape,
             label_range: label_start..label_end,
             body: label_end..end,
@@ -854,10 +855,31 @@ impl Words {
             return "the start".into();
         };
         if unit.section.is_empty() {
-            format!("paragraph {} (\"{}\")", u + 1, unit.start)
+            let start = unit.start.clone().unwrap_or_else(|| self.start_of(unit));
+            format!("paragraph {} (\"{start}\")", u + 1)
         } else {
             format!("\u{a7}{}, paragraph {}", unit.section, u + 1)
         }
+    }
+
+    /// A unit's first six words (not its label), as ASCII text.
+    fn start_of(&self, unit: &Unit) -> String {
+        let mut s = String::new();
+        let words = self
+            .tokens
+            .get(unit.label_range.start..unit.body.end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| t.part != Part::Label)
+            .filter_map(|t| self.word(t))
+            .take(6);
+        for (i, (w, _)) in words.enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            push_ascii(&mut s, w);
+        }
+        s
     }
 
     fn location(&self, token: usize) -> String {
