@@ -747,6 +747,17 @@ impl Redline {
         Document { blocks }
     }
 
+    /// The summary and the marked document as one Document, the summary on pages of its
+    /// own (what the PDF shows, for renderers that set it in one type size).
+    pub fn document(&self) -> Document {
+        let mut blocks = self
+            .summary_document(None, summary_column(self.setup))
+            .blocks;
+        blocks.push(Block::PageBreak);
+        blocks.extend(self.marked.blocks.iter().cloned());
+        Document { blocks }
+    }
+
     /// The PDF redline: the summary in smaller type, then the new document in its own page
     /// setup with the changes marked; each summary entry gives the page of its first change.
     /// Its `/ID` derives from both inputs' IDs.
@@ -778,8 +789,7 @@ impl Redline {
             leading: SUMMARY_SIZE * 1.2,
             ..self.setup
         };
-        // Two columns with the table's 12 pt gap between them, and a little to spare.
-        let column = (small.width - 2.0 * small.margin - 12.0) / 2.0 - 2.0;
+        let column = summary_column(small);
         let id = format!("Redline {}\u{2192}{}", r.old.id, r.new.id);
         // Lay out, read where each change landed, fill the pages in and lay out again, until
         // the pages stand (the summary's length can change with them, but the document after
@@ -911,6 +921,12 @@ fn move_links(laid: &crate::layout::Layout, body: usize) -> Vec<crate::layout::L
         }
     }
     links
+}
+
+/// The width of a summary column: two columns with the table's 12 pt gap between them, and a
+/// little to spare.
+fn summary_column(setup: crate::layout::PageSetup) -> f32 {
+    (setup.width - 2.0 * setup.margin - 12.0) / 2.0 - 2.0
 }
 
 /// Entries in two columns, read down the left one first, each clipped to one line of `column`

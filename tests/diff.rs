@@ -769,4 +769,15 @@ fn a_data_redline_summary_with_its_fields_is_one_page() {
     let last = &fields.last().unwrap().field;
     assert!(pages[0].contains("Changed data fields") && pages[0].contains(last.as_str()));
     assert!(!pages[1].contains("(not set)"), "{}", pages[1]);
+    // As one Document: the summary, a page break, the marked document.
+    let whole = redline.document();
+    let n = redline.marked.blocks.len();
+    assert_eq!(
+        whole.blocks[whole.blocks.len() - n..],
+        redline.marked.blocks[..]
+    );
+    assert_eq!(
+        whole.blocks[whole.blocks.len() - n - 1],
+        engross::document::Block::PageBreak
+    );
 }
