@@ -10,9 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::Data;
 use crate::diff::{self, Change, Comparison, Group, Options, Summary};
-use crate::document::{
-    Align, Block, Document, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style, plain,
-};
+use crate::document::{Align, Block, Document, Mark, ParaStyle, Paragraph, Row, Run, Style, plain};
 use crate::error::{Error, Result};
 use crate::{DATA_ATTACHMENT, Engine, SOURCE_ATTACHMENT};
 
@@ -453,14 +451,7 @@ pub fn describe(c: &Change) -> String {
         }
         diff::Kind::Renumber => format!("renumbered {} \u{2192} {}", c.old, c.new),
         diff::Kind::Move => {
-            let edits = match c.edits.len() {
-                0 => String::new(),
-                1 => ", with 1 edit".to_string(),
-                n => format!(", with {n} edits"),
-            };
-            // The old place, short: its section or paragraph number.
-            let from = c.from.as_deref().unwrap_or_default();
-            let from = from.split(" (").next().unwrap_or(from);
+            let (from, edits) = move_origin(c, ", with");
             format!(
                 "M{} moved {} from {from}{edits}",
                 c.move_number.unwrap_or(0),
@@ -468,6 +459,18 @@ pub fn describe(c: &Change) -> String {
             )
         }
     }
+}
+
+/// A move's old place, short (its section or paragraph number), and its edits counted
+/// (", with 2 edits" for `with` ", with").
+fn move_origin<'a>(c: &'a Change, with: &str) -> (&'a str, String) {
+    let edits = match c.edits.len() {
+        0 => String::new(),
+        1 => format!("{with} 1 edit"),
+        n => format!("{with} {n} edits"),
+    };
+    let from = c.from.as_deref().unwrap_or_default();
+    (from.split(" (").next().unwrap_or(from), edits)
 }
 
 /// A change in a few words, for a summary line that holds several.
@@ -479,7 +482,15 @@ fn describe_short(c: &Change) -> String {
         diff::Kind::Delete => format!("\u{2212}{}", q(&c.old)),
         diff::Kind::Replace => format!("{} \u{2192} {}", q(&c.old), q(&c.new)),
         diff::Kind::Renumber => format!("{} \u{2192} {}", c.old, c.new),
-        diff::Kind::Move => describe(c),
+        // Where it came from before what it says, which a narrow column may clip.
+        diff::Kind::Move => {
+            let (from, edits) = move_origin(c, ",");
+            format!(
+                "M{} moved from {from}{edits}: {}",
+                c.move_number.unwrap_or(0),
+                q(&c.new)
+            )
+        }
     }
 }
 
@@ -502,6 +513,12 @@ impl Redline {
 
     /// The summary's lines: groups first, then the ungrouped changes in document order.
     pub fn summary_lines(&self) -> Vec<String> {
+        self.summary_lines_on(None)
+    }
+
+    /// The summary's lines; with `pages` (the 1-based page in the redline PDF of each change
+    /// of [`Report::changes`]), each line of changes gives the page of its first ("§1.9, p. 4").
+    fn summary_lines_on(&self, pages: Option<&[usize]>) -> Vec<String> {
         let mut lines: Vec<String> = self
             .report
             .groups
@@ -511,9 +528,13 @@ impl Redline {
         // One line per place: the changes of one section or paragraph together, each told
         // short, the line clipped (the JSON and HTML keep every change whole).
         const LINE: usize = 240;
-        let mut current: Option<(String, Vec<String>)> = None;
-        let flush = |current: &mut Option<(String, Vec<String>)>, lines: &mut Vec<String>| {
-            if let Some((at, parts)) = current.take() {
+        struct Place {
+            at: String,
+            first: usize,
+            parts: Vec<String>,
+        }
+        let flush = |current: &mut Option<Place>, lines: &mut Vec<String>| {
+            if let Some(Place { at, first, parts }) = current.take() {
                 let n = parts.len();
                 let mut line = String::new();
                 let mut shown = 0;
@@ -537,17 +558,28 @@ impl Redline {
                 } else {
                     String::new()
                 };
-                lines.push(format!("{at}{count}: {line}{more}"));
+                let page = pages
+                    .and_then(|p| p.get(first))
+                    .map_or_else(String::new, |p| format!(", p.\u{a0}{p}"));
+                lines.push(format!("{at}{page}{count}: {line}{more}"));
             }
         };
-        for c in self.report.changes.iter().filter(|c| c.group.is_none()) {
+        let mut current: Option<Place> = None;
+        for (i, c) in self.report.changes.iter().enumerate() {
+            if c.group.is_some() {
+                continue;
+            }
             let at = place(c);
             let short = describe_short(c);
             match current.as_mut() {
-                Some((a, parts)) if *a == at => parts.push(short),
+                Some(p) if p.at == at => p.parts.push(short),
                 _ => {
                     flush(&mut current, &mut lines);
-                    current = Some((at, vec![short]));
+                    current = Some(Place {
+                        at,
+                        first: i,
+                        parts: vec![short],
+                    });
                 }
             }
         }
@@ -706,8 +738,11 @@ impl Redline {
         h
     }
 
-    /// The summary page and the marked document as one Document (what the PDF shows).
-    pub fn document(&self) -> Document {
+    /// The summary that opens the PDF redline: the inputs, the counts, a key to the marks,
+    /// the changes in two columns (each entry one line of `column` points in the summary's
+    /// type, [`SUMMARY_SIZE`]) and the changed data fields. With `pages`, each entry gives its
+    /// page (see [`Redline::summary_lines`]).
+    fn summary_document(&self, pages: Option<&[usize]>, column: f32) -> Document {
         let r = &self.report;
         let mut blocks = vec![
             Block::Heading {
@@ -744,23 +779,19 @@ impl Redline {
                 Run::text(" labels both ends of a move."),
             ]),
         ];
-        let lines = self.summary_lines();
+        let lines = self.summary_lines_on(pages);
         if !lines.is_empty() {
             blocks.push(Block::Heading {
                 level: 2,
                 align: Align::Left,
                 runs: vec![Run::text("Changes")],
             });
-            for (i, line) in lines.into_iter().enumerate() {
-                blocks.push(Block::Paragraph(Paragraph {
-                    style: ParaStyle {
-                        indent: Indent::Hanging,
-                        ..ParaStyle::default()
-                    },
-                    label: vec![Run::text(format!("{}.", i + 1))],
-                    runs: vec![Run::text(line)],
-                }));
-            }
+            let entries = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, line)| format!("{}. {line}", i + 1))
+                .collect();
+            blocks.push(two_columns(entries, column));
         }
         if !r.fields.is_empty() {
             blocks.push(Block::Heading {
@@ -768,21 +799,29 @@ impl Redline {
                 align: Align::Left,
                 runs: vec![Run::text("Changed data fields")],
             });
-            let mut rows = vec![Row {
-                head: true,
-                cells: vec![vec![bold("Field")], vec![bold("Old")], vec![bold("New")]],
-            }];
-            for f in &r.fields {
-                let cell = |v: &Option<String>| {
-                    vec![Run::text(clip(v.as_deref().unwrap_or("(not set)"), 60))]
-                };
-                rows.push(Row {
-                    head: false,
-                    cells: vec![vec![Run::text(f.field.clone())], cell(&f.old), cell(&f.new)],
-                });
-            }
-            blocks.push(Block::Table(rows));
+            let entries = r
+                .fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {} \u{2192} {}",
+                        f.field,
+                        f.old.as_deref().unwrap_or("(not set)"),
+                        f.new.as_deref().unwrap_or("(not set)")
+                    )
+                })
+                .collect();
+            blocks.push(two_columns(entries, column));
         }
+        Document { blocks }
+    }
+
+    /// The summary and the marked document as one Document, the summary on pages of its
+    /// own (what the PDF shows, for renderers that set it in one type size).
+    pub fn document(&self) -> Document {
+        let mut blocks = self
+            .summary_document(None, summary_column(self.setup))
+            .blocks;
         blocks.push(Block::PageBreak);
         blocks.extend(self.marked.blocks.iter().cloned());
         Document { blocks }
@@ -836,8 +875,9 @@ impl Redline {
         crate::docx::write(&self.marked, &meta)
     }
 
-    /// The PDF redline: a summary page, then the new document in its own page setup with the
-    /// changes marked. Its `/ID` derives from both inputs' IDs.
+    /// The PDF redline: the summary in smaller type, then the new document in its own page
+    /// setup with the changes marked; each summary entry gives the page of its first change.
+    /// Its `/ID` derives from both inputs' IDs.
     pub fn pdf(&self) -> Result<Vec<u8>> {
         let r = &self.report;
         let title = self.title();
@@ -847,15 +887,227 @@ impl Redline {
             date: self.date,
             ..crate::pdf::Metadata::default()
         };
-        let document = self.document();
-        crate::check_size(&document)?;
-        let laid = crate::layout::layout(
-            &document,
-            self.setup,
-            &format!("Redline {}\u{2192}{}", r.old.id, r.new.id),
-        );
-        crate::check_pages(laid.pages.len())?;
+        let (laid, _) = self.pdf_layout()?;
         let key = format!("redline {} {} {}", r.old.id, r.new.id, title);
         crate::pdf::write(&laid, &meta, key.as_bytes())
     }
+
+    /// The 1-based page of the PDF redline on which each change of [`Report::changes`] is
+    /// drawn (for a move, where it is now), as its summary gives them.
+    pub fn pdf_pages(&self) -> Result<Vec<usize>> {
+        Ok(self.pdf_layout()?.1)
+    }
+
+    /// The PDF redline laid out, with the page of each change.
+    fn pdf_layout(&self) -> Result<(crate::layout::Layout, Vec<usize>)> {
+        let r = &self.report;
+        crate::check_size(&self.marked)?;
+        let small = crate::layout::PageSetup {
+            font_size: SUMMARY_SIZE,
+            leading: SUMMARY_SIZE * 1.2,
+            ..self.setup
+        };
+        let column = summary_column(small);
+        let id = format!("Redline {}\u{2192}{}", r.old.id, r.new.id);
+        // Lay out, read where each change landed, fill the pages in and lay out again, until
+        // the pages stand (the summary's length can change with them, but the document after
+        // it starts on a page of its own, so one more pass settles it).
+        let mut pages: Option<Vec<usize>> = None;
+        let mut last = None;
+        for _ in 0..4 {
+            let summary = self.summary_document(pages.as_deref(), column);
+            let laid = crate::layout::layout_parts(
+                &[(&summary, small), (&self.marked, self.setup)],
+                &id,
+                None,
+            );
+            crate::check_pages(laid.pages.len())?;
+            let before = units(&summary);
+            let found: Vec<usize> = self
+                .anchors
+                .iter()
+                .map(|&(a, _)| {
+                    let unit = before + a.max(1) - 1;
+                    laid.unit_pages
+                        .get(unit)
+                        .or(laid.unit_pages.last())
+                        .map_or(1, |p| p + 1)
+                })
+                .collect();
+            let settled = pages.as_ref() == Some(&found);
+            let mut laid = laid;
+            let body = laid
+                .unit_pages
+                .get(before)
+                .copied()
+                .unwrap_or(laid.pages.len());
+            laid.links = move_links(&laid, body);
+            last = Some((laid, found.clone()));
+            if settled {
+                break;
+            }
+            pages = Some(found);
+        }
+        last.ok_or_else(|| Error::Usage("the redline could not be laid out".into()))
+    }
+}
+
+/// Links between the two ends of every move: each "[M1 moved to …]" label (where the passage
+/// was) goes to its "[M1 moved from …]" label (where it is now), and back. The labels are found
+/// on the laid-out pages from `body` on as what the layout draws for a note: green italic text
+/// with no rule (moved text always has one), reading "[M<n> moved to" or "[M<n> moved from".
+fn move_links(laid: &crate::layout::Layout, body: usize) -> Vec<crate::layout::Link> {
+    use crate::layout::fonts::{FaceId, Fonts};
+    use crate::layout::{Color, Item, Link, Rect};
+    let fonts = Fonts::get();
+    // (move number, whether it is the "to" end) → the rectangles of its label, page by page.
+    let mut ends: std::collections::BTreeMap<(usize, bool), Vec<(usize, Rect)>> =
+        Default::default();
+    for (p, page) in laid.pages.iter().enumerate().skip(body) {
+        // Runs of note items: (text with the items' offsets, rectangles).
+        let mut group: Vec<(usize, Rect)> = Vec::new();
+        let mut text = String::new();
+        let mut flush = |text: &mut String, group: &mut Vec<(usize, Rect)>| {
+            let mut from = 0;
+            while let Some(at) = text[from..].find("[M").map(|i| i + from) {
+                from = at + 2;
+                let rest = &text[from..];
+                let digits = rest.chars().take_while(char::is_ascii_digit).count();
+                let Ok(n) = rest[..digits].parse::<usize>() else {
+                    continue;
+                };
+                let to = if rest[digits..].starts_with(" moved to") {
+                    true
+                } else if rest[digits..].starts_with(" moved from") {
+                    false
+                } else {
+                    continue;
+                };
+                let end = text[at..].find(']').map_or(text.len(), |e| at + e + 1);
+                let rects = group
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, &(start, _))| {
+                        let stop = group.get(k + 1).map_or(text.len(), |g| g.0);
+                        start < end && stop > at
+                    })
+                    .map(|(_, &(_, r))| (p, r));
+                ends.entry((n, to)).or_default().extend(rects);
+            }
+            text.clear();
+            group.clear();
+        };
+        for (k, item) in page.items.iter().enumerate() {
+            let next_is_rule = matches!(page.items.get(k + 1), Some(Item::Rule { .. }));
+            match item {
+                Item::Text {
+                    x,
+                    y,
+                    face: face @ (FaceId::Italic | FaceId::BoldItalic),
+                    size,
+                    glyphs,
+                    color,
+                } if *color == Color::GREEN && !next_is_rule => {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    group.push((
+                        text.len(),
+                        Rect {
+                            x: *x,
+                            y: y - 0.25 * size,
+                            w: fonts.width(*face, glyphs, *size),
+                            h: 1.15 * size,
+                        },
+                    ));
+                    text.extend(glyphs.iter().map(|g| &*g.text));
+                }
+                _ => flush(&mut text, &mut group),
+            }
+        }
+        flush(&mut text, &mut group);
+    }
+    let mut links = Vec::new();
+    for (&(n, to), rects) in &ends {
+        let Some(&(to_page, target)) = ends.get(&(n, !to)).and_then(|r| r.first()) else {
+            continue;
+        };
+        for &(page, rect) in rects {
+            links.push(Link {
+                page,
+                rect,
+                to_page,
+                to_y: target.y + target.h + 4.0,
+            });
+        }
+    }
+    links
+}
+
+/// The width of a summary column: two columns with the table's 12 pt gap between them, and a
+/// little to spare.
+fn summary_column(setup: crate::layout::PageSetup) -> f32 {
+    (setup.width - 2.0 * setup.margin - 12.0) / 2.0 - 2.0
+}
+
+/// Entries in two columns, read down the left one first, each clipped to one line of `column`
+/// points in the summary's type.
+fn two_columns(entries: Vec<String>, column: f32) -> Block {
+    use crate::layout::fonts::{FaceId, Fonts};
+    let fonts = Fonts::get();
+    let width = |t: &str| {
+        fonts.width(
+            FaceId::Regular,
+            &fonts.shape(FaceId::Regular, t),
+            SUMMARY_SIZE,
+        )
+    };
+    let fit = |text: String| -> String {
+        if width(&text) <= column {
+            return text;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let clipped = |n: usize| {
+            let t: String = chars[..n].iter().collect();
+            format!("{}\u{2026}", t.trim_end())
+        };
+        // The longest start that fits with its ellipsis.
+        let (mut lo, mut hi) = (0, chars.len());
+        while lo + 1 < hi {
+            let mid = (lo + hi) / 2;
+            if width(&clipped(mid)) <= column {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        clipped(lo)
+    };
+    let entries: Vec<String> = entries.into_iter().map(fit).collect();
+    let rows = entries.len().div_ceil(2);
+    Block::Table(
+        (0..rows)
+            .map(|i| Row {
+                head: false,
+                cells: [entries.get(i), entries.get(i + rows)]
+                    .into_iter()
+                    .map(|e| e.map_or_else(Vec::new, |e| vec![Run::text(e.clone())]))
+                    .collect(),
+            })
+            .collect(),
+    )
+}
+
+/// The type size of a PDF redline's summary.
+pub const SUMMARY_SIZE: f32 = 9.0;
+
+/// How many paragraph-like units (headings, paragraphs, table cells) a document has.
+fn units(doc: &Document) -> usize {
+    let mut n = 0;
+    doc.walk(&mut |b| match b {
+        Block::Heading { .. } | Block::Paragraph(_) => n += 1,
+        Block::Table(rows) => n += rows.iter().map(|r| r.cells.len()).sum::<usize>(),
+        _ => {}
+    });
+    n
 }

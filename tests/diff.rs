@@ -588,3 +588,197 @@ fn without_colour_the_marks_are_text_and_the_format_follows_the_extension() {
         .code(2);
     assert!(!dir.path().join("r.odt").exists());
 }
+
+/// The subscription agreement with about `edits` edits of every kind spread through it (as the
+/// benchmark makes its pair): replacements, insertions, deletions and inserted provisos.
+fn mixed_edits(text: &str, edits: usize) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    let step = (words.len() / (edits + 1)).max(1);
+    for k in (1..=edits).rev() {
+        let i = (k * step).min(words.len() - 1);
+        match k % 4 {
+            0 => words[i] = format!("REPLACED{k}"),
+            1 => words.insert(i, format!("INSERTED{k}")),
+            2 => {
+                words.remove(i);
+            }
+            _ => words.insert(
+                i,
+                format!("provided that the notice is given in writing{k}"),
+            ),
+        }
+    }
+    words.join(" ")
+}
+
+fn place_of(c: &engross::diff::Change) -> String {
+    c.section.as_ref().map_or_else(
+        || format!("\u{b6}{}", c.paragraph.max(1)),
+        |s| format!("\u{a7}{s}"),
+    )
+}
+
+fn pdf_page_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let n = doc.get_pages().len() as u32;
+    (1..=n).map(|p| doc.extract_text(&[p]).unwrap()).collect()
+}
+
+/// Issue #8: the PDF redline's summary fits one page for ~120 changes, and each of its
+/// entries gives the page its first change is on (checked against the page's text).
+#[test]
+fn the_redline_summary_is_one_page_with_the_page_of_each_change() {
+    let path = "data/originals/subscription-2005.toml";
+    let old = render_text(&read(path), path).unwrap();
+    let new = mixed_edits(&old, 120);
+    let engine = super::engine();
+    let a = engine.input("old.txt", old.as_bytes()).unwrap();
+    let b = engine.input("new.txt", new.as_bytes()).unwrap();
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    let changes = &redline.report.changes;
+    assert!(changes.len() >= 110, "{} changes", changes.len());
+    let bytes = redline.pdf().unwrap();
+    let pages = pdf_page_texts(&bytes);
+    let entries = redline.summary_lines().len();
+    assert!(entries >= 60, "{entries} summary entries");
+    // Page 1 holds every entry; page 2 is the agreement.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(pages[0].contains(&format!("{entries}. ")), "{}", pages[0]);
+    assert!(!pages[1].contains("Changes"), "{}", pages[1]);
+    assert!(squash(&pages[1]).contains("SUBSCRIPTION AGREEMENT"));
+    // Each change's page is where its paragraph begins: the fresh words of the edits are on
+    // that page, or on the next when the paragraph runs over.
+    let on = redline.pdf_pages().unwrap();
+    assert_eq!(on.len(), changes.len());
+    let (mut checked, mut exact) = (0, 0);
+    let has = |p: usize, word: &str| {
+        pages
+            .get(p - 1)
+            .is_some_and(|t| squash(t).split(' ').any(|w| w == word))
+    };
+    for (c, &p) in changes.iter().zip(&on) {
+        let word = c.new.split_whitespace().next().unwrap_or("");
+        if word.starts_with("REPLACED") || word.starts_with("INSERTED") {
+            assert!(
+                has(p, word) || has(p + 1, word),
+                "{word} is not on page {p}"
+            );
+            exact += usize::from(has(p, word));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+    assert!(
+        exact * 10 >= checked * 8,
+        "{exact} of {checked} on their page"
+    );
+    // The summary says so: an entry with its place and page.
+    let first = changes.iter().position(|c| c.group.is_none()).unwrap();
+    let page_one = squash(&pages[0].replace('\u{a0}', " "));
+    let cited = |end: &str| {
+        page_one.contains(&format!(
+            "1. {}, p. {}{end}",
+            place_of(&changes[first]),
+            on[first]
+        ))
+    };
+    assert!(cited(":") || cited(" ("), "{page_one}");
+}
+
+/// Issue #8: the two labels of a move in the PDF redline link to each other (GoTo
+/// destinations), here a clause moved from the agreement's first pages to its end.
+#[test]
+fn the_ends_of_a_move_link_to_each_other_in_the_pdf() {
+    let path = "data/originals/subscription-2005.toml";
+    let old = render_text(&read(path), path).unwrap();
+    let mut paras: Vec<&str> = old.split("\n\n").collect();
+    let at = paras
+        .iter()
+        .position(|p| p.trim_start().starts_with("1.3 "))
+        .unwrap();
+    let moved = paras.remove(at);
+    paras.push(moved);
+    let new = paras.join("\n\n");
+    let engine = super::engine();
+    let a = engine.input("old.txt", old.as_bytes()).unwrap();
+    let b = engine.input("new.txt", new.as_bytes()).unwrap();
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    assert_eq!(
+        redline.report.summary.moves, 1,
+        "{:?}",
+        redline.report.changes
+    );
+    let bytes = redline.pdf().unwrap();
+    let texts = pdf_page_texts(&bytes);
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
+    let page_of = |id: lopdf::ObjectId| pages.iter().find(|p| p.1 == id).map(|p| p.0).unwrap();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let on = |n: u32, label: &str| squash(&texts[n as usize - 1]).contains(label);
+    // (page it is on, page it goes to, top of the place it goes to)
+    let mut links = Vec::new();
+    for &(n, id) in &pages {
+        let page = doc.get_dictionary(id).unwrap();
+        let Ok(annots) = page.get(b"Annots").and_then(|a| a.as_array()) else {
+            continue;
+        };
+        for a in annots {
+            let d = doc.get_dictionary(a.as_reference().unwrap()).unwrap();
+            if d.get(b"Subtype").unwrap().as_name().unwrap() != b"Link" {
+                continue;
+            }
+            let dest = d.get(b"Dest").unwrap().as_array().unwrap();
+            assert_eq!(dest[1].as_name().unwrap(), b"XYZ");
+            links.push((n, page_of(dest[0].as_reference().unwrap())));
+        }
+    }
+    assert!(links.len() >= 2, "{links:?}");
+    // After the summary (whose key to the marks shows a label too).
+    let from_page = pages[1..]
+        .iter()
+        .find(|p| on(p.0, "[M1 moved from"))
+        .unwrap()
+        .0;
+    let to_page = pages[1..]
+        .iter()
+        .find(|p| on(p.0, "[M1 moved to"))
+        .unwrap()
+        .0;
+    assert!(to_page < from_page, "the clause went to the end");
+    assert!(links.contains(&(to_page, from_page)), "{links:?}");
+    assert!(links.contains(&(from_page, to_page)), "{links:?}");
+    for &(at, goes) in &links {
+        assert!(
+            (at, goes) == (to_page, from_page) || (at, goes) == (from_page, to_page),
+            "{links:?}"
+        );
+    }
+}
+
+/// The summary of two data files of one template, with their changed fields, is one page too
+/// (option draft against its form: about 100 changes and 40 fields).
+#[test]
+fn a_data_redline_summary_with_its_fields_is_one_page() {
+    let engine = super::engine();
+    let load = |p: &str| engine.input(p, read(p).as_bytes()).unwrap();
+    let a = load("data/examples/option-2026.toml");
+    let b = load("data/originals/option-2005.toml");
+    let redline = engross::comparison::compare(&a, &b, &Options::default()).unwrap();
+    let fields = &redline.report.fields;
+    assert!(fields.len() >= 30, "{} fields", fields.len());
+    let pages = pdf_page_texts(&redline.pdf().unwrap());
+    let last = &fields.last().unwrap().field;
+    assert!(pages[0].contains("Changed data fields") && pages[0].contains(last.as_str()));
+    assert!(!pages[1].contains("(not set)"), "{}", pages[1]);
+    // As one Document: the summary, a page break, the marked document.
+    let whole = redline.document();
+    let n = redline.marked.blocks.len();
+    assert_eq!(
+        whole.blocks[whole.blocks.len() - n..],
+        redline.marked.blocks[..]
+    );
+    assert_eq!(
+        whole.blocks[whole.blocks.len() - n - 1],
+        engross::document::Block::PageBreak
+    );
+}

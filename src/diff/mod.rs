@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp};
 
-use crate::document::{Align, Block, Document, ParaStyle, Run};
-use crate::render::text::{ascii, runs_text};
+use crate::document::{Align, Block, Document, ParaStyle, Run, Style};
+use crate::render::text::{ascii, push_ascii, runs_text};
 
 pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
 
@@ -85,13 +85,26 @@ enum Part {
     Body,
 }
 
+/// What a token stands for: a word in a style (its text in [`Words::text`], one buffer for
+/// the whole document rather than a `String` per word), or a field or signature line (in
+/// [`Words::runs`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Atom {
+    Word {
+        start: usize,
+        end: usize,
+        style: Style,
+    },
+    Run(usize),
+}
+
 /// One word (or blank) of a document, with what is needed to put it back.
 #[derive(Debug, Clone, PartialEq)]
 struct Token {
     /// The comparison key (interned normalised text).
     key: u32,
-    /// The run it stands for: a word in its style, a field or a signature line.
-    run: Run,
+    /// The run it stands for.
+    atom: Atom,
     /// A space came before it in the source.
     space_before: bool,
     /// A hard line break came before it.
@@ -116,12 +129,11 @@ enum Shape {
 /// A paragraph-like unit.
 #[derive(Debug, Clone, PartialEq)]
 struct Unit {
-    /// Its label (label and lead words), as text.
-    label: String,
     /// The section it is in: its own label or the last one before it.
     section: String,
-    /// Its first words, to name it when it has no section.
-    start: String,
+    /// Its first words, to name it when it has no section: read from its tokens when needed,
+    /// kept here only when `--ignore-punctuation` dropped words that name it.
+    start: Option<String>,
     shape: Shape,
     /// Its label (and lead) tokens.
     label_range: Range<usize>,
@@ -134,6 +146,10 @@ struct Unit {
 struct Words {
     tokens: Vec<Token>,
     units: Vec<Unit>,
+    /// The text of every word, one after another.
+    text: String,
+    /// The fields and signature lines.
+    runs: Vec<Run>,
 }
 
 /// What kind of change.
@@ -346,41 +362,82 @@ struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in chunks.by_ref() {
             let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            b.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            // The tail, byte by byte (a copy of variable length would call memcpy).
+            self.add(
+                rest.iter()
+                    .rev()
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+            );
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-type WordMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<WordHasher>>;
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
+type WordMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// Comparison keys for words: one number per distinct word after the options' folding.
 struct Interner<'a> {
-    ids: WordMap<u32>,
+    /// Words that are their own key (the common case), borrowed from the documents.
+    plain: WordMap<&'a str, u32>,
+    /// The keys of words that fold to another text (typographic quotes, case, punctuation).
+    folded: WordMap<String, u32>,
+    next: u32,
     options: &'a Options,
 }
 
-impl Interner<'_> {
-    fn key(&mut self, word: &str) -> Option<u32> {
+impl<'a> Interner<'a> {
+    fn new(options: &'a Options) -> Self {
+        Interner {
+            plain: WordMap::default(),
+            folded: WordMap::default(),
+            next: 0,
+            options,
+        }
+    }
+
+    fn fresh(&mut self) -> u32 {
+        let n = self.next;
+        self.next = self.next.saturating_add(1);
+        n
+    }
+
+    fn key(&mut self, word: &'a str) -> Option<u32> {
         let plain = !self.options.ignore_case
             && !self.options.ignore_punctuation
-            && !word.contains([
-                '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{2013}', '\u{2014}', '\u{2026}',
-                '\u{a0}',
-            ]);
+            && (word.is_ascii()
+                || !word.contains([
+                    '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '\u{2013}', '\u{2014}',
+                    '\u{2026}', '\u{a0}',
+                ]));
         if plain {
-            // The common case: the word is its own key; allocate only for a new word.
-            if let Some(&id) = self.ids.get(word) {
+            if let Some(&id) = self.plain.get(word) {
                 return Some(id);
             }
-            let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-            self.ids.insert(word.to_string(), n);
-            return Some(n);
+            let id = match self.folded.get(word) {
+                Some(&id) => id,
+                None => self.fresh(),
+            };
+            self.plain.insert(word, id);
+            return Some(id);
         }
         let mut w = ascii(word);
         if self.options.ignore_case {
@@ -392,8 +449,15 @@ impl Interner<'_> {
                 return None;
             }
         }
-        let n = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-        Some(*self.ids.entry(w).or_insert(n))
+        if let Some(&id) = self.plain.get(w.as_str()) {
+            return Some(id);
+        }
+        if let Some(&id) = self.folded.get(&w) {
+            return Some(id);
+        }
+        let id = self.fresh();
+        self.folded.insert(w, id);
+        Some(id)
     }
 }
 
@@ -451,64 +515,90 @@ fn is_plain_number(w: &str) -> bool {
             || w.chars().all(|c| "IVXLC".contains(c)))
 }
 
-fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
+fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
     let mut words = Words::default();
+    // Room for everything at once: growing the vectors of a large document copies them and
+    // touches twice the memory.
+    let (mut units, mut bytes) = (0, 0);
+    visit_units(&doc.blocks, &mut |_, label, runs| {
+        units += 1;
+        for r in label.iter().chain(runs) {
+            bytes += match r {
+                Run::Text { text, .. } => text.len(),
+                _ => 1,
+            };
+        }
+    });
+    words.units.reserve(units);
+    words.text.reserve(bytes);
+    words.tokens.reserve(bytes / 4 + units);
+    interner.plain.reserve(bytes / 32);
+    // A unit's first words are read from its tokens, unless punctuation-only words that would
+    // name it are dropped from them.
+    let eager_start = interner.options.ignore_punctuation;
     let mut section = String::new();
     // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
     let mut major = String::new();
     visit_units(&doc.blocks, &mut |shape, label, runs| {
         let unit = words.units.len();
-        let mut start = Vec::new();
+        // The first six body words, as ASCII text.
+        let (mut start, mut start_words) = (String::new(), 0);
         let label_start = words.tokens.len();
         for (part, runs) in [(Part::Label, label), (Part::Body, runs)] {
             // The body's first word follows the label after a space.
             let mut space = part == Part::Body && !label.is_empty();
             let mut brk = false;
-            let mut emit = |run: Run, key: Option<u32>, space: bool, brk: &mut bool| {
-                if let Some(key) = key {
-                    words.tokens.push(Token {
-                        key,
-                        run,
-                        space_before: space,
-                        break_before: *brk,
-                        unit,
-                        part,
-                    });
-                    *brk = false;
-                }
+            let emit = |words: &mut Words, atom: Atom, key: u32, space: bool, brk: &mut bool| {
+                words.tokens.push(Token {
+                    key,
+                    atom,
+                    space_before: space,
+                    break_before: *brk,
+                    unit,
+                    part,
+                });
+                *brk = false;
             };
             for run in runs {
                 match run {
                     Run::Text { text, style } => {
-                        let mut word = String::new();
+                        let text: &'a str = text;
+                        let mut word_start: Option<usize> = None;
                         let mut word_space = space;
-                        let mut finish = |word: &mut String, word_space: bool, brk: &mut bool| {
-                            if start.len() < 6 && part == Part::Body {
-                                start.push(ascii(word));
-                            }
-                            let key = interner.key(word);
-                            let run = Run::Text {
-                                text: std::mem::take(word),
-                                style: *style,
+                        let mut finish =
+                            |words: &mut Words, w: &'a str, space: bool, brk: &mut bool| {
+                                if eager_start && start_words < 6 && part == Part::Body {
+                                    if start_words > 0 {
+                                        start.push(' ');
+                                    }
+                                    push_ascii(&mut start, w);
+                                    start_words += 1;
+                                }
+                                if let Some(key) = interner.key(w) {
+                                    let s = words.text.len();
+                                    words.text.push_str(w);
+                                    let atom = Atom::Word {
+                                        start: s,
+                                        end: words.text.len(),
+                                        style: *style,
+                                    };
+                                    emit(words, atom, key, space, brk);
+                                }
                             };
-                            emit(run, key, word_space, brk);
-                        };
-                        for c in text.chars() {
+                        for (i, c) in text.char_indices() {
                             if c.is_whitespace() && c != '\u{a0}' {
-                                if !word.is_empty() {
-                                    finish(&mut word, word_space, &mut brk);
+                                if let Some(s) = word_start.take() {
+                                    finish(&mut words, &text[s..i], word_space, &mut brk);
                                 }
                                 space = true;
-                            } else {
-                                if word.is_empty() {
-                                    word_space = space;
-                                }
-                                word.push(c);
+                            } else if word_start.is_none() {
+                                word_start = Some(i);
+                                word_space = space;
                             }
                         }
-                        if !word.is_empty() {
+                        if let Some(s) = word_start {
                             // The word may go on in the next run (another style): glue it.
-                            finish(&mut word, word_space, &mut brk);
+                            finish(&mut words, &text[s..], word_space, &mut brk);
                             space = false;
                         }
                     }
@@ -518,8 +608,10 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
                         } else {
                             "---"
                         };
-                        let key = interner.key(blank).or(Some(u32::MAX));
-                        emit(run.clone(), key, space, &mut brk);
+                        let key = interner.key(blank).unwrap_or(u32::MAX);
+                        words.runs.push(run.clone());
+                        let atom = Atom::Run(words.runs.len() - 1);
+                        emit(&mut words, atom, key, space, &mut brk);
                         space = false;
                     }
                     Run::Break => {
@@ -536,9 +628,12 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
         let end = words.tokens.len();
         // A body without a label that opens with a clause number: that is its label.
         if label_end == label_start {
-            let text = |i: usize| match words.tokens.get(i).map(|t| &t.run) {
-                Some(Run::Text { text, .. }) => ascii(text),
-                _ => String::new(),
+            let text = |i: usize| {
+                words
+                    .tokens
+                    .get(i)
+                    .and_then(|t| words.word(t))
+                    .map_or_else(String::new, |(w, _)| ascii(w))
             };
             let first = text(label_start);
             let lead = if is_number_word(&first) {
@@ -560,7 +655,15 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
         let label_text = words.text(label_start..label_end);
         if !label_text.is_empty() {
             let own = label_text.trim_end_matches('.').to_string();
-            if own.starts_with('(') {
+            if own.starts_with('(') && major.is_empty() {
+                // A lettered clause before any numbered one, most often a definition: named
+                // by the term it defines ("(a) \"Company\""), else by its letter alone.
+                let term = defined_term(&words.text(label_end..end.min(label_end + 8)));
+                section = match term {
+                    Some(t) => format!("{own} {t}"),
+                    None => own,
+                };
+            } else if own.starts_with('(') {
                 // A sub-clause: under the last numbered label (its own parent sub-clause, if
                 // it had one, is dropped: "1.2(a)" then "1.2(b)").
                 section = format!("{major}{own}");
@@ -570,15 +673,22 @@ fn tokenize(doc: &Document, interner: &mut Interner<'_>) -> Words {
             }
         }
         words.units.push(Unit {
-            label: label_text,
             section: section.clone(),
-            start: start.join(" "),
+            start: eager_start.then_some(start),
             shape,
             label_range: label_start..label_end,
             body: label_end..end,
         });
     });
     words
+}
+
+/// The term a definition opens with: `"Company" means …` → `"Company"` (at most six words).
+fn defined_term(text: &str) -> Option<String> {
+    let rest = text.strip_prefix('"')?;
+    let close = rest.find('"')?;
+    let term = &rest[..close];
+    (!term.trim().is_empty() && term.split_whitespace().count() <= 6).then(|| format!("\"{term}\""))
 }
 
 /// Call `f(shape, label, runs)` for every paragraph-like unit in reading order.
@@ -637,8 +747,46 @@ fn units_in(b: &Block) -> usize {
 }
 
 impl Words {
+    /// A word token's text (as written) and style; `None` for a field or signature line.
+    fn word(&self, t: &Token) -> Option<(&str, Style)> {
+        match t.atom {
+            Atom::Word { start, end, style } => Some((self.text.get(start..end)?, style)),
+            Atom::Run(_) => None,
+        }
+    }
+
+    /// The run a token stands for, as it was in the document.
+    fn run(&self, t: &Token) -> Run {
+        match t.atom {
+            Atom::Word { start, end, style } => Run::Text {
+                text: self.text.get(start..end).unwrap_or_default().to_string(),
+                style,
+            },
+            Atom::Run(i) => self.runs.get(i).cloned().unwrap_or(Run::Break),
+        }
+    }
+
+    /// A token's text with ASCII punctuation (what [`runs_text`] gives for its run).
+    fn push_plain(&self, t: &Token, s: &mut String) {
+        match (self.word(t), t.atom) {
+            (Some((w, _)), _) => push_ascii(s, w),
+            (None, Atom::Run(i)) => {
+                if let Some(r) = self.runs.get(i) {
+                    s.push_str(&runs_text(std::slice::from_ref(r)));
+                }
+            }
+            (None, Atom::Word { .. }) => {}
+        }
+    }
+
     fn text(&self, range: Range<usize>) -> String {
         let mut s = String::new();
+        self.push_text(range, &mut s);
+        s
+    }
+
+    /// Append the text of a token range: its words with the spaces between them.
+    fn push_text(&self, range: Range<usize>, s: &mut String) {
         for (i, t) in self
             .tokens
             .get(range)
@@ -649,9 +797,43 @@ impl Words {
             if i > 0 && (t.space_before || t.break_before) {
                 s.push(' ');
             }
-            s.push_str(&runs_text(std::slice::from_ref(&t.run)));
+            self.push_plain(t, s);
+        }
+    }
+
+    /// The units a token range touches (none for an empty range).
+    fn units_of(&self, r: &Range<usize>) -> Range<usize> {
+        match (
+            self.tokens.get(r.start),
+            r.end.checked_sub(1).and_then(|e| self.tokens.get(e)),
+        ) {
+            (Some(a), Some(b)) if !r.is_empty() => a.unit..b.unit + 1,
+            _ => 0..0,
+        }
+    }
+
+    /// The text of the whole units a range covers (one, but several past the deadline), each
+    /// with its label.
+    fn units_text(&self, r: &Range<usize>) -> String {
+        let mut s = String::new();
+        for u in self.units_of(r) {
+            let unit = &self.units[u];
+            let range = unit.label_range.start..unit.body.end;
+            if !range.is_empty() {
+                if !s.is_empty() {
+                    s.push(' ');
+                }
+                self.push_text(range, &mut s);
+            }
         }
         s
+    }
+
+    /// Whether a token is in a paragraph or heading (not a table cell).
+    fn is_paragraph(&self, token: usize) -> bool {
+        self.tokens
+            .get(token)
+            .is_some_and(|t| self.units[t.unit].shape != Shape::Cell)
     }
 
     /// The text of a whole unit: label and body.
@@ -673,10 +855,31 @@ impl Words {
             return "the start".into();
         };
         if unit.section.is_empty() {
-            format!("paragraph {} (\"{}\")", u + 1, unit.start)
+            let start = unit.start.clone().unwrap_or_else(|| self.start_of(unit));
+            format!("paragraph {} (\"{start}\")", u + 1)
         } else {
             format!("\u{a7}{}, paragraph {}", unit.section, u + 1)
         }
+    }
+
+    /// A unit's first six words (not its label), as ASCII text.
+    fn start_of(&self, unit: &Unit) -> String {
+        let mut s = String::new();
+        let words = self
+            .tokens
+            .get(unit.label_range.start..unit.body.end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| t.part != Part::Label)
+            .filter_map(|t| self.word(t))
+            .take(6);
+        for (i, (w, _)) in words.enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            push_ascii(&mut s, w);
+        }
+        s
     }
 
     fn location(&self, token: usize) -> String {
@@ -719,7 +922,11 @@ impl Words {
     fn label_words(&self, u: usize) -> Vec<String> {
         self.tokens[self.units[u].label_range.clone()]
             .iter()
-            .map(|t| runs_text(std::slice::from_ref(&t.run)))
+            .map(|t| {
+                let mut s = String::new();
+                self.push_plain(t, &mut s);
+                s
+            })
             .collect()
     }
 }
@@ -752,6 +959,18 @@ fn op_ranges(op: &DiffOp) -> Option<(Range<usize>, Range<usize>)> {
 /// How alike two key sequences are (0 to 1), or `None` when their lengths differ too much to
 /// be 80% alike.
 fn likeness(a: &[u32], b: &[u32], deadline: Instant) -> Option<f32> {
+    likeness_of(a, b, None, None, deadline)
+}
+
+/// [`likeness`], with the keys of either side already sorted when the caller has them (a
+/// paragraph compared with many candidates is sorted once).
+fn likeness_of(
+    a: &[u32],
+    b: &[u32],
+    sorted_a: Option<&[u32]>,
+    sorted_b: Option<&[u32]>,
+    deadline: Instant,
+) -> Option<f32> {
     let (la, lb) = (a.len(), b.len());
     if la == 0 || lb == 0 {
         return None;
@@ -763,9 +982,15 @@ fn likeness(a: &[u32], b: &[u32], deadline: Instant) -> Option<f32> {
     }
     // The words in common in any order bound the words in common in order: a cheap test
     // first (unrelated paragraphs fail it), the diff only for what passes.
-    let (mut sa, mut sb) = (a.to_vec(), b.to_vec());
-    sa.sort_unstable();
-    sb.sort_unstable();
+    let sort = |keys: &[u32]| {
+        let mut v = keys.to_vec();
+        v.sort_unstable();
+        v
+    };
+    let owned_a = sorted_a.is_none().then(|| sort(a));
+    let owned_b = sorted_b.is_none().then(|| sort(b));
+    let sa = sorted_a.or(owned_a.as_deref()).unwrap_or_default();
+    let sb = sorted_b.or(owned_b.as_deref()).unwrap_or_default();
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < sa.len() && j < sb.len() {
         match sa[i].cmp(&sb[j]) {
@@ -865,23 +1090,37 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
             by_last.entry(*l).or_default().push(i);
         }
     }
+    // Each candidate's keys sorted once (for the bag-of-words bound), when first needed.
+    let mut sorted_new: Vec<Option<Vec<u32>>> = vec![None; new.units.len()];
     for (u, hu) in rest_old {
         if Instant::now() >= deadline {
             break;
         }
+        let mut sorted_old = old_units[u].clone();
+        sorted_old.sort_unstable();
         // The nearest candidates first: same hunk, then by distance in the document.
         // Candidates: the unmatched paragraphs of the same gap (edited in place), then those
         // near it and those that begin or end with the same word (edited and moved).
         let lo = rest_new.partition_point(|&(_, h)| h < hu);
         let hi = rest_new.partition_point(|&(_, h)| h <= hu);
         let mut best: Option<(f32, usize, usize)> = None;
-        let consider = |i: usize, best: &mut Option<(f32, usize, usize)>| {
+        let mut consider = |i: usize, best: &mut Option<(f32, usize, usize)>| {
             let (v, hv) = rest_new[i];
             if taken_new[v] {
                 return;
             }
-            if let Some(r) = likeness(&old_units[u], &new_units[v], deadline)
-                && r >= MOVE_LIKENESS
+            let sorted = sorted_new[v].get_or_insert_with(|| {
+                let mut keys = new_units[v].clone();
+                keys.sort_unstable();
+                keys
+            });
+            if let Some(r) = likeness_of(
+                &old_units[u],
+                &new_units[v],
+                Some(&sorted_old),
+                Some(sorted),
+                deadline,
+            ) && r >= MOVE_LIKENESS
                 && best.is_none_or(|(b, _, _)| r > b)
             {
                 *best = Some((r, v, hv));
@@ -1009,8 +1248,8 @@ impl Builder<'_> {
     fn push(&mut self, kind: Kind, o: Range<usize>, n: Range<usize>, block: bool) {
         // A whole paragraph's change carries its label.
         let text = |w: &Words, r: &Range<usize>, whole: bool| {
-            if whole && let Some(u) = w.tokens.get(r.start).map(|t| t.unit) {
-                w.unit_text(u)
+            if whole {
+                w.units_text(r)
             } else {
                 w.text(r.clone())
             }
@@ -1042,13 +1281,12 @@ pub fn compare(
     new: &Document,
     options: &Options,
 ) -> Result<Comparison, Inconsistent> {
-    let mut interner = Interner {
-        ids: WordMap::default(),
-        options,
-    };
+    // The deadline counts from the start, reading the words included, so that the whole
+    // comparison stays within it plus the linear work after it.
+    let deadline = Instant::now() + options.deadline;
+    let mut interner = Interner::new(options);
     let old_words = tokenize(old, &mut interner);
     let new_words = tokenize(new, &mut interner);
-    let deadline = Instant::now() + options.deadline;
 
     // Whole moved paragraphs first; the word diff runs on the bodies of everything else.
     let moves = moved_units(&old_words, &new_words, deadline);
@@ -1151,11 +1389,38 @@ pub fn compare(
             let u = w.tokens[r.start].unit;
             w.units[u].label_range.start..r.end
         };
-        for a in whole_old {
-            pending.push((Kind::Delete, with_label(&old_words, a), n_at..n_at, true));
+        // Past the deadline, whole paragraphs next to each other are one block change: the
+        // work after the deadline stays linear in the hunks, not in the paragraphs.
+        let coarse = |w: &Words, rs: Vec<Range<usize>>| -> Vec<Range<usize>> {
+            let mut out: Vec<Range<usize>> = Vec::with_capacity(rs.len());
+            for r in rs {
+                match out.last_mut() {
+                    Some(last)
+                        if timed_out
+                            && last.end == r.start
+                            && w.is_paragraph(last.start)
+                            && w.is_paragraph(r.start) =>
+                    {
+                        last.end = r.end;
+                    }
+                    _ => out.push(r),
+                }
+            }
+            out
+        };
+        let whole_old = whole_old
+            .into_iter()
+            .map(|a| with_label(&old_words, a))
+            .collect();
+        for a in coarse(&old_words, whole_old) {
+            pending.push((Kind::Delete, a, n_at..n_at, true));
         }
-        for c in whole_new {
-            pending.push((Kind::Insert, o_at..o_at, with_label(&new_words, c), true));
+        let whole_new = whole_new
+            .into_iter()
+            .map(|c| with_label(&new_words, c))
+            .collect();
+        for c in coarse(&new_words, whole_new) {
+            pending.push((Kind::Insert, o_at..o_at, c, true));
         }
         pending.sort_by_key(|(_, a, c, _)| (c.start, a.start));
         for (kind, a, c, block) in pending {
@@ -1243,11 +1508,8 @@ pub fn compare(
     let block_old: Vec<bool> = {
         let mut v = vec![false; old_words.units.len()];
         for c in &b.changes {
-            if c.block
-                && c.kind == Kind::Delete
-                && let Some(t) = old_words.tokens.get(c.old_range.start)
-            {
-                v[t.unit] = true;
+            if c.block && c.kind == Kind::Delete {
+                old_words.units_of(&c.old_range).for_each(|u| v[u] = true);
             }
         }
         v
@@ -1255,11 +1517,8 @@ pub fn compare(
     let block_new: Vec<bool> = {
         let mut v = vec![false; new_words.units.len()];
         for c in &b.changes {
-            if c.block
-                && c.kind == Kind::Insert
-                && let Some(t) = new_words.tokens.get(c.new_range.start)
-            {
-                v[t.unit] = true;
+            if c.block && c.kind == Kind::Insert {
+                new_words.units_of(&c.new_range).for_each(|u| v[u] = true);
             }
         }
         v
@@ -1290,10 +1549,12 @@ pub fn compare(
         for c in &mut b.changes {
             if c.kind == Kind::Replace
                 && !c.block
-                && c.old_range.len() == 1
-                && c.new_range.len() == 1
-                && old_words.tokens[c.old_range.start].part == Part::Body
-                && renumbered.get(&number_of(&c.old)) == Some(&number_of(&c.new))
+                && c.old_range.len() <= MAX_REFERENCE_WORDS
+                && c.new_range.len() == c.old_range.len()
+                && old_words.tokens[c.old_range.clone()]
+                    .iter()
+                    .all(|t| t.part == Part::Body)
+                && follows_renumbering(&c.old, &c.new, &renumbered)
             {
                 c.kind = Kind::Renumber;
                 c.reference = true;
@@ -1547,6 +1808,65 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
     });
 }
 
+/// The most words a cross-reference that follows a renumbering may have ("Sections 5.1 and
+/// 5.2", "clause (d) of Section 3").
+const MAX_REFERENCE_WORDS: usize = 6;
+
+/// Whether a replacement only updates cross-references to renumbered clauses: one number
+/// (`5.2` → `5.3`), or words that are the same but for such numbers (`Section 5.2)` →
+/// `Section 5.3)`, `5.1 and 5.2` → `5.2 and 5.3`), each keeping the punctuation around it.
+fn follows_renumbering(old: &str, new: &str, renumbered: &HashMap<String, String>) -> bool {
+    if renumbered.get(&number_of(old)) == Some(&number_of(new)) && !old.contains(' ') {
+        return true;
+    }
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.split(' ').collect(), new.split(' ').collect());
+    if o.len() != n.len() {
+        return false;
+    }
+    let mut updated = false;
+    for (a, b) in o.iter().zip(&n) {
+        if a == b {
+            continue;
+        }
+        let ((ab, an, aa), (bb, bn, ba)) = (reference_parts(a), reference_parts(b));
+        // A number in parentheses, "(5.2)", refers to clause 5.2 (but "(a)" is a label).
+        let inner = |n: &'_ str| -> Option<String> {
+            let i = n.strip_prefix('(')?.strip_suffix(')')?;
+            i.starts_with(|c: char| c.is_ascii_digit())
+                .then(|| i.to_string())
+        };
+        let mapped = |x: &str, y: &str| renumbered.get(x).map(String::as_str) == Some(y);
+        let follows = mapped(an, bn)
+            || matches!((inner(an), inner(bn)), (Some(x), Some(y)) if mapped(&x, &y));
+        if ab != bb || aa != ba || !follows {
+            return false;
+        }
+        updated = true;
+    }
+    updated
+}
+
+/// A word as (punctuation before, the number, punctuation after): `(5.2),` → `("(", "5.2",
+/// "),")`; a parenthesis that belongs to the number stays (`(a)`, `1.2(b)`).
+fn reference_parts(w: &str) -> (&str, &str, &str) {
+    let opens = |s: &str| s.matches('(').count();
+    let closes = |s: &str| s.matches(')').count();
+    let mut end = w.len();
+    loop {
+        let core = &w[..end];
+        match core.chars().last() {
+            Some('.' | ',' | ';' | ':') => end -= 1,
+            Some(')') if closes(core) > opens(core) => end -= 1,
+            _ => break,
+        }
+    }
+    let mut start = 0;
+    while w[start..end].starts_with('(') && opens(&w[start..end]) > closes(&w[start..end]) {
+        start += 1;
+    }
+    (&w[..start], &w[start..end], &w[end..])
+}
+
 /// A clause number without its title word and closing period: `Section 5.2.` → `5.2`.
 fn number_of(label: &str) -> String {
     let w = label.split_whitespace().last().unwrap_or_default();
@@ -1598,7 +1918,11 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     let inserts: Vec<usize> = changes
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.kind == Kind::Insert && c.new_range.len() >= MIN_MOVE_WORDS)
+        .filter(|(_, c)| {
+            c.kind == Kind::Insert
+                && c.new_range.len() >= MIN_MOVE_WORDS
+                && new.units_of(&c.new_range).len() == 1
+        })
         .map(|(i, _)| i)
         .collect();
     if inserts.is_empty() {
@@ -1617,7 +1941,11 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     let mut taken = vec![false; changes.len()];
     let mut moved_into: Vec<Option<usize>> = vec![None; changes.len()]; // insertion -> deletion
     for (d, c) in changes.iter().enumerate() {
-        if c.kind != Kind::Delete || c.old_range.len() < MIN_MOVE_WORDS {
+        // A block of several paragraphs (past the deadline) is never a move.
+        if c.kind != Kind::Delete
+            || c.old_range.len() < MIN_MOVE_WORDS
+            || old.units_of(&c.old_range).len() != 1
+        {
             continue;
         }
         let k = old.keys(&c.old_range);
@@ -1658,31 +1986,38 @@ fn find_moves(changes: Vec<Change>, old: &Words, new: &Words, deadline: Instant)
     for d in moved_into.iter().flatten() {
         moved_from[*d] = true;
     }
+    // The deletions that moved, taken out (their old side goes into the move).
+    let mut changes = changes;
+    let mut sources: Vec<Option<(Range<usize>, bool, String)>> = vec![None; changes.len()];
+    for (d, c) in changes.iter_mut().enumerate() {
+        if moved_from[d] {
+            sources[d] = Some((c.old_range.clone(), c.block, std::mem::take(&mut c.old)));
+        }
+    }
     let mut out = Vec::with_capacity(changes.len());
-    for (i, c) in changes.iter().enumerate() {
+    for (i, c) in changes.into_iter().enumerate() {
         if moved_from[i] {
             continue;
         }
-        match moved_into[i] {
-            Some(d) => {
-                let del = &changes[d];
+        match moved_into[i].and_then(|d| sources[d].take()) {
+            Some((old_range, block, old_text)) => {
                 let inner = inner_edits(
-                    &old.keys(&del.old_range),
+                    &old.keys(&old_range),
                     &new.keys(&c.new_range),
-                    (del.old_range.start, c.new_range.start),
+                    (old_range.start, c.new_range.start),
                     deadline,
                 );
                 out.push(move_change(
                     old,
                     new,
-                    del.old_range.clone(),
+                    old_range,
                     c.new_range.clone(),
                     inner,
-                    del.block && c.block,
-                    (del.old.clone(), c.new.clone()),
+                    block && c.block,
+                    (old_text, c.new),
                 ));
             }
-            None => out.push(c.clone()),
+            None => out.push(c),
         }
     }
     out

@@ -76,14 +76,23 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
                 for i in c.new_range.clone() {
                     marks[i] = Some(Mark::Insert);
                 }
+                // A block change is one paragraph, or past the deadline several in a row.
                 if c.kind == Kind::Insert && c.block && is_block(new, &c.new_range) {
-                    let u = new.tokens[c.new_range.start].unit;
-                    p.wrapped[u] = Some(Mark::Insert);
+                    for u in new.units_of(&c.new_range) {
+                        let unit = &new.units[u];
+                        if unit.label_range.start < unit.body.end {
+                            p.wrapped[u] = Some(Mark::Insert);
+                        }
+                    }
                 }
                 if c.kind == Kind::Delete && c.block && is_block(old, &c.old_range) {
-                    let u = old.tokens[c.old_range.start].unit;
-                    let at = unit_before(next_kept[old.units[u].body.end]);
-                    p.blocks.push((u, at, Mark::Delete, None));
+                    for u in old.units_of(&c.old_range) {
+                        let unit = &old.units[u];
+                        if unit.label_range.start < unit.body.end {
+                            let at = unit_before(next_kept[unit.body.end]);
+                            p.blocks.push((u, at, Mark::Delete, None));
+                        }
+                    }
                 } else if c.kind == Kind::Delete
                     && let Some(after) = tail_of_unit(old, &c.old_range)
                         .then(|| prev_kept[c.old_range.start])
@@ -166,13 +175,30 @@ impl Rebuilt {
         }
     }
 
-    fn push(&mut self, label: bool, t: &Token, mark: Option<Mark>, sep: (bool, bool)) {
+    fn push(
+        &mut self,
+        label: bool,
+        (w, t): (&Words, &Token),
+        mark: Option<Mark>,
+        sep: (bool, bool),
+    ) {
         let (runs, first) = if label {
             (&mut self.label, &mut self.first_label)
         } else {
             (&mut self.runs, &mut self.first_runs)
         };
-        push_token(runs, &t.run, mark, sep, first);
+        push_token(runs, (w, t), mark, sep, first);
+    }
+
+    /// A word with the space before it, both in its style (a deleted word's own space).
+    fn push_spaced(&mut self, label: bool, text: &str, style: Style) {
+        let (runs, first) = if label {
+            (&mut self.label, &mut self.first_label)
+        } else {
+            (&mut self.runs, &mut self.first_runs)
+        };
+        *first = false;
+        push_text(runs, &format!(" {text}"), style);
     }
 
     fn note(&mut self, text: &str) {
@@ -260,22 +286,22 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 } else {
                     old_sep(cmp, old)
                 };
-                match &o.run {
+                match cmp.old.word(o) {
                     // The new word it stands before is glued on ("(No.___)"), the old word
                     // was not ("(No. 12)"): its space is deleted with it.
-                    Run::Text { text, style }
+                    Some((text, style))
                         if k == 0 && !sep.0 && !sep.1 && old_sep(cmp, old).1 && !out.first_runs =>
                     {
-                        let spaced = Token {
-                            run: Run::Text {
-                                text: format!(" {text}"),
-                                style: *style,
+                        out.push_spaced(
+                            in_label,
+                            text,
+                            Style {
+                                mark: Some(mark),
+                                ..style
                             },
-                            ..o.clone()
-                        };
-                        out.push(in_label, &spaced, Some(mark), sep);
+                        );
                     }
-                    _ => out.push(in_label, o, Some(mark), sep),
+                    _ => out.push(in_label, (&cmp.old, o), Some(mark), sep),
                 }
                 k += 1;
             }
@@ -288,11 +314,11 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
             } else {
                 (false, true)
             };
-            out.push(in_label, t, marks[index], sep);
+            out.push(in_label, (&cmp.new, t), marks[index], sep);
             while let Some(&&(old, _, mark)) = after.peek().filter(|a| a.1 == index) {
                 after.next();
                 let o = &cmp.old.tokens[old];
-                out.push(in_label, o, Some(mark), old_sep(cmp, old));
+                out.push(in_label, (&cmp.old, o), Some(mark), old_sep(cmp, old));
             }
             index += 1;
         }
@@ -303,7 +329,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                     out.note(text);
                 }
                 let o = &cmp.old.tokens[old];
-                out.push(false, o, Some(mark), old_sep(cmp, old));
+                out.push(false, (&cmp.old, o), Some(mark), old_sep(cmp, old));
             }
         }
         if !out.first_label || !out.first_runs {
@@ -321,7 +347,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
                 out.note(text);
             }
             let o = &cmp.old.tokens[old];
-            out.push(false, o, Some(mark), old_sep(cmp, old));
+            out.push(false, (&cmp.old, o), Some(mark), old_sep(cmp, old));
         }
         if !out.first_runs {
             tail.push(wrap(
@@ -480,7 +506,7 @@ impl Rebuild<'_> {
         }
         for t in &old.tokens[unit.label_range.start..unit.body.end] {
             let sep = (t.break_before, t.space_before);
-            out.push(t.part == Part::Label, t, Some(mark), sep);
+            out.push(t.part == Part::Label, (old, t), Some(mark), sep);
         }
         let (label, runs) = (tidy_spaces(out.label), tidy_spaces(out.runs));
         let block = match unit.shape {
@@ -563,7 +589,7 @@ fn old_sep(cmp: &Comparison, old: usize) -> (bool, bool) {
 /// Append a word with the separator given as (line break before, space before).
 fn push_token(
     runs: &mut Vec<Run>,
-    run: &Run,
+    (w, t): (&Words, &Token),
     mark: Option<Mark>,
     (break_before, space_before): (bool, bool),
     first: &mut bool,
@@ -577,9 +603,9 @@ fn push_token(
         }
     }
     *first = false;
-    match run {
-        Run::Text { text, style } => push_text(runs, text, Style { mark, ..*style }),
-        other => runs.push(other.clone()),
+    match w.word(t) {
+        Some((text, style)) => push_text(runs, text, Style { mark, ..style }),
+        None => runs.push(w.run(t)),
     }
 }
 
@@ -675,8 +701,13 @@ pub fn marked_paragraphs(marked: &Document) -> MarkedText {
             for p in tidy {
                 match merged.last_mut() {
                     Some(last) if last.mark.is_none() && p.mark.is_none() => {
-                        last.text.push_str(&p.text);
-                        last.text = collapse(&last.text);
+                        // Both are collapsed already: only where they meet can spaces double.
+                        let text = if last.text.ends_with(' ') {
+                            p.text.trim_start_matches(' ')
+                        } else {
+                            &p.text
+                        };
+                        last.text.push_str(text);
                     }
                     _ => merged.push(p),
                 }
@@ -775,9 +806,9 @@ pub fn markup(cmp: &Comparison) -> String {
         }
         let sep = (t.break_before, t.space_before);
         if t.part == Part::Label {
-            push_token(&mut label, &t.run, None, sep, &mut first.0);
+            push_token(&mut label, (&cmp.new, t), None, sep, &mut first.0);
         } else {
-            push_token(&mut runs, &t.run, None, sep, &mut first.1);
+            push_token(&mut runs, (&cmp.new, t), None, sep, &mut first.1);
         }
     }
     while current < cmp.new.units.len() {

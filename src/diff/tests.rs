@@ -276,3 +276,108 @@ fn regression_copies_edited_in_place_are_not_moves() {
     assert_eq!(c.summary().moves, 0, "{:?}", c.changes);
     assert_eq!(c.summary().insertions, 2, "{:?}", c.changes);
 }
+
+#[test]
+fn past_the_deadline_neighbouring_paragraphs_are_one_block_change() {
+    // Every paragraph differs and there is no time: the changes are coarse (whole runs of
+    // paragraphs), but every word is still accounted for and drawn, each paragraph its own.
+    let old: String = (0..300).map(|i| format!("old{i} a{i}\n\n")).collect();
+    let new: String = (0..300).map(|i| format!("new{i} b{i}\n\n")).collect();
+    let options = Options {
+        deadline: Duration::ZERO,
+        ..Options::default()
+    };
+    let new_doc = plain::parse(&new);
+    let c = compare(&plain::parse(&old), &new_doc, &options).expect("consistent");
+    assert!(c.timed_out);
+    assert!(c.changes.iter().all(|x| x.block), "{:?}", c.changes);
+    assert!(c.changes.len() <= 4, "{} changes", c.changes.len());
+    let s = c.summary();
+    assert_eq!((s.deleted_words, s.inserted_words), (600, 600));
+    let deletion = c
+        .changes
+        .iter()
+        .find(|x| x.kind == Kind::Delete)
+        .expect("a deletion");
+    assert!(
+        deletion.old.starts_with("old0 a0 old1 a1"),
+        "{}",
+        deletion.old
+    );
+    let marked = redline(&new_doc, &c);
+    let units: usize = marked.blocks.iter().map(units_in).sum();
+    assert_eq!(units, 600);
+    let text = crate::render::text::render(&marked);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut expected: Vec<String> = Vec::new();
+    for i in 0..300 {
+        expected.extend([
+            format!("old{i}"),
+            format!("a{i}"),
+            format!("new{i}"),
+            format!("b{i}"),
+        ]);
+    }
+    let mut found: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn references_of_several_words_follow_a_renumbering() {
+    // "Sections 5.1 and 5.2)." becomes "Sections 5.2 and 5.3).": number-only changes, the
+    // punctuation around the numbers kept.
+    let a = "5.1 Notices. All notices in writing.\n\n5.2 Assignment. No party may assign.\n\n5.3 Counterparts. Signed in counterparts (see Sections 5.1 and 5.2).\n";
+    let b = "5.1 Waiver. No waiver is effective unless written.\n\n5.2 Notices. All notices in writing.\n\n5.3 Assignment. No party may assign.\n\n5.4 Counterparts. Signed in counterparts (see Sections 5.2 and 5.3).\n";
+    let c = text_cmp(a, b);
+    let refs: Vec<(&str, &str)> = c
+        .changes
+        .iter()
+        .filter(|x| x.reference)
+        .map(|x| (x.old.as_str(), x.new.as_str()))
+        .collect();
+    assert!(!refs.is_empty(), "{:?}", kinds(&c));
+    assert!(
+        c.changes.iter().all(|x| x.kind != Kind::Replace),
+        "{:?}",
+        kinds(&c)
+    );
+    let words: usize = refs.iter().map(|r| r.0.split(' ').count()).sum();
+    assert!(words >= 2, "{refs:?}");
+}
+
+#[test]
+fn a_reference_with_other_words_changed_is_not_a_renumbering() {
+    assert!(!follows_renumbering(
+        "Section 5.2",
+        "Article 5.3",
+        &HashMap::from([("5.2".to_string(), "5.3".to_string())])
+    ));
+    let map = HashMap::from([("5.2".to_string(), "5.3".to_string())]);
+    assert!(follows_renumbering(
+        "(Section 5.2).",
+        "(Section 5.3).",
+        &map
+    ));
+    assert!(!follows_renumbering("5.2),", "5.3);", &map));
+    assert_eq!(reference_parts("(5.2),"), ("", "(5.2)", ","));
+    assert_eq!(reference_parts("(Section"), ("(", "Section", ""));
+    assert!(follows_renumbering("(5.2),", "(5.3),", &map));
+    assert_eq!(reference_parts("1.2(b)."), ("", "1.2(b)", "."));
+    assert_eq!(reference_parts("(a)"), ("", "(a)", ""));
+}
+
+#[test]
+fn lettered_definitions_before_any_numbered_clause_are_named_by_their_term() {
+    let a = "(a) \"Company\" means Acme Inc.\n\n(b) \"Holder\" means the holder.\n\n1. The Holder may exercise.\n\n(a) Payment is due.\n";
+    let b = "(a) \"Company\" means Beta Inc.\n\n(b) \"Holder\" means the holder.\n\n1. The Holder may exercise.\n\n(a) Payment is overdue.\n";
+    let c = text_cmp(a, b);
+    let sections: Vec<Option<&str>> = c.changes.iter().map(|x| x.section.as_deref()).collect();
+    assert_eq!(
+        sections,
+        vec![Some("(a) \"Company\""), Some("1(a)")],
+        "{:?}",
+        c.changes
+    );
+}

@@ -46,7 +46,9 @@ pub fn parse_pages(pages: &[String]) -> Document {
 /// "Doc. 1A2B3C4D", "[Signature Page to …]", a form feed.
 fn is_furniture(line: &str) -> bool {
     let t = line.trim();
-    if t.is_empty() {
+    // Every shape below starts with "page" (any case), "-", "Doc." or "[": most lines are ruled
+    // out by their first letter, without splitting them.
+    if !t.starts_with(['p', 'P', '-', 'D', '[']) {
         return false;
     }
     // A signature page's caption: "[Signature Page to Stock Option Agreement]".
@@ -57,9 +59,16 @@ fn is_furniture(line: &str) -> bool {
     {
         return true;
     }
-    let words: Vec<&str> = t.split_whitespace().collect();
+    // At most six words make furniture; a seventh rules the line out.
+    let mut buf = [""; 7];
+    let mut n = 0;
+    for w in t.split_whitespace().take(7) {
+        buf[n] = w;
+        n += 1;
+    }
+    let words = &buf[..n];
     let num = |w: &str| !w.is_empty() && w.len() <= 5 && w.bytes().all(|b| b.is_ascii_digit());
-    match words.as_slice() {
+    match words {
         [p, n] if p.eq_ignore_ascii_case("page") => num(n),
         [p, n, of, m] if p.eq_ignore_ascii_case("page") && of.eq_ignore_ascii_case("of") => {
             num(n) && num(m)
@@ -206,11 +215,13 @@ fn flush(current: &mut Vec<&str>, blocks: &mut Vec<Block>) {
         }
         style.level = u8::try_from((base / 4).min(3)).unwrap_or(3);
     }
-    let text = current
-        .iter()
-        .map(|l| l.trim())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut text = String::with_capacity(current.iter().map(|l| l.len() + 1).sum());
+    for l in current.iter() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(l.trim());
+    }
     blocks.push(Block::Paragraph(Paragraph {
         style,
         runs: vec![Run::text(text)],

@@ -19,6 +19,9 @@ pub(super) struct Flow {
     /// The logical structure made so far, and the element being laid out.
     pub(super) structure: Vec<Element>,
     pub(super) current: Option<usize>,
+    /// The structure element of every paragraph-like unit (heading, paragraph, table cell) in
+    /// reading order, to tell where each landed ([`Layout::unit_pages`]).
+    pub(super) units: Vec<Option<usize>>,
 }
 
 /// How a paragraph's lines are set.
@@ -213,6 +216,9 @@ impl Flow {
         };
         if let Some(role) = role {
             self.open(role);
+        }
+        if matches!(b, Block::Heading { .. } | Block::Paragraph(_)) {
+            self.units.push(self.current);
         }
         self.block_in(b, x0, width);
         self.current = saved;
@@ -1229,6 +1235,9 @@ impl Flow {
                 let runs = r.cells.get(i).map(Vec::as_slice).unwrap_or(&[]);
                 self.current = row;
                 self.open(if r.head { "TH" } else { "TD" });
+                if i < r.cells.len() {
+                    self.units.push(self.current);
+                }
                 let setting = Setting {
                     x0: x,
                     width: *w,

@@ -154,4 +154,23 @@ pub struct Layout {
     /// Tokens too long for their line that were broken to fit (URLs after a slash, others
     /// between characters), as the text of each token.
     pub warnings: Vec<String>,
+    /// Links from a rectangle on one page to a place on another (a redline's move labels).
+    pub links: Vec<Link>,
+    /// The 0-based page on which each paragraph-like unit (heading, paragraph, table cell)
+    /// begins, in reading order (the order of the HTML renderer's `#pN` anchors). A unit
+    /// with nothing to draw is on the page of the unit before it.
+    pub unit_pages: Vec<usize>,
+}
+
+/// A link: a rectangle on a page that goes to a place in the document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The 0-based page it is on.
+    pub page: usize,
+    /// Where on that page.
+    pub rect: Rect,
+    /// The 0-based page it goes to.
+    pub to_page: usize,
+    /// The height on that page to show at the top of the window.
+    pub to_y: f32,
 }

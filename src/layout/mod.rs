@@ -21,13 +21,13 @@ use crate::document::{
 use fonts::{FaceId, Fonts, Glyph};
 
 use flow::*;
-pub use frame::{Color, Element, Item, Layout, OutlineEntry, Page, PageSetup, Rect};
+pub use frame::{Color, Element, Item, Layout, Link, OutlineEntry, Page, PageSetup, Rect};
 use lines::*;
 use pages::*;
 
 /// Lay out a document. `id` is the short document ID printed in every footer.
 pub fn layout(doc: &Document, setup: PageSetup, id: &str) -> Layout {
-    layout_with_caption(doc, setup, id, None)
+    layout_parts(&[(doc, setup)], id, None)
 }
 
 /// [`layout`], with a caption at the foot of every page that holds a signature line
@@ -38,8 +38,18 @@ pub fn layout_with_caption(
     id: &str,
     caption: Option<&str>,
 ) -> Layout {
+    layout_parts(&[(doc, setup)], id, caption)
+}
+
+/// Lay out documents one after another as one: each part in its own page setup (type size,
+/// leading, margins; the page size of the last part is the file's), each starting a page, the
+/// footers counting the pages of all. A redline's summary is set this way in smaller type
+/// than the document it describes. `caption` goes at the foot of every page with a signature
+/// line.
+pub fn layout_parts(parts: &[(&Document, PageSetup)], id: &str, caption: Option<&str>) -> Layout {
+    let last = parts.last().map_or_else(PageSetup::default, |p| p.1);
     let mut flow = Flow {
-        setup,
+        setup: last,
         fonts: Fonts::get(),
         slices: Vec::new(),
         in_column: false,
@@ -49,16 +59,29 @@ pub fn layout_with_caption(
         line_glyphs: 0,
         structure: Vec::new(),
         current: None,
+        units: Vec::new(),
     };
-    let x0 = setup.margin;
-    let width = setup.width - 2.0 * setup.margin;
-    flow.blocks(&doc.blocks, x0, width);
-    let mut slices = std::mem::take(&mut flow.slices);
-    // Signature lines in the body (not in signature blocks) get their room to sign too.
-    make_signing_room(&mut slices, setup.leading);
-    let (mut pages, outline) = paginate(slices, setup);
+    let mut pages: Vec<(Page, PageSetup)> = Vec::new();
+    let mut outline = Vec::new();
+    for &(doc, setup) in parts {
+        flow.setup = setup;
+        let x0 = setup.margin;
+        let width = setup.width - 2.0 * setup.margin;
+        flow.blocks(&doc.blocks, x0, width);
+        let mut slices = std::mem::take(&mut flow.slices);
+        // Signature lines in the body (not in signature blocks) get their room to sign too.
+        make_signing_room(&mut slices, setup.leading);
+        let (part, part_outline) = paginate(slices, setup);
+        let offset = pages.len();
+        outline.extend(part_outline.into_iter().map(|mut o| {
+            o.page += offset;
+            o
+        }));
+        pages.extend(part.into_iter().map(|p| (p, setup)));
+    }
     let total = pages.len();
-    for (i, page) in pages.iter_mut().enumerate() {
+    for (i, (page, setup)) in pages.iter_mut().enumerate() {
+        flow.setup = *setup;
         fit_signatures(page, flow.fonts, setup.height - setup.margin);
         if let Some(caption) = caption.filter(|c| !c.trim().is_empty())
             && page
@@ -72,13 +95,46 @@ pub fn layout_with_caption(
         // Footers are artifacts.
         page.tags.resize(page.items.len(), None);
     }
+    let pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+    let unit_pages = unit_pages(&pages, &flow.structure, &flow.units);
     Layout {
-        setup,
+        setup: last,
         pages,
         outline,
         warnings: flow.warnings,
         structure: flow.structure,
+        links: Vec::new(),
+        unit_pages,
     }
+}
+
+/// The page each unit begins on: the first page holding an item of its structure element or
+/// of an element inside it.
+fn unit_pages(pages: &[Page], structure: &[Element], units: &[Option<usize>]) -> Vec<usize> {
+    let mut first = vec![usize::MAX; structure.len()];
+    for (p, page) in pages.iter().enumerate() {
+        for &e in page.tags.iter().flatten() {
+            if let Some(f) = first.get_mut(e) {
+                *f = (*f).min(p);
+            }
+        }
+    }
+    // Children come after their parents.
+    for e in (0..structure.len()).rev() {
+        if let Some(parent) = structure[e].parent {
+            first[parent] = first[parent].min(first[e]);
+        }
+    }
+    let mut at = 0;
+    units
+        .iter()
+        .map(|e| {
+            if let Some(&p) = e.and_then(|e| first.get(e)).filter(|&&p| p != usize::MAX) {
+                at = p;
+            }
+            at
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -424,6 +424,7 @@ fn finish(
     // references took a twentieth of the writer's time, and they only reference what they add.
     pdf.prune_objects();
     let widgets = add_fields(pdf, layout)?;
+    add_links(pdf, layout)?;
     attach(pdf, &meta.attachments, meta.date)?;
     archive::outline(pdf, &layout.outline)?;
     let reference = |o: Result<&Object, lopdf::Error>| o.ok().and_then(|o| o.as_reference().ok());
@@ -843,16 +844,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Wi
         annots.entry(pi).or_default().push(Object::Reference(id));
         made.push((pi, id, tag));
     }
-    for (pi, list) in annots {
-        let page_dict = pdf
-            .get_object_mut(page_ids[pi])
-            .and_then(Object::as_dict_mut)
-            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
-        match page_dict.get_mut(b"Annots") {
-            Ok(Object::Array(existing)) => existing.extend(list),
-            _ => page_dict.set("Annots", Object::Array(list)),
-        }
-    }
+    add_annots(pdf, &page_ids, annots)?;
     let mut form = Dictionary::new();
     form.set("Fields", Object::Array(roots));
     if let Some(font) = form_font {
@@ -872,6 +864,79 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Wi
         .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
     catalog.set("AcroForm", Object::Reference(form_id));
     Ok(made)
+}
+
+/// Append annotations to their pages' `/Annots` (by 0-based page).
+fn add_annots(
+    pdf: &mut lopdf::Document,
+    page_ids: &[ObjectId],
+    annots: BTreeMap<usize, Vec<Object>>,
+) -> Result<()> {
+    for (pi, list) in annots {
+        let Some(&id) = page_ids.get(pi) else {
+            continue;
+        };
+        let page_dict = pdf
+            .get_object_mut(id)
+            .and_then(Object::as_dict_mut)
+            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
+        match page_dict.get_mut(b"Annots") {
+            Ok(Object::Array(existing)) => existing.extend(list),
+            _ => page_dict.set("Annots", Object::Array(list)),
+        }
+    }
+    Ok(())
+}
+
+/// The layout's links as link annotations that go to their page (`/Dest [page /XYZ null y
+/// null]`), borderless and printable as PDF/A wants.
+fn add_links(pdf: &mut lopdf::Document, layout: &Layout) -> Result<()> {
+    if layout.links.is_empty() {
+        return Ok(());
+    }
+    let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
+    let real = |v: f32| Object::Real(v);
+    let mut annots: BTreeMap<usize, Vec<Object>> = BTreeMap::new();
+    for l in &layout.links {
+        let (Some(&from), Some(&to)) = (page_ids.get(l.page), page_ids.get(l.to_page)) else {
+            continue;
+        };
+        let r = l.rect;
+        let mut d = Dictionary::new();
+        d.set("Type", Object::Name(b"Annot".to_vec()));
+        d.set("Subtype", Object::Name(b"Link".to_vec()));
+        d.set(
+            "Rect",
+            Object::Array(vec![real(r.x), real(r.y), real(r.x + r.w), real(r.y + r.h)]),
+        );
+        d.set(
+            "Border",
+            Object::Array(vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Integer(0),
+            ]),
+        );
+        d.set("F", Object::Integer(4));
+        d.set("P", Object::Reference(from));
+        d.set(
+            "Dest",
+            Object::Array(vec![
+                Object::Reference(to),
+                Object::Name(b"XYZ".to_vec()),
+                Object::Null,
+                real(l.to_y),
+                Object::Null,
+            ]),
+        );
+        let id = pdf.add_object(Object::Dictionary(d));
+        annots
+            .entry(l.page)
+            .or_default()
+            .push(Object::Reference(id));
+    }
+    add_annots(pdf, &page_ids, annots)?;
+    Ok(())
 }
 
 /// The resource name of the form fields' font.

@@ -46,6 +46,16 @@ pub fn runs_text(runs: &[Run]) -> String {
 /// Typographic punctuation back to the ASCII a typist would use.
 pub fn ascii(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
+    push_ascii(&mut s, text);
+    s
+}
+
+/// Append `text` with typographic punctuation mapped back to ASCII (see [`ascii`]).
+pub fn push_ascii(s: &mut String, text: &str) {
+    if text.is_ascii() {
+        s.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\u{201c}' | '\u{201d}' => s.push('"'),
@@ -57,7 +67,6 @@ pub fn ascii(text: &str) -> String {
             c => s.push(c),
         }
     }
-    s
 }
 
 /// Whether a paragraph is underlined throughout (unlabelled, all of its text underlined).
