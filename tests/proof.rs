@@ -6,6 +6,7 @@ use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
 
+use super::generative::FILES;
 use super::root;
 
 /// (file, check, a part of the message) for every finding expected.
@@ -68,19 +69,6 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "term-unused",
         "\"SBIC\"",
     ),
-];
-
-const FILES: [&str; 10] = [
-    "data/originals/assignment-2006.toml",
-    "data/originals/severance-2007.toml",
-    "data/originals/subscription-2005.toml",
-    "data/originals/option-2005.toml",
-    "data/originals/default-notice-2008.toml",
-    "data/examples/assignment-2026.toml",
-    "data/examples/severance-2026.toml",
-    "data/examples/subscription-2026.toml",
-    "data/examples/option-2026.toml",
-    "data/examples/default-notice-2026.toml",
 ];
 
 #[test]
