@@ -201,7 +201,7 @@ fn main() {
     let rendered = engine
         .run(&std::fs::read_to_string(path).expect("data file"), path)
         .expect("renders");
-    let text = engross::render::text::ascii(&engross::render::text::render(&rendered.document));
+    let text = engross::document::ascii(&engross::render::text::render(&rendered.document));
     let doc = engross::document::plain::parse(&text);
     let laid = engross::layout::layout(&doc, engross::layout::PageSetup::default(), "");
     let pdf = engross::pdf::write(&laid, &engross::pdf::Metadata::default(), b"gaps").unwrap();

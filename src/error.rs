@@ -289,7 +289,7 @@ pub enum Error {
     #[error("{}", summarize(.0))]
     Invalid(Vec<Diagnostic>),
     /// An output file exists and the user did not ask to overwrite it.
-    #[error("{} already exists (use --force to overwrite)", path.display())]
+    #[error("{} already exists", path.display())]
     OutputExists {
         /// The existing file.
         path: PathBuf,
@@ -325,8 +325,33 @@ pub enum Error {
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
     /// The comparison found itself inconsistent: a bug, reported instead of a wrong redline.
-    #[error(transparent)]
-    Comparison(#[from] crate::diff::Inconsistent),
+    #[error("internal error in the comparison: {0} (please report it with both inputs)")]
+    Comparison(String),
+    /// A step inside engross or a library it uses failed while making an output (writing or
+    /// compressing a PDF, subsetting a font, serialising data): not a problem in the user's
+    /// input.
+    #[error("{task} failed")]
+    Internal {
+        /// What engross was doing (`writing the PDF`, `subsetting the font`).
+        task: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An input is not a readable file of the format it claims (a damaged PDF or Word file).
+    #[error("cannot read {name} as {format}")]
+    Unreadable {
+        /// The input, as the user named it.
+        name: String,
+        /// The format (`a PDF`, `a Word file`).
+        format: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A data file names a template that is not loaded.
+    #[error("unknown template `{0}`")]
+    UnknownTemplate(String),
 }
 
 /// How many errors a list of diagnostics reports, counting those it only counts.
@@ -358,6 +383,19 @@ impl Error {
         match self {
             Error::Invalid(d) => d,
             _ => &[],
+        }
+    }
+}
+
+impl Error {
+    /// An [`Error::Internal`] for `task`, from any error.
+    pub fn internal(
+        task: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Internal {
+            task,
+            source: source.into(),
         }
     }
 }

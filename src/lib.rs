@@ -34,11 +34,13 @@ pub mod pdf;
 pub mod proof;
 pub mod render;
 pub mod template;
+pub mod words;
 
 pub use error::{Diagnostic, Error, Result, Severity};
 
+use comparison::{Input, InputKind};
 use data::Data;
-use document::Document;
+use document::{Document, plain};
 use template::Templates;
 
 /// The name of the Djot source attached to every engross PDF.
@@ -216,6 +218,182 @@ impl Engine {
     pub fn run(&self, text: &str, origin: &str) -> Result<Rendered> {
         self.render(self.load(text, origin)?)
     }
+
+    /// Load one side of a comparison from its bytes; `name` (its path) decides the kind by
+    /// extension, or by content for PDFs.
+    pub fn input(&self, name: &str, bytes: &[u8]) -> Result<Input> {
+        let lower = name.to_ascii_lowercase();
+        if bytes.starts_with(b"%PDF-") || lower.ends_with(".pdf") {
+            return self.pdf_input(name, bytes);
+        }
+        if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".docx") {
+            return self.docx_input(name, bytes);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text")))?;
+        if lower.ends_with(".toml") {
+            let rendered = self.run(text, name)?;
+            return Ok(Input {
+                name: name.to_string(),
+                id: short_id(&rendered.source),
+                kind: InputKind::Data,
+                document: rendered.document,
+                data: Some(rendered.data),
+                shown: None,
+                warnings: Vec::new(),
+            });
+        }
+        Ok(Input {
+            name: name.to_string(),
+            id: short_id(text),
+            kind: InputKind::Text,
+            document: plain::parse(text),
+            data: None,
+            shown: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn pdf_input(&self, name: &str, bytes: &[u8]) -> Result<Input> {
+        let mut pdf = lopdf::Document::load_mem(bytes).map_err(|e| Error::Unreadable {
+            name: name.to_string(),
+            format: "a PDF",
+            source: e.to_string().into(),
+        })?;
+        let encrypted = pdf.is_encrypted();
+        if encrypted && pdf.decrypt("").is_err() {
+            return Err(Error::Usage(format!(
+                "{name} is encrypted with a password; save a copy without one to compare it"
+            )));
+        }
+        let numbers: Vec<u32> = pdf.get_pages().keys().copied().collect();
+        let mut pages = Vec::with_capacity(numbers.len());
+        for n in &numbers {
+            let mut page = String::new();
+            for chunk in pdf.extract_text_chunks_with_limit(&[*n], MAX_PAGE_CONTENT) {
+                match chunk {
+                    Ok(t) => page.push_str(&t),
+                    Err(e) => {
+                        return Err(Error::Usage(format!(
+                            "cannot extract the text of page {n} of {name}: {e}"
+                        )));
+                    }
+                }
+            }
+            pages.push(page);
+        }
+        let shown = plain::parse_pages(&pages);
+        let mut warnings = Vec::new();
+        let files = if encrypted {
+            Vec::new()
+        } else {
+            crate::pdf::attachments(bytes)?
+        };
+        let get = |n: &str| files.iter().find(|(f, _)| f == n).map(|(_, b)| b.clone());
+        if let Some(source) = get(SOURCE_ATTACHMENT) {
+            let source = String::from_utf8_lossy(&source).to_string();
+            let document = crate::document::djot::parse(&source);
+            // The source is trusted only if the pages show it.
+            let expected = letters(&crate::render::text::render(&document));
+            let seen = letters(&crate::render::text::render(&shown));
+            if expected == seen {
+                let data = get(DATA_ATTACHMENT)
+                    .and_then(|d| self.load(&String::from_utf8_lossy(&d), name).ok());
+                return Ok(Input {
+                    name: name.to_string(),
+                    id: short_id(&source),
+                    kind: InputKind::EngrossPdf,
+                    document,
+                    data,
+                    shown: Some(shown),
+                    warnings,
+                });
+            }
+            warnings.push(format!(
+                "{name}: its pages do not show the engross source it carries (pages removed, \
+                 added or edited?); comparing the text on its {} pages instead",
+                pages.len()
+            ));
+        }
+        let all: String = pages.concat();
+        Ok(Input {
+            name: name.to_string(),
+            id: short_id(&all),
+            kind: InputKind::Pdf,
+            document: shown.clone(),
+            data: None,
+            shown: Some(shown),
+            warnings,
+        })
+    }
+
+    fn docx_input(&self, name: &str, bytes: &[u8]) -> Result<Input> {
+        let read = crate::docx::read(bytes).map_err(|e| Error::Unreadable {
+            name: name.to_string(),
+            format: "a Word file",
+            source: e.to_string().into(),
+        })?;
+        let mut warnings = Vec::new();
+        if read.revisions > 0 {
+            warnings.push(format!(
+                "{name}: {} tracked change{} in the file taken as accepted",
+                read.revisions,
+                if read.revisions == 1 { "" } else { "s" }
+            ));
+        }
+        let shown = read.document;
+        if let Some((source, data)) = &read.source {
+            let document = crate::document::djot::parse(source);
+            // The source is trusted only if the text shows it.
+            if letters(&crate::render::text::render(&document))
+                == letters(&crate::render::text::render(&shown))
+            {
+                let data = self.load(data, name).ok();
+                return Ok(Input {
+                    name: name.to_string(),
+                    id: short_id(source),
+                    kind: InputKind::EngrossDocx,
+                    document,
+                    data,
+                    shown: Some(shown),
+                    warnings,
+                });
+            }
+            warnings.push(format!(
+                "{name}: its text no longer shows the engross source it carries (edited in \
+                 Word?); comparing its text instead"
+            ));
+        }
+        let text = crate::render::text::render(&shown);
+        Ok(Input {
+            name: name.to_string(),
+            id: short_id(&text),
+            kind: InputKind::Docx,
+            document: shown.clone(),
+            data: None,
+            shown: Some(shown),
+            warnings,
+        })
+    }
+}
+
+/// The most text taken from one PDF page's content streams, decompressed.
+const MAX_PAGE_CONTENT: usize = 16 << 20;
+
+/// How often each letter and digit occurs in a text, lower-cased: what must agree between a
+/// PDF's pages and the source it carries, whatever the line breaks, hyphenation, rules and
+/// the order in which side-by-side columns are extracted. Pages removed, added or edited
+/// change it.
+fn letters(text: &str) -> std::collections::BTreeMap<char, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for c in text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+    {
+        *counts.entry(c).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// A document's short ID, as its footers print it after "Doc.": the first four bytes of the
@@ -229,9 +407,9 @@ pub fn short_id(source: &str) -> String {
 /// The data file as a PDF carries it: its typed values re-serialised, so that no comment in
 /// the file (an internal note) travels to the counterparty.
 pub fn normalised_data(source: &str) -> Result<String> {
-    let table: toml::Table = toml::from_str(source)
-        .map_err(|e| Error::Usage(format!("cannot read the data again: {e}")))?;
-    toml::to_string(&table).map_err(|e| Error::Usage(format!("cannot write the data: {e}")))
+    let table: toml::Table =
+        toml::from_str(source).map_err(|e| Error::internal("reading the data again", e))?;
+    toml::to_string(&table).map_err(|e| Error::internal("writing the data", e))
 }
 
 /// The date of the document's metadata: the agreement's `date`, else its first top-level

@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::document::ascii;
 use crate::document::{Block, Document, Run};
-use crate::render::text::ascii;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

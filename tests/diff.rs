@@ -17,7 +17,7 @@ fn paragraphs(name: &str) -> Vec<Vec<String>> {
         .iter()
         .filter_map(|b| match b {
             engross::document::Block::Paragraph(p) => Some(
-                engross::render::text::runs_text(&p.runs)
+                engross::document::runs_text(&p.runs)
                     .split_whitespace()
                     .map(str::to_string)
                     .collect::<Vec<_>>(),

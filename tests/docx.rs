@@ -50,7 +50,7 @@ fn doc_words(doc: &Document) -> Vec<String> {
 /// Words of a text as a Word reader gives it: ASCII marks, no-break spaces as spaces, runs of
 /// underscores (blanks) dropped.
 fn words(text: &str) -> Vec<String> {
-    engross::render::text::ascii(text)
+    engross::document::ascii(text)
         .split_whitespace()
         .flat_map(|w| {
             // A blank (a run of underscores) or a rule separates words.

@@ -370,7 +370,7 @@ fn text_words(name: &str) -> Vec<String> {
 }
 
 fn ascii_words(text: &str) -> Vec<String> {
-    let text = engross::render::text::ascii(text);
+    let text = engross::document::ascii(text);
     let mut out: Vec<String> = Vec::new();
     for w in text.split_whitespace() {
         out.push(w.to_string());

@@ -322,6 +322,9 @@ fn report(e: &anyhow::Error, color: bool) {
         return;
     }
     let mut msg = format!("error: {e}");
+    if let Some(Error::OutputExists { .. }) = e.downcast_ref::<Error>() {
+        msg.push_str(" (use --force to overwrite)");
+    }
     for cause in e.chain().skip(1) {
         msg.push_str(&format!(": {cause}"));
     }

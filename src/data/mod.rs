@@ -70,6 +70,33 @@ impl Value {
         })
     }
 
+    /// Set the value at a dotted path of tables, adding the last key if it is not there (the
+    /// tables on the way must exist; a path through a list or a missing table does nothing).
+    pub fn set_path(&mut self, path: &str, value: Value) {
+        let (parent, key) = match path.rsplit_once('.') {
+            Some((p, k)) => (Some(p), k),
+            None => (None, path),
+        };
+        let mut target = self;
+        if let Some(parent) = parent {
+            for part in parent.split('.') {
+                let Value::Table(entries) = target else {
+                    return;
+                };
+                match entries.iter_mut().find(|(k, _)| k == part) {
+                    Some((_, v)) => target = v,
+                    None => return,
+                }
+            }
+        }
+        if let Value::Table(entries) = target {
+            match entries.iter_mut().find(|(k, _)| k == key) {
+                Some((_, v)) => *v = value,
+                None => entries.push((key.to_string(), value)),
+            }
+        }
+    }
+
     /// A decimal view of a number (integers and decimals).
     pub fn as_decimal(&self) -> Option<Decimal> {
         match self {
@@ -287,8 +314,11 @@ impl Data {
             whole.start..whole.start,
             &mut entries,
         );
-        let values = Value::Table(entries);
+        let mut values = Value::Table(entries);
         let mut warnings = Vec::new();
+        if checker.problems.is_empty() {
+            checker.computed(schema, &mut values, &mut warnings);
+        }
         if checker.problems.is_empty() {
             checker.rules(schema, &values, &mut warnings);
         }
@@ -308,6 +338,38 @@ impl Data {
         } else {
             Err(Error::Invalid(checker.problems))
         }
+    }
+}
+
+/// A schema's `default` for `field`, typed and checked as a data file's value would be.
+fn typed_default(field: &Field, default: &toml::Value) -> std::result::Result<Value, String> {
+    let text = format!("v = {default}");
+    let table = DeTable::parse(&text).map_err(|e| e.message().trim().to_string())?;
+    let v = table
+        .get_ref()
+        .get("v")
+        .ok_or_else(|| "the default cannot be read".to_string())?;
+    let mut checker = Checker {
+        source: SourceFile::new(&text),
+        origin: "",
+        problems: Vec::new(),
+        omitted: 0,
+        scratch: Diagnostic::error("", String::new()),
+        spans: std::collections::BTreeMap::new(),
+    };
+    match checker.value(v, field, &field.key) {
+        Some(value) if checker.problems.is_empty() => Ok(value),
+        _ => Err(format!("{default} is not {}", field.ty.expected())),
+    }
+}
+
+/// Whether a data file's value equals a schema's TOML value (for `required_when`).
+fn de_equals(v: &DeValue<'_>, want: &toml::Value) -> bool {
+    match (v, want) {
+        (DeValue::String(a), toml::Value::String(b)) => a.as_ref() == b.as_str(),
+        (DeValue::Boolean(a), toml::Value::Boolean(b)) => a == b,
+        (DeValue::Integer(a), toml::Value::Integer(b)) => integer(a) == Some(*b),
+        _ => false,
     }
 }
 
@@ -432,18 +494,39 @@ impl Checker<'_> {
             }
         }
         for field in fields {
+            if table.contains_key(field.key.as_str()) {
+                continue;
+            }
+            if let Some(v) = &field.default_value {
+                out.push((field.key.clone(), v.clone()));
+                continue;
+            }
             // An optional table left out is an empty table, so templates can test its keys
             // (`{% if as_executed.x %}`) without tripping over two levels of undefined.
-            if !field.required && field.ty.is_table() && !table.contains_key(field.key.as_str()) {
+            if !field.required && field.ty.is_table() {
                 out.push((field.key.clone(), Value::Table(Vec::new())));
             }
-            if field.required && !table.contains_key(field.key.as_str()) {
+            let condition = field.required_when.as_ref().map(|when| {
+                when.iter().all(|(k, want)| match table.get(k.as_str()) {
+                    Some(v) => de_equals(v.get_ref(), want),
+                    None => fields
+                        .iter()
+                        .find(|f| &f.key == k)
+                        .and_then(|f| f.default.as_ref())
+                        .is_some_and(|d| d == want),
+                })
+            });
+            let required = match condition {
+                Some(holds) => holds,
+                None => field.required && field.computed.is_none(),
+            };
+            if required {
                 let full = join(path, &field.key);
-                let d = self.error(
-                    format!("missing required field `{full}`"),
-                    &full,
-                    span.clone(),
-                );
+                let message = match field.condition() {
+                    Some(c) => format!("missing field `{full}`, required when {c}"),
+                    None => format!("missing required field `{full}`"),
+                };
+                let d = self.error(message, &full, span.clone());
                 d.label = Some(format!("`{}` is not set here", field.key));
                 d.help.push(format!(
                     "{}: {} ({})",
@@ -579,6 +662,11 @@ impl Checker<'_> {
                         fields: field.fields.clone(),
                         item: None,
                         values: field.values.clone(),
+                        default: None,
+                        required_when: None,
+                        computed: None,
+                        default_value: None,
+                        computed_expr: None,
                     };
                     if let Some(v) = self.value(item, &item_field, &item_key) {
                         out.push(v);
@@ -590,6 +678,109 @@ impl Checker<'_> {
         }
     }
 
+    /// Fill in the schema's computed fields, and check those the data gives: a given value
+    /// must equal the computed one (an error, or a warning for an executed copy).
+    fn computed(&mut self, schema: &Schema, values: &mut Value, warnings: &mut Vec<Diagnostic>) {
+        let executed = matches!(values.get("as_executed"), Some(Value::Table(t)) if !t.is_empty());
+        let mut all = Vec::new();
+        for f in &schema.fields {
+            schema::collect_computed(f, "", &mut all);
+        }
+        for (path, expr) in all {
+            let Some(field) = schema.at_path(&path) else {
+                continue;
+            };
+            let computed = match expr.value(values) {
+                Ok(rules::Quantity::Number(d)) => d,
+                Ok(rules::Quantity::Date(_)) | Err(rules::Skip::Missing(_)) => continue,
+                Err(rules::Skip::Invalid(why)) => {
+                    self.problems.push(
+                        Diagnostic::error(
+                            self.origin,
+                            format!("`{path}` cannot be computed: {why}"),
+                        )
+                        .key(&path),
+                    );
+                    continue;
+                }
+                Err(rules::Skip::Overflow(e)) => {
+                    let mut d = Diagnostic::error(
+                        self.origin,
+                        format!("`{path}` cannot be computed: `{e}` is too large"),
+                    )
+                    .key(&path)
+                    .help(format!(
+                        "`{path}` = {}",
+                        field.computed.as_deref().unwrap_or("")
+                    ));
+                    let mut read = Vec::new();
+                    expr.paths(&mut read);
+                    if let Some(span) = read.iter().find_map(|p| self.spans.get(p)) {
+                        d = d.at_shared(&self.source, span.clone());
+                    }
+                    self.problems.push(d);
+                    continue;
+                }
+            };
+            let typed = match field.ty {
+                FieldType::Integer | FieldType::Shares => {
+                    match (
+                        computed.fract().is_zero(),
+                        computed.trunc().to_string().parse::<i64>(),
+                    ) {
+                        (true, Ok(n)) => Value::Integer(n),
+                        _ => {
+                            self.problems.push(
+                                Diagnostic::error(
+                                    self.origin,
+                                    format!("`{path}` is computed as {computed}, which is not a whole number"),
+                                )
+                                .key(&path),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                _ => Value::Decimal(computed),
+            };
+            match values.at_path(&path).and_then(Value::as_decimal) {
+                Some(given) if given == computed => {}
+                Some(given) => {
+                    let mut d = if executed {
+                        Diagnostic::warning(
+                            self.origin,
+                            format!("`{path}` is not what its formula gives"),
+                        )
+                    } else {
+                        Diagnostic::error(
+                            self.origin,
+                            format!("`{path}` is not what its formula gives"),
+                        )
+                    }
+                    .key(&path)
+                    .help(format!(
+                        "`{path}` = {}; leave it out and engross works it out",
+                        field.computed.as_deref().unwrap_or("")
+                    ));
+                    if let Some(span) = self.spans.get(&path) {
+                        d = d.at_shared(&self.source, span.clone()).label(format!(
+                            "{} is given, but {} is {}",
+                            crate::words::format_number(given, None),
+                            field.computed.as_deref().unwrap_or(""),
+                            crate::words::format_number(computed, None)
+                        ));
+                    }
+                    if executed {
+                        warnings.push(d);
+                    } else {
+                        self.problems.push(d);
+                    }
+                }
+                None => values.set_path(&path, typed),
+            }
+        }
+    }
+
     /// Check the schema's consistency rules. A broken rule is an error, or a warning when the
     /// rule says so or the data reproduces an executed copy (it has an `[as_executed]` table):
     /// the original is rendered as it stands, and `check` still tells.
@@ -597,7 +788,7 @@ impl Checker<'_> {
         use rules::{Outcome, Skip};
         let executed = matches!(values.get("as_executed"), Some(Value::Table(t)) if !t.is_empty());
         for rule in &schema.rules {
-            let Ok(check) = rules::parse(&rule.check) else {
+            let Some(check) = &rule.parsed else {
                 continue;
             };
             match check.evaluate(values) {
@@ -646,7 +837,7 @@ impl Checker<'_> {
                     let mut paths = Vec::new();
                     check.left.paths(&mut paths);
                     check.right.paths(&mut paths);
-                    let warning = executed || rule.severity.as_deref() == Some("warning");
+                    let warning = executed || rule.severity == rules::RuleSeverity::Warning;
                     let mut d = if warning {
                         Diagnostic::warning(self.origin, rule.message.clone())
                     } else {
@@ -667,7 +858,7 @@ impl Checker<'_> {
                             side(&check.right)
                         ))
                         .help(format!("rule `{}`: {}", rule.name, rule.check));
-                    if executed && rule.severity.as_deref() != Some("warning") {
+                    if executed && rule.severity != rules::RuleSeverity::Warning {
                         d = d.help("a warning, not an error: this file reproduces an executed copy (it has [as_executed])");
                     }
                     if warning {

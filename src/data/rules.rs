@@ -32,7 +32,21 @@ pub struct Rule {
     pub message: String,
     /// `error` (default) or `warning`.
     #[serde(default)]
-    pub severity: Option<String>,
+    pub severity: RuleSeverity,
+    /// The comparison, parsed once when the schema is loaded.
+    #[serde(skip)]
+    pub parsed: Option<Check>,
+}
+
+/// How a broken rule is reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSeverity {
+    /// The data is refused (the default).
+    #[default]
+    Error,
+    /// The data is rendered and `check` says what is wrong.
+    Warning,
 }
 
 /// A parsed expression.
@@ -218,6 +232,27 @@ impl Parser<'_> {
 /// The longest rule accepted, in bytes (evaluation recurses once per operator).
 pub const MAX_LEN: usize = 1_000;
 
+/// Parse an arithmetic expression over data paths (`shares * price_per_share`), as a computed
+/// field declares it.
+pub fn parse_expr(expr: &str) -> Result<Expr, String> {
+    if expr.len() > MAX_LEN {
+        return Err(format!(
+            "the expression is {} bytes long; the limit is {MAX_LEN}",
+            expr.len()
+        ));
+    }
+    let mut p = Parser {
+        s: expr.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
+    let e = p.sum()?;
+    if p.peek().is_some() {
+        return Err(format!("unexpected text at {}", p.column()));
+    }
+    Ok(e)
+}
+
 /// Parse `left cmp right`.
 pub fn parse(check: &str) -> Result<Check, String> {
     if check.len() > MAX_LEN {
@@ -285,7 +320,7 @@ pub enum Quantity {
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Quantity::Number(d) => write!(f, "{}", crate::template::legal::format_number(*d, None)),
+            Quantity::Number(d) => write!(f, "{}", crate::words::format_number(*d, None)),
             Quantity::Date(d) => write!(f, "{d}"),
         }
     }
@@ -301,6 +336,13 @@ pub enum Skip {
     /// The data's numbers are too large for the rule's arithmetic: the sub-expression that
     /// overflowed, as written.
     Overflow(String),
+}
+
+impl Expr {
+    /// The expression's value on a data table: exact decimal arithmetic, checked for overflow.
+    pub fn value(&self, data: &Value) -> Result<Quantity, Skip> {
+        eval(self, data)
+    }
 }
 
 fn eval(e: &Expr, data: &Value) -> Result<Quantity, Skip> {

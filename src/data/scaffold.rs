@@ -38,10 +38,41 @@ fn type_name(f: &Field) -> String {
     }
 }
 
+/// Whether a field must be given, and what the engine does when it is not: "required",
+/// "optional", "optional, default \"cashless\"", "required when kind = \"entity\"",
+/// "computed: shares * price_per_share".
+fn status(f: &Field) -> String {
+    if let Some(c) = &f.computed {
+        return format!("computed: {c}");
+    }
+    if let Some(c) = f.condition() {
+        return format!("required when {c}");
+    }
+    match &f.default {
+        Some(d) => format!("optional, default {d}"),
+        None if f.required => "required".into(),
+        None => "optional".into(),
+    }
+}
+
+/// Whether `new` writes the field into a fresh data file: required fields, and fields required
+/// when their siblings' example (or default) values meet the condition.
+fn in_new_file(f: &Field, siblings: &[Field]) -> bool {
+    if let Some(when) = &f.required_when {
+        return when.iter().all(|(k, want)| {
+            siblings
+                .iter()
+                .find(|s| &s.key == k)
+                .and_then(|s| s.example.as_ref().or(s.default.as_ref()))
+                .is_some_and(|v| v == want)
+        });
+    }
+    f.always_required()
+}
+
 fn describe_field(f: &Field, path: &str, depth: usize, out: &mut String) {
     let pad = "  ".repeat(depth);
-    let required = if f.required { "required" } else { "optional" };
-    let _ = writeln!(out, "{pad}{path}  ({}, {required})", type_name(f));
+    let _ = writeln!(out, "{pad}{path}  ({}, {})", type_name(f), status(f));
     let _ = writeln!(out, "{pad}    {}", f.description);
     if let Some(ex) = &f.example {
         let _ = writeln!(out, "{pad}    example: {}", ex);
@@ -57,8 +88,7 @@ fn describe_field(f: &Field, path: &str, depth: usize, out: &mut String) {
 }
 
 fn comment(f: &Field) -> String {
-    let required = if f.required { "required" } else { "optional" };
-    format!("# {} ({}, {required})\n", f.description, type_name(f))
+    format!("# {} ({}, {})\n", f.description, type_name(f), status(f))
 }
 
 fn example_value(f: &Field) -> Option<EditValue> {
@@ -74,7 +104,7 @@ fn fill(table: &mut Table, fields: &[Field], path: &str, optional: &mut Vec<Stri
         } else {
             format!("{path}.{}", f.key)
         };
-        if !f.required {
+        if !in_new_file(f, fields) {
             // Optional fields stay out of a new draft (an `as_executed` typo must not leak into
             // the next deal); they are listed, commented, at the top of the file.
             collect_optional(f, &full, optional);
@@ -113,6 +143,11 @@ fn collect_optional(f: &Field, path: &str, out: &mut Vec<String>) {
             .as_ref()
             .map(|v| v.to_string())
             .unwrap_or_else(|| "\"\"".into());
+        let example = match (&f.computed, &f.default) {
+            (Some(c), _) => format!("{example}    # computed when left out: {c};"),
+            (None, Some(d)) => format!("{example}    # default {d};"),
+            (None, None) => example,
+        };
         out.push(format!("#   {path} = {example}    # {}", f.description));
     } else {
         for sub in &f.fields {

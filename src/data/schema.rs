@@ -103,6 +103,27 @@ pub struct Field {
     /// The allowed values of an enum.
     #[serde(default)]
     pub values: Vec<String>,
+    /// The value a data file that leaves the field out gets, as TOML (`default = "cashless"`).
+    /// The loader fills it in, so templates read it like any value; `describe` and `new` show
+    /// it. A field with a default is optional.
+    #[serde(default)]
+    pub default: Option<toml::Value>,
+    /// The field is required when its sibling fields have these values
+    /// (`required_when = { kind = "entity" }`); otherwise it is optional.
+    #[serde(default)]
+    pub required_when: Option<toml::Table>,
+    /// An amount the engine works out from other fields (`computed = "subscriber.shares *
+    /// offering.price_per_share"`, paths from the top of the data file; `+ - *`, exact decimals,
+    /// checked for overflow). Left out, the loader fills it in; given, it must equal the
+    /// computed value.
+    #[serde(default)]
+    pub computed: Option<String>,
+    /// `default`, typed by the field's type when the schema is loaded.
+    #[serde(skip)]
+    pub default_value: Option<super::Value>,
+    /// `computed`, parsed when the schema is loaded.
+    #[serde(skip)]
+    pub computed_expr: Option<super::rules::Expr>,
 }
 
 fn yes() -> bool {
@@ -113,6 +134,24 @@ impl Field {
     /// The sub-field named `key`.
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Whether a data file must give this field, whatever its other values.
+    pub fn always_required(&self) -> bool {
+        self.required
+            && self.default.is_none()
+            && self.required_when.is_none()
+            && self.computed.is_none()
+    }
+
+    /// `required_when` as people read it: `kind = "entity"`.
+    pub fn condition(&self) -> Option<String> {
+        self.required_when.as_ref().map(|t| {
+            t.iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
     }
 }
 
@@ -148,7 +187,7 @@ pub struct Schema {
 impl Schema {
     /// Parse a schema from its text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Schema> {
-        let schema: Schema = toml::from_str(text).map_err(|e| {
+        let mut schema: Schema = toml::from_str(text).map_err(|e| {
             let d = Diagnostic::error(origin, format!("invalid schema: {}", e.message().trim()));
             match e.span() {
                 Some(span) => d.at(text, span),
@@ -161,22 +200,19 @@ impl Schema {
 
     /// Whether a dotted path (`payment.first.amount`, `notes.0.amount`) names a declared field.
     pub fn declares(&self, path: &str) -> bool {
+        declares(&self.fields, path)
+    }
+
+    /// The field a dotted path names, if any.
+    pub fn at_path(&self, path: &str) -> Option<&Field> {
         let mut fields = &self.fields;
-        let mut in_list = false;
+        let mut found = None;
         for part in path.split('.') {
-            if in_list && part.parse::<usize>().is_ok() {
-                in_list = false;
-                continue;
-            }
-            match fields.iter().find(|f| f.key == part) {
-                Some(f) => {
-                    in_list = f.ty == FieldType::List;
-                    fields = &f.fields;
-                }
-                None => return false,
-            }
+            let f = fields.iter().find(|f| f.key == part)?;
+            fields = &f.fields;
+            found = Some(f);
         }
-        true
+        found
     }
 
     /// The top-level field named `key`.
@@ -184,16 +220,17 @@ impl Schema {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    fn validate(&self, origin: &str) -> Result<()> {
-        fn check(fields: &[Field], path: &str, origin: &str, out: &mut Vec<Diagnostic>) {
+    fn validate(&mut self, origin: &str) -> Result<()> {
+        fn check(fields: &mut [Field], path: &str, origin: &str, out: &mut Vec<Diagnostic>) {
             let mut seen = std::collections::BTreeSet::new();
-            for f in fields {
+            let siblings: Vec<String> = fields.iter().map(|f| f.key.clone()).collect();
+            for f in fields.iter_mut() {
                 let key = if path.is_empty() {
                     f.key.clone()
                 } else {
                     format!("{path}.{}", f.key)
                 };
-                if !seen.insert(f.key.as_str()) {
+                if !seen.insert(f.key.clone()) {
                     out.push(Diagnostic::error(origin, "field declared twice").key(&key));
                 }
                 if path.is_empty() && (f.key == "template" || f.key == "page") {
@@ -226,12 +263,84 @@ impl Schema {
                             .key(&key),
                     );
                 }
-                check(&f.fields, &key, origin, out);
+                if let Some(default) = &f.default {
+                    match super::typed_default(f, default) {
+                        Ok(v) => f.default_value = Some(v),
+                        Err(why) => out.push(
+                            Diagnostic::error(origin, format!("`default` of `{key}`: {why}"))
+                                .key(&key),
+                        ),
+                    }
+                }
+                if let Some(when) = &f.required_when {
+                    for k in when.keys() {
+                        if !siblings.contains(k) {
+                            out.push(
+                                Diagnostic::error(
+                                    origin,
+                                    format!(
+                                        "`required_when` of `{key}` reads `{k}`, which is not a field beside it"
+                                    ),
+                                )
+                                .key(&key),
+                            );
+                        }
+                    }
+                }
+                if let Some(expr) = &f.computed {
+                    if !matches!(
+                        f.ty,
+                        FieldType::Money
+                            | FieldType::Percent
+                            | FieldType::Integer
+                            | FieldType::Shares
+                    ) {
+                        out.push(
+                            Diagnostic::error(
+                                origin,
+                                format!("`{key}` is computed, so it must be a number type (money, percent, integer or shares)"),
+                            )
+                            .key(&key),
+                        );
+                    }
+                    match super::rules::parse_expr(expr) {
+                        Ok(e) => f.computed_expr = Some(e),
+                        Err(why) => out.push(
+                            Diagnostic::error(
+                                origin,
+                                format!("`computed` of `{key}` does not parse: {why}"),
+                            )
+                            .key(&key),
+                        ),
+                    }
+                }
+                check(&mut f.fields, &key, origin, out);
             }
         }
         let mut problems = Vec::new();
-        check(&self.fields, "", origin, &mut problems);
-        for rule in &self.rules {
+        check(&mut self.fields, "", origin, &mut problems);
+        for f in &self.fields {
+            let mut computed = Vec::new();
+            collect_computed(f, "", &mut computed);
+            for (key, e) in computed {
+                let mut paths = Vec::new();
+                e.paths(&mut paths);
+                for p in paths {
+                    if !self.declares(&p) {
+                        problems.push(
+                            Diagnostic::error(
+                                origin,
+                                format!(
+                                    "`computed` of `{key}` reads `{p}`, which no field declares"
+                                ),
+                            )
+                            .key(&key),
+                        );
+                    }
+                }
+            }
+        }
+        for rule in &mut self.rules {
             match super::rules::parse(&rule.check) {
                 Err(e) => problems.push(
                     Diagnostic::error(origin, format!("rule `{}` does not parse: {e}", rule.name))
@@ -241,8 +350,9 @@ impl Schema {
                     let mut paths = Vec::new();
                     c.left.paths(&mut paths);
                     c.right.paths(&mut paths);
+                    rule.parsed = Some(c);
                     for p in paths {
-                        if !self.declares(&p) {
+                        if !declares(&self.fields, &p) {
                             problems.push(
                                 Diagnostic::error(
                                     origin,
@@ -257,20 +367,52 @@ impl Schema {
                     }
                 }
             }
-            if !matches!(rule.severity.as_deref(), None | Some("error" | "warning")) {
-                problems.push(Diagnostic::error(
-                    origin,
-                    format!(
-                        "rule `{}`: severity must be \"error\" or \"warning\"",
-                        rule.name
-                    ),
-                ));
-            }
         }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(crate::Error::Invalid(problems))
+        }
+    }
+}
+
+/// Whether a dotted path names one of `fields` (or a field beneath them).
+fn declares(fields: &[Field], path: &str) -> bool {
+    let mut fields = fields;
+    let mut in_list = false;
+    for part in path.split('.') {
+        if in_list && part.parse::<usize>().is_ok() {
+            in_list = false;
+            continue;
+        }
+        match fields.iter().find(|f| f.key == part) {
+            Some(f) => {
+                in_list = f.ty == FieldType::List;
+                fields = &f.fields;
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Every computed field under `f`, with its dotted path (not inside lists).
+pub fn collect_computed<'a>(
+    f: &'a Field,
+    path: &str,
+    out: &mut Vec<(String, &'a super::rules::Expr)>,
+) {
+    let key = if path.is_empty() {
+        f.key.clone()
+    } else {
+        format!("{path}.{}", f.key)
+    };
+    if let Some(e) = &f.computed_expr {
+        out.push((key.clone(), e));
+    }
+    if f.ty != FieldType::List {
+        for sub in &f.fields {
+            collect_computed(sub, &key, out);
         }
     }
 }

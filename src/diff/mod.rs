@@ -34,7 +34,7 @@ use serde::Serialize;
 use similar::{Algorithm, DiffOp};
 
 use crate::document::{Align, Block, Document, ParaStyle, Run, Style};
-use crate::render::text::{ascii, push_ascii, runs_text};
+use crate::document::{ascii, push_ascii, runs_text};
 
 pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
 
@@ -72,6 +72,12 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("internal error in the comparison: {0} (please report it with both inputs)")]
 pub struct Inconsistent(pub String);
+
+impl From<Inconsistent> for crate::Error {
+    fn from(e: Inconsistent) -> Self {
+        crate::Error::Comparison(e.0)
+    }
+}
 
 /// Which part of a unit a word is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

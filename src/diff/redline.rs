@@ -6,8 +6,8 @@
 use std::ops::Range;
 
 use super::{Comparison, Kind, Part, Shape, Token, Words, units_in, visit_units};
+use crate::document::ascii;
 use crate::document::{Block, Document, GroupKind, Mark, Paragraph, Run, Style};
-use crate::render::text::ascii;
 
 /// A marked passage: text and its mark.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -660,7 +660,7 @@ pub fn marked_paragraphs(marked: &Document) -> MarkedText {
                 }
                 other => add(
                     &mut pieces,
-                    crate::render::text::runs_text(std::slice::from_ref(other)),
+                    crate::document::runs_text(std::slice::from_ref(other)),
                     None,
                 ),
             }

@@ -11,7 +11,7 @@ use jotdown::{Attributes, Container, Event, ListKind, OrderedListNumbering, Orde
 use super::{
     Align, Block, Document, GroupKind, Indent, Mark, ParaStyle, Paragraph, Row, Run, Style,
 };
-use crate::template::legal::roman;
+use crate::words::roman;
 
 /// Parse Djot source into a Document.
 pub fn parse(src: &str) -> Document {

@@ -245,7 +245,7 @@ pub fn signature_units(blocks: &[Block]) -> Vec<(usize, usize)> {
         }
         let mut end = last + 1;
         while let Some(Block::Paragraph(p)) = blocks.get(end) {
-            let words = crate::render::text::runs_text(&p.runs)
+            let words = crate::document::runs_text(&p.runs)
                 .split_whitespace()
                 .count();
             if words <= 4 && p.runs.iter().any(|r| matches!(r, Run::Field { .. })) {
@@ -258,4 +258,59 @@ pub fn signature_units(blocks: &[Block]) -> Vec<(usize, usize)> {
         i = end.max(i + 1);
     }
     units
+}
+
+/// The text of runs with ASCII punctuation; hard breaks become `\n`.
+pub fn runs_text(runs: &[Run]) -> String {
+    let mut s = String::new();
+    for r in runs {
+        match r {
+            Run::Text { text, .. } => s.push_str(&ascii(text)),
+            Run::Field { width, .. } => s.push_str(&"_".repeat(*width as usize)),
+            Run::Signature { width, rule, .. } => {
+                s.extend(std::iter::repeat_n(*rule, *width as usize))
+            }
+            Run::Break => s.push('\n'),
+        }
+    }
+    s
+}
+
+/// Typographic punctuation back to the ASCII a typist would use.
+pub fn ascii(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    push_ascii(&mut s, text);
+    s
+}
+
+/// Append `text` with typographic punctuation mapped back to ASCII (see [`ascii`]).
+pub fn push_ascii(s: &mut String, text: &str) {
+    if text.is_ascii() {
+        s.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '\u{201c}' | '\u{201d}' => s.push('"'),
+            '\u{2018}' | '\u{2019}' => s.push('\''),
+            '\u{2013}' => s.push_str("--"),
+            '\u{2014}' => s.push_str("---"),
+            '\u{2026}' => s.push_str("..."),
+            '\u{a0}' => s.push(' '),
+            c => s.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typographic_marks_become_ascii() {
+        assert_eq!(
+            ascii("\u{201c}A\u{201d} \u{2019}s \u{2013} \u{2014}"),
+            "\"A\" 's -- ---"
+        );
+    }
 }

@@ -238,7 +238,7 @@ mod tests {
         doc.blocks
             .iter()
             .filter_map(|b| match b {
-                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                Block::Paragraph(p) => Some(crate::document::runs_text(&p.runs)),
                 _ => None,
             })
             .collect()

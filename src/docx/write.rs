@@ -638,7 +638,7 @@ fn revisions(runs: &[Run], whole: Option<Mark>) -> Vec<Revision> {
 
 /// The width of a label in twips, roughly (Times at the body size): for the hanging indent.
 fn label_twips(label: &[Run]) -> i64 {
-    let chars = crate::render::text::runs_text(label).chars().count() as i64;
+    let chars = crate::document::runs_text(label).chars().count() as i64;
     // About half an em a character, and room for the gap before the text.
     ((chars * 130 + 240).max(720) + 359) / 360 * 360
 }
@@ -669,16 +669,16 @@ impl Writer {
             let mut c = ctx;
             // "[REMAINDER OF PAGE INTENTIONALLY LEFT BLANK]" never stands alone on a page.
             let remainder = matches!(blocks.get(i + 1), Some(Block::Paragraph(p))
-                if crate::render::text::runs_text(&p.runs).to_ascii_uppercase().contains("REMAINDER OF PAGE"));
+                if crate::document::runs_text(&p.runs).to_ascii_uppercase().contains("REMAINDER OF PAGE"));
             // Answer boxes ("Yes __ No __") keep with the question before them, and with a
             // caption after them ("If Yes, please describe:"), as in the PDF.
             let boxes = |b: Option<&Block>| {
                 matches!(b, Some(Block::Paragraph(p))
                     if p.runs.iter().any(|r| matches!(r, Run::Field { .. }))
-                        && crate::render::text::runs_text(&p.runs).split_whitespace().count() <= 4)
+                        && crate::document::runs_text(&p.runs).split_whitespace().count() <= 4)
             };
             let caption = matches!(blocks.get(i + 1), Some(Block::Paragraph(p))
-                if crate::render::text::runs_text(&p.runs).trim_end().ends_with(':'));
+                if crate::document::runs_text(&p.runs).trim_end().ends_with(':'));
             let answer = boxes(blocks.get(i + 1)) || (boxes(Some(b)) && caption);
             if remainder || answer || units.iter().any(|&(a, z)| i >= a && i + 1 < z) {
                 c.keep = true;
@@ -1063,7 +1063,7 @@ impl Writer {
         let mut chars = vec![4i64; columns];
         for row in rows {
             for (c, cell) in row.cells.iter().enumerate() {
-                let n = crate::render::text::runs_text(cell)
+                let n = crate::document::runs_text(cell)
                     .lines()
                     .map(|l| l.chars().count())
                     .max()

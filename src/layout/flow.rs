@@ -68,7 +68,7 @@ impl Flow {
         let mut texts: Vec<Option<String>> = blocks
             .iter()
             .map(|b| match b {
-                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                Block::Paragraph(p) => Some(crate::document::runs_text(&p.runs)),
                 _ => None,
             })
             .collect();
@@ -154,7 +154,7 @@ impl Flow {
             if defines(label) {
                 return "=".into();
             }
-            crate::render::text::runs_text(label)
+            crate::document::runs_text(label)
                 .chars()
                 .map(|c| if c.is_alphanumeric() { 'x' } else { c })
                 .collect::<String>()
@@ -248,7 +248,7 @@ impl Flow {
                     l.keep_with_next = true;
                 }
                 if let Some(first) = lines.first_mut() {
-                    first.outline = Some((crate::render::text::runs_text(runs), *level));
+                    first.outline = Some((crate::document::runs_text(runs), *level));
                 }
                 self.slices.extend(lines);
                 self.gap(half);
@@ -261,7 +261,7 @@ impl Flow {
                 let text = self
                     .para_text
                     .take()
-                    .unwrap_or_else(|| crate::render::text::runs_text(&p.runs));
+                    .unwrap_or_else(|| crate::document::runs_text(&p.runs));
                 let caption = text.trim_end().ends_with(':')
                     || (lines.len() == 1 && !p.label.is_empty() && {
                         let words = text.split_whitespace().count();
@@ -270,7 +270,7 @@ impl Flow {
                         words <= 6 || capitals * 5 >= letters * 3
                     });
                 // A numbered run-in heading ("2.", "5.2") is in the outline, under its article.
-                let number = crate::render::text::runs_text(&p.label);
+                let number = crate::document::runs_text(&p.label);
                 let number = number.trim();
                 if lines.len() == 1
                     && caption
@@ -382,7 +382,7 @@ impl Flow {
                 && !self.in_column
                 && !match &self.para_text {
                     Some(text) => in_capitals(text),
-                    None => in_capitals(&crate::render::text::runs_text(&p.runs)),
+                    None => in_capitals(&crate::document::runs_text(&p.runs)),
                 },
             bold: false,
             size: self.setup.font_size,
@@ -1249,7 +1249,7 @@ impl Flow {
                     size,
                 };
                 // A cell of ASCII dashes (a typed table rule) is drawn as a rule.
-                let cell = crate::render::text::runs_text(runs);
+                let cell = crate::document::runs_text(runs);
                 let cell = cell.trim();
                 if cell.len() >= 3 && cell.chars().all(|c| c == '-' || c == '\u{2014}') {
                     let y = self.setup.leading * 0.5;
@@ -1350,9 +1350,7 @@ pub(super) fn in_capitals(text: &str) -> bool {
 
 /// Whether a clause label introduces a definition: it ends with "=" ("Where X =").
 pub(super) fn defines(label: &[Run]) -> bool {
-    crate::render::text::runs_text(label)
-        .trim_end()
-        .ends_with('=')
+    crate::document::runs_text(label).trim_end().ends_with('=')
 }
 
 /// A typist's fraction: a table of two columns and three rows, the left side ending in "=" and
@@ -1366,7 +1364,7 @@ pub(super) fn typed_fraction(rows: &[Row]) -> Option<(&[Run], &[Run], &[Run])> {
     if [a, b, c].iter().any(|r| r.head || r.cells.len() != 2) {
         return None;
     }
-    let text = |r: &[Run]| crate::render::text::runs_text(r).trim().to_string();
+    let text = |r: &[Run]| crate::document::runs_text(r).trim().to_string();
     let dashes = text(&b.cells[1]);
     let rule = dashes.len() >= 3 && dashes.chars().all(|c| c == '-' || c == '\u{2014}');
     (rule

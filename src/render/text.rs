@@ -5,7 +5,7 @@
 // `allow` below says why it is safe.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::document::{Align, Block, Document, Indent, Paragraph, Row, Run};
+use crate::document::{Align, Block, Document, Indent, Paragraph, Row, Run, runs_text};
 
 /// The page width in characters.
 pub const WIDTH: usize = 80;
@@ -25,48 +25,6 @@ pub fn render(doc: &Document) -> String {
         .join("\n");
     out.push('\n');
     out
-}
-
-/// The text of runs with ASCII punctuation; hard breaks become `\n`.
-pub fn runs_text(runs: &[Run]) -> String {
-    let mut s = String::new();
-    for r in runs {
-        match r {
-            Run::Text { text, .. } => s.push_str(&ascii(text)),
-            Run::Field { width, .. } => s.push_str(&"_".repeat(*width as usize)),
-            Run::Signature { width, rule, .. } => {
-                s.extend(std::iter::repeat_n(*rule, *width as usize))
-            }
-            Run::Break => s.push('\n'),
-        }
-    }
-    s
-}
-
-/// Typographic punctuation back to the ASCII a typist would use.
-pub fn ascii(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
-    push_ascii(&mut s, text);
-    s
-}
-
-/// Append `text` with typographic punctuation mapped back to ASCII (see [`ascii`]).
-pub fn push_ascii(s: &mut String, text: &str) {
-    if text.is_ascii() {
-        s.push_str(text);
-        return;
-    }
-    for c in text.chars() {
-        match c {
-            '\u{201c}' | '\u{201d}' => s.push('"'),
-            '\u{2018}' | '\u{2019}' => s.push('\''),
-            '\u{2013}' => s.push_str("--"),
-            '\u{2014}' => s.push_str("---"),
-            '\u{2026}' => s.push_str("..."),
-            '\u{a0}' => s.push(' '),
-            c => s.push(c),
-        }
-    }
 }
 
 /// Whether a paragraph is underlined throughout (unlabelled, all of its text underlined).
@@ -368,13 +326,5 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5, "", ""), vec!["aa bb", "cc"]);
         assert_eq!(wrap("a\nb", 80, "> ", ""), vec!["> a", "b"]);
         assert_eq!(wrap("abcdefgh", 3, "", ""), vec!["abcdefgh"]);
-    }
-
-    #[test]
-    fn typographic_marks_become_ascii() {
-        assert_eq!(
-            ascii("\u{201c}A\u{201d} \u{2019}s \u{2013} \u{2014}"),
-            "\"A\" 's -- ---"
-        );
     }
 }

@@ -283,9 +283,9 @@ impl Templates {
         let kind = self
             .kinds
             .get(&data.template)
-            .ok_or_else(|| Error::Usage(format!("unknown template `{}`", data.template)))?;
+            .ok_or_else(|| Error::UnknownTemplate(data.template.clone()))?;
         let context = tera::Context::from_serialize(&data.values)
-            .map_err(|e| Error::Usage(format!("cannot pass data to the template: {e}")))?;
+            .map_err(|e| Error::internal("passing the data to the template", e))?;
         let tera = Arc::clone(&self.tera);
         let root = kind.root.clone();
         let limit = self.limits.output;
