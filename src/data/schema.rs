@@ -182,6 +182,37 @@ pub struct Schema {
     /// Consistency rules every data file must meet.
     #[serde(default, rename = "rule")]
     pub rules: Vec<super::rules::Rule>,
+    /// How the template's clauses are numbered and referred to (`[#section]`, `[](#name)`):
+    /// see [`crate::template::numbering`].
+    #[serde(default)]
+    pub numbering: Vec<NumberLevel>,
+}
+
+/// One level of a kind's clause numbering.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NumberLevel {
+    /// Its name, as templates write it (`[#section]`).
+    pub level: String,
+    /// The counter's style: `1`, `I`, `i`, `A` or `a`.
+    #[serde(default = "decimal")]
+    pub style: String,
+    /// The level it restarts under (a section's number restarts in each article).
+    #[serde(default)]
+    pub within: Option<String>,
+    /// The label printed at the clause: `{article:1}.{section}` (a level's counter in its own
+    /// style, or in the style after the colon).
+    pub label: String,
+    /// How `[](#name)` prints a reference to it: `Section {label}`.
+    pub reference: String,
+    /// How `[#](#name)` prints it, the number alone (default: the label). A label with its
+    /// punctuation (`4.`) wants `{section}` here.
+    #[serde(default)]
+    pub number: Option<String>,
+}
+
+fn decimal() -> String {
+    "1".into()
 }
 
 impl Schema {
@@ -338,6 +369,35 @@ impl Schema {
                         );
                     }
                 }
+            }
+        }
+        for (i, level) in self.numbering.iter().enumerate() {
+            let earlier = self.numbering.get(..i).unwrap_or_default();
+            if earlier.iter().any(|l| l.level == level.level) {
+                problems.push(Diagnostic::error(
+                    origin,
+                    format!("numbering level `{}` is declared twice", level.level),
+                ));
+            }
+            if !matches!(level.style.as_str(), "1" | "I" | "i" | "A" | "a") {
+                problems.push(Diagnostic::error(
+                    origin,
+                    format!(
+                        "numbering level `{}`: style must be \"1\", \"I\", \"i\", \"A\" or \"a\", not {:?}",
+                        level.level, level.style
+                    ),
+                ));
+            }
+            if let Some(w) = &level.within
+                && !earlier.iter().any(|l| &l.level == w)
+            {
+                problems.push(Diagnostic::error(
+                    origin,
+                    format!(
+                        "numbering level `{}` is within `{w}`, which is not declared before it",
+                        level.level
+                    ),
+                ));
             }
         }
         for rule in &mut self.rules {

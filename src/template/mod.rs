@@ -10,6 +10,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod legal;
+pub mod numbering;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -339,11 +340,41 @@ impl Templates {
             )));
         }
         result.map_err(|e| Error::from(tera_diagnostic(&e, &self.sources, &self.prefix)))?;
-        String::from_utf8(out.bytes).map_err(|_| {
+        let djot = String::from_utf8(out.bytes).map_err(|_| {
             Error::Limit(format!(
                 "{name}: the template produced text that is not UTF-8"
             ))
-        })
+        })?;
+        numbering::resolve(&djot, &kind.schema.numbering)
+            .map_err(|p| Error::from(self.numbering_diagnostic(&kind.schema.kind, &p)))
+    }
+
+    /// Where in the kind's templates a numbering problem comes from: the first place that
+    /// writes the name or level.
+    fn numbering_diagnostic(&self, kind: &str, problem: &numbering::Problem) -> Diagnostic {
+        let needle = match problem {
+            numbering::Problem::Missing(n) => format!("(#{n})"),
+            numbering::Problem::Duplicate(n) => format!("#{n}"),
+            numbering::Problem::UnknownLevel(l) | numbering::Problem::Overflow(l) => {
+                format!("[#{l}]")
+            }
+        };
+        let found = self
+            .sources
+            .iter()
+            .filter(|(file, _)| file.starts_with(&format!("{kind}/")))
+            .find_map(|(file, src)| src.find(&needle).map(|at| (file, src, at)));
+        match found {
+            Some((file, src, at)) => Diagnostic::error(
+                format!("{}{file}", self.prefix),
+                format!("template error: {problem}"),
+            )
+            .at(src, at..at.saturating_add(needle.len())),
+            None => Diagnostic::error(
+                format!("{}{kind}", self.prefix),
+                format!("template error: {problem}"),
+            ),
+        }
     }
 }
 
