@@ -31,7 +31,7 @@ const ONES: [&str; 20] = [
 const TENS: [&str; 10] = [
     "", "", "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety",
 ];
-const SCALES: [&str; 7] = [
+const SCALES: [&str; 13] = [
     "",
     "Thousand",
     "Million",
@@ -39,18 +39,25 @@ const SCALES: [&str; 7] = [
     "Trillion",
     "Quadrillion",
     "Quintillion",
+    "Sextillion",
+    "Septillion",
+    "Octillion",
+    "Nonillion",
+    "Decillion",
+    "Undecillion",
 ];
 
 /// A whole number in words, title case: 120000 → "One Hundred Twenty Thousand".
 #[allow(
     clippy::indexing_slicing,
-    reason = "every index is a digit (0 to 9), a number below 20, or a group of a u64 (at most 6, SCALES has 7)"
+    reason = "every index is a digit (0 to 9), a number below 20, or a group of a u128 (at most 12, SCALES has 13)"
 )]
-pub fn number_words(n: u64) -> String {
+pub fn number_words(n: impl Into<u128>) -> String {
+    let n: u128 = n.into();
     if n == 0 {
         return ONES[0].to_string();
     }
-    fn below_thousand(n: u64, out: &mut Vec<&'static str>) {
+    fn below_thousand(n: u128, out: &mut Vec<&'static str>) {
         let (h, rest) = (n / 100, n % 100);
         if h > 0 {
             out.push(ONES[h as usize]);
@@ -265,19 +272,23 @@ mod tests {
 
     #[test]
     fn numbers_in_words() {
-        assert_eq!(number_words(0), "Zero");
-        assert_eq!(number_words(7), "Seven");
-        assert_eq!(number_words(13), "Thirteen");
-        assert_eq!(number_words(21), "Twenty-One");
-        assert_eq!(number_words(100), "One Hundred");
-        assert_eq!(number_words(120_000), "One Hundred Twenty Thousand");
-        assert_eq!(number_words(1_000_001), "One Million One");
+        assert_eq!(number_words(0u32), "Zero");
         assert_eq!(
-            number_words(140_250_000),
+            number_words(u128::from(u64::MAX) * 1000),
+            "Eighteen Sextillion Four Hundred Forty-Six Quintillion Seven Hundred Forty-Four Quadrillion Seventy-Three Trillion Seven Hundred Nine Billion Five Hundred Fifty-One Million Six Hundred Fifteen Thousand"
+        );
+        assert_eq!(number_words(7u32), "Seven");
+        assert_eq!(number_words(13u32), "Thirteen");
+        assert_eq!(number_words(21u32), "Twenty-One");
+        assert_eq!(number_words(100u32), "One Hundred");
+        assert_eq!(number_words(120_000u32), "One Hundred Twenty Thousand");
+        assert_eq!(number_words(1_000_001u32), "One Million One");
+        assert_eq!(
+            number_words(140_250_000u32),
             "One Hundred Forty Million Two Hundred Fifty Thousand"
         );
         assert_eq!(
-            number_words(13_580_810),
+            number_words(13_580_810u32),
             "Thirteen Million Five Hundred Eighty Thousand Eight Hundred Ten"
         );
     }
@@ -348,5 +359,101 @@ mod tests {
         assert_eq!(roman(7).unwrap(), "VII");
         assert_eq!(roman(1999).unwrap(), "MCMXCIX");
         assert!(roman(0).is_err());
+    }
+}
+
+/// "a" or "an" before a phrase, by how it sounds: "an Ohio corporation", "a Delaware
+/// corporation", "a Utah trust", "an LLC", "an hour", "a one-time payment".
+pub fn a_an(phrase: &str) -> &'static str {
+    let p = phrase.trim_start();
+    let lower = p.to_lowercase();
+    let first_word = p.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    // Initialisms read letter by letter: "an LLC", "an S corporation", "a UK company".
+    let initialism = first_word.len() > 1 && first_word.chars().all(|c| c.is_ascii_uppercase())
+        || first_word.len() == 1 && first_word.chars().all(|c| c.is_ascii_uppercase());
+    if initialism {
+        return match first_word.chars().next() {
+            Some('A' | 'E' | 'F' | 'H' | 'I' | 'L' | 'M' | 'N' | 'O' | 'R' | 'S' | 'X') => "an",
+            _ => "a",
+        };
+    }
+    const AN: [&str; 6] = ["hour", "honest", "honor", "honour", "heir", "herb"];
+    const A: [&str; 9] = [
+        "uni", "use", "usu", "uti", "eu", "one", "once", "ewe", "ure",
+    ];
+    if AN.iter().any(|w| lower.starts_with(w)) {
+        return "an";
+    }
+    if A.iter().any(|w| lower.starts_with(w))
+        || lower.starts_with("u")
+            && lower.get(2..3) == Some("i")
+            && lower.get(1..2).is_some_and(|c| "bcfglmnprstv".contains(c))
+    {
+        return "a";
+    }
+    match lower.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        Some(c) if c.is_ascii_digit() => {
+            // "an 8-K", "an 11-year term", "an 18"; "a 10-Q".
+            if lower.starts_with('8') || lower.starts_with("11") || lower.starts_with("18") {
+                "an"
+            } else {
+                "a"
+            }
+        }
+        _ => "a",
+    }
+}
+
+/// Items joined as a list in prose: "A", "A and B", "A, B and C", or with the serial comma
+/// "A, B, and C"; `conjunction` is "and" or "or".
+pub fn join_list(items: &[String], conjunction: &str, serial: bool) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} {conjunction} {b}"),
+        [init @ .., last] => format!(
+            "{}{} {conjunction} {last}",
+            init.join(", "),
+            if serial { "," } else { "" }
+        ),
+    }
+}
+
+#[cfg(test)]
+mod prose_tests {
+    use super::*;
+
+    #[test]
+    fn articles_by_sound() {
+        for (p, a) in [
+            ("Ohio corporation", "an"),
+            ("Delaware corporation", "a"),
+            ("Utah trust", "a"),
+            ("Indiana limited partnership", "an"),
+            ("LLC", "an"),
+            ("S corporation", "an"),
+            ("UK company", "a"),
+            ("hour", "an"),
+            ("one-time payment", "a"),
+            ("unit trust", "a"),
+            ("umbrella fund", "an"),
+            ("8-K", "an"),
+            ("10-Q", "a"),
+            ("individual", "an"),
+            ("", "a"),
+        ] {
+            assert_eq!(a_an(p), a, "{p}");
+        }
+    }
+
+    #[test]
+    fn lists_in_prose() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_list(&v(&[]), "and", false), "");
+        assert_eq!(join_list(&v(&["A"]), "and", true), "A");
+        assert_eq!(join_list(&v(&["A", "B"]), "or", true), "A or B");
+        assert_eq!(join_list(&v(&["A", "B", "C"]), "and", false), "A, B and C");
+        assert_eq!(join_list(&v(&["A", "B", "C"]), "and", true), "A, B, and C");
     }
 }

@@ -706,7 +706,7 @@ impl Checker<'_> {
                 Err(rules::Skip::Overflow(e)) => {
                     let mut d = Diagnostic::error(
                         self.origin,
-                        format!("`{path}` cannot be computed: `{e}` is too large"),
+                        format!("`{path}` cannot be computed: `{e}` is too large to compute"),
                     )
                     .key(&path)
                     .help(format!(
@@ -749,12 +749,18 @@ impl Checker<'_> {
                     let mut d = if executed {
                         Diagnostic::warning(
                             self.origin,
-                            format!("`{path}` is not what its formula gives"),
+                            format!(
+                                "`{path}` must equal {}",
+                                field.computed.as_deref().unwrap_or("")
+                            ),
                         )
                     } else {
                         Diagnostic::error(
                             self.origin,
-                            format!("`{path}` is not what its formula gives"),
+                            format!(
+                                "`{path}` must equal {}",
+                                field.computed.as_deref().unwrap_or("")
+                            ),
                         )
                     }
                     .key(&path)

@@ -64,9 +64,11 @@ pub fn pronoun(gender: &str, case: &str) -> Result<&'static str, String> {
         "female" | "f" | "she" => ["she", "her", "her", "herself"],
         "entity" | "it" => ["it", "it", "its", "itself"],
         "plural" | "they" => ["they", "them", "their", "themselves"],
+        // The singular "they" of a person whose gender the agreement does not state.
+        "neutral" => ["they", "them", "their", "themself"],
         other => {
             return Err(format!(
-                "unknown gender {other:?} (expected male, female, entity or plural)"
+                "unknown gender {other:?} (expected male, female, neutral, entity or plural)"
             ));
         }
     };
@@ -235,6 +237,55 @@ pub fn register(tera: &mut Tera) {
             } else {
                 p.to_string()
             })
+        },
+    );
+    tera.register_filter("a_an", |s: &str, _: Kwargs, _: &State| {
+        format!("{} {s}", crate::words::a_an(s))
+    });
+    tera.register_filter(
+        "join_list",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let items: Vec<String> = v
+                .as_array()
+                .ok_or_else(|| err(format!("`join_list` takes a list, got {}", v.name())))?
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect();
+            let conjunction = kw
+                .get::<String>("conjunction")?
+                .unwrap_or_else(|| "and".into());
+            let serial = kw.get::<bool>("serial")?.unwrap_or(false);
+            Ok(crate::words::join_list(&items, &conjunction, serial))
+        },
+    );
+    tera.register_filter(
+        "sum",
+        |v: &Value, _: Kwargs, _: &State| -> TeraResult<String> {
+            let items = v
+                .as_array()
+                .ok_or_else(|| err(format!("`sum` takes a list of amounts, got {}", v.name())))?;
+            let mut total = Decimal::ZERO;
+            for x in items {
+                total = total
+                    .checked_add(to_decimal(x).map_err(err)?)
+                    .ok_or_else(|| err("the sum is too large".into()))?;
+            }
+            Ok(total.to_string())
+        },
+    );
+    tera.register_filter(
+        "times",
+        |v: &Value, kw: Kwargs, _: &State| -> TeraResult<String> {
+            let by: Value = kw.must_get("by")?;
+            to_decimal(v)
+                .map_err(err)?
+                .checked_mul(to_decimal(&by).map_err(err)?)
+                .map(|d| d.to_string())
+                .ok_or_else(|| err("the product is too large".into()))
         },
     );
     tera.register_function("field", |kw: Kwargs, _: &State| -> TeraResult<Value> {

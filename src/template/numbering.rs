@@ -62,7 +62,10 @@ pub fn counter(n: u32, style: &str) -> Option<String> {
     let letters = |base: u8| {
         let n = n.checked_sub(1)?;
         let c = char::from(base.checked_add(u8::try_from(n % 26).ok()?)?);
-        Some(c.to_string().repeat(usize::try_from(n / 26).ok()?.checked_add(1)?))
+        Some(
+            c.to_string()
+                .repeat(usize::try_from(n / 26).ok()?.checked_add(1)?),
+        )
     };
     match style {
         "I" => roman(i64::from(n)).ok(),
@@ -166,7 +169,11 @@ pub fn resolve(djot: &str, levels: &[NumberLevel]) -> Result<String, Problem> {
             }
             if end > start && s.get(end) == Some(&b')') {
                 out.push_str(djot.get(copied..at).unwrap_or(""));
-                refs.push((out.len(), djot.get(start..end).unwrap_or("").to_string(), bare));
+                refs.push((
+                    out.len(),
+                    djot.get(start..end).unwrap_or("").to_string(),
+                    bare,
+                ));
                 copied = end.saturating_add(1);
                 i = copied;
             }
@@ -178,7 +185,10 @@ pub fn resolve(djot: &str, levels: &[NumberLevel]) -> Result<String, Problem> {
         }
         let start = at.saturating_add(2);
         let mut end = start;
-        while s.get(end).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+        while s
+            .get(end)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
             end = end.saturating_add(1);
         }
         if end == start || s.get(end) != Some(&b']') {
@@ -194,7 +204,9 @@ pub fn resolve(djot: &str, levels: &[NumberLevel]) -> Result<String, Problem> {
         if s.get(next) == Some(&b'{')
             && let Some(close) = djot.get(next..).and_then(|r| r.find('}'))
         {
-            let attrs = djot.get(next.saturating_add(1)..next.saturating_add(close)).unwrap_or("");
+            let attrs = djot
+                .get(next.saturating_add(1)..next.saturating_add(close))
+                .unwrap_or("");
             for a in attrs.split_whitespace() {
                 match a.strip_prefix('#') {
                     Some(n) => name = Some(n.to_string()),
