@@ -73,6 +73,23 @@ pub enum Command {
         /// The template kind.
         kind: String,
     },
+    /// Start a template kind of your own in a template folder: a copy of a kind (`--from
+    /// option`, renamed) or a small starter agreement, each with its schema and the shared
+    /// components. Then `engross --templates DIR describe KIND`. Never overwrites without
+    /// `--force`.
+    Init {
+        /// The new kind's name (lower-case letters, digits and hyphens).
+        kind: String,
+        /// Copy this kind instead of the starter.
+        #[arg(long, value_name = "KIND")]
+        from: Option<String>,
+        /// The template folder to write into.
+        #[arg(long, value_name = "DIR", default_value = "templates")]
+        dir: PathBuf,
+        /// Overwrite the kind's files if they exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write a complete, commented data file for a template.
     New {
         /// The template kind.
@@ -425,6 +442,12 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             write_stdout(crate::data::scaffold::describe(schema).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init {
+            kind,
+            from,
+            dir,
+            force,
+        } => init(&engine, &kind, from.as_deref(), &dir, force),
         Command::New { kind, output } => {
             let text = crate::data::scaffold::new_data_file(&kind_named(&engine, &kind)?.schema);
             match output {
@@ -922,6 +945,46 @@ fn render(
         files::commit(file, force)?;
         note(format_args!("wrote {}", target.display()));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `engross init`: every file is checked before any is written, so a refusal leaves nothing.
+fn init(
+    engine: &Engine,
+    kind: &str,
+    from: Option<&str>,
+    dir: &Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let files = engine.templates().kit(kind, from)?;
+    let mut writes = Vec::new();
+    for (name, text) in &files {
+        let path = dir.join(name);
+        let shared = name.starts_with("_shared/");
+        if path.exists() && (shared || !force) {
+            if shared {
+                // The folder's own shared components stay as they are.
+                continue;
+            }
+            return Err(Error::OutputExists { path }.into());
+        }
+        writes.push((path, text));
+    }
+    for (path, text) in writes {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                action: "create",
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        write_atomic(&path, text.as_bytes(), force)?;
+        note(format_args!("wrote {}", path.display()));
+    }
+    note(format_args!(
+        "next: engross --templates {} describe {kind}",
+        dir.display()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

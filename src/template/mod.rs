@@ -349,6 +349,77 @@ impl Templates {
             .map_err(|p| Error::from(self.numbering_diagnostic(&kind.schema.kind, &p)))
     }
 
+    /// The files of a new kind `kind` for a user's template folder: a copy of kind `from`
+    /// (its templates and schema, renamed), or with no `from` a small starter kind; plus the
+    /// shared components every kind may use. Paths are relative to the folder.
+    pub fn kit(&self, kind: &str, from: Option<&str>) -> Result<Vec<(String, String)>> {
+        let valid = !kind.is_empty()
+            && kind.len() <= 64
+            && kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !kind.starts_with('-');
+        if !valid || kind == "_shared" {
+            return Err(Error::Usage(format!(
+                "{kind:?} cannot name a kind: use lower-case letters, digits and hyphens (e.g. \"nda\")"
+            )));
+        }
+        let mut files: Vec<(String, String)> = self
+            .sources
+            .iter()
+            .filter(|(name, _)| name.starts_with("_shared/"))
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        match from {
+            None => {
+                files.push((
+                    format!("{kind}/schema.toml"),
+                    STARTER_SCHEMA.replace("KIND", kind),
+                ));
+                files.push((
+                    format!("{kind}/template.dj.tera"),
+                    STARTER_TEMPLATE.to_string(),
+                ));
+            }
+            Some(from) => {
+                let dir = format!("{from}/");
+                let component = from.replace('-', "_");
+                let new_component = kind.replace('-', "_");
+                let mut any = false;
+                for (name, text) in &self.sources {
+                    let Some(rest) = name.strip_prefix(&dir) else {
+                        continue;
+                    };
+                    any = true;
+                    let mut text = text
+                        .replace(&format!("\"{from}/"), &format!("\"{kind}/"))
+                        .replace(&format!("<{component}_"), &format!("<{new_component}_"))
+                        .replace(
+                            &format!("component {component}_"),
+                            &format!("component {new_component}_"),
+                        );
+                    if rest == "schema.toml" {
+                        text = text.replacen(
+                            &format!("kind = \"{from}\""),
+                            &format!("kind = \"{kind}\""),
+                            1,
+                        );
+                    }
+                    files.push((format!("{kind}/{rest}"), text));
+                }
+                if !any {
+                    let known: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+                    return Err(Error::Usage(format!(
+                        "--from {from}: no such kind (the kinds are: {})",
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
     /// Where in the kind's templates a numbering problem comes from: the first place that
     /// writes the name or level.
     fn numbering_diagnostic(&self, kind: &str, problem: &numbering::Problem) -> Diagnostic {
@@ -599,6 +670,11 @@ fn backticked(s: &str) -> Option<String> {
     let (inner, _) = rest.split_once('`')?;
     Some(inner.to_string())
 }
+
+/// The schema of the starter kind `engross init KIND` makes without `--from`.
+const STARTER_SCHEMA: &str = include_str!("starter/schema.toml");
+/// Its template.
+const STARTER_TEMPLATE: &str = include_str!("starter/template.dj.tera");
 
 #[cfg(test)]
 mod tests {
