@@ -197,12 +197,12 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         .data
         .as_ref()
         .map_or_else(crate::layout::PageSetup::default, |d| {
-            crate::page_setup(&d.page)
+            crate::layout::page_setup(&d.page)
         });
     let date = new
         .data
         .as_ref()
-        .and_then(crate::document_date)
+        .and_then(crate::pdf::document_date)
         .or_else(|| {
             std::env::var("SOURCE_DATE_EPOCH")
                 .ok()
@@ -718,7 +718,7 @@ impl Redline {
     /// The PDF redline laid out, with the page of each change.
     fn pdf_layout(&self) -> Result<(crate::layout::Layout, Vec<usize>)> {
         let r = &self.report;
-        crate::check_size(&self.marked)?;
+        crate::layout::check_size(&self.marked)?;
         let small = crate::layout::PageSetup {
             font_size: SUMMARY_SIZE,
             leading: SUMMARY_SIZE * 1.2,
@@ -738,7 +738,7 @@ impl Redline {
                 &id,
                 None,
             );
-            crate::check_pages(laid.pages.len())?;
+            crate::layout::check_pages(laid.pages.len())?;
             let before = units(&summary);
             let found: Vec<usize> = self
                 .anchors

@@ -384,22 +384,33 @@ pub fn a_an(phrase: &str) -> &'static str {
     if AN.iter().any(|w| lower.starts_with(w)) {
         return "an";
     }
-    if A.iter().any(|w| lower.starts_with(w))
-        || lower.starts_with("u")
-            && lower.get(2..3) == Some("i")
-            && lower.get(1..2).is_some_and(|c| "bcfglmnprstv".contains(c))
+    if lower.starts_with("unin") || lower.starts_with("una") {
+        // "an unincorporated association", "an unaffiliated party"
+        return "an";
+    }
+    if A.iter().any(|w| lower.starts_with(w)) {
+        return "a";
+    }
+    // A "u" read "yoo": a consonant then a vowel after it (Utah, unit, uranium), but not the
+    // prefix "un-" (an unlimited company) or "umbrella".
+    let bytes = lower.as_bytes();
+    if bytes.first() == Some(&b'u')
+        && !lower.starts_with("un")
+        && bytes.get(1).is_some_and(|c| !b"aeiou".contains(c))
+        && bytes.get(2).is_some_and(|c| b"aeiou".contains(c))
     {
         return "a";
     }
     match lower.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
-        Some(c) if c.is_ascii_digit() => {
-            // "an 8-K", "an 11-year term", "an 18"; "a 10-Q".
-            if lower.starts_with('8') || lower.starts_with("11") || lower.starts_with("18") {
-                "an"
-            } else {
-                "a"
-            }
+        // "an 8-K", "an 11-year term", "an 18"; "a 10-Q".
+        Some(c)
+            if c.is_ascii_digit()
+                && (lower.starts_with('8')
+                    || lower.starts_with("11")
+                    || lower.starts_with("18")) =>
+        {
+            "an"
         }
         _ => "a",
     }
@@ -438,6 +449,9 @@ mod prose_tests {
             ("one-time payment", "a"),
             ("unit trust", "a"),
             ("umbrella fund", "an"),
+            ("unincorporated association", "an"),
+            ("unlimited company", "an"),
+            ("usual course", "a"),
             ("8-K", "an"),
             ("10-Q", "a"),
             ("individual", "an"),

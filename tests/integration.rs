@@ -9,6 +9,7 @@ mod drafting;
 mod fidelity;
 mod generative;
 mod hostile;
+mod layering;
 mod pairs;
 mod parameters;
 mod pdf;

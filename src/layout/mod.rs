@@ -137,6 +137,52 @@ fn unit_pages(pages: &[Page], structure: &[Element], units: &[Option<usize>]) ->
         .collect()
 }
 
+/// The most blocks (headings, paragraphs, cells, signature blocks…) a document may have to be
+/// laid out: well past any agreement (the subscription agreement has about 1,100).
+pub const MAX_BLOCKS: usize = 100_000;
+/// The most pages a laid-out document may have.
+pub const MAX_PAGES: usize = 10_000;
+
+/// Refuse a document too large to lay out in reasonable time and memory (a limit of
+/// `docs/security.md`).
+pub fn check_size(doc: &Document) -> crate::Result<()> {
+    let mut blocks = 0usize;
+    doc.walk(&mut |_| blocks = blocks.saturating_add(1));
+    if blocks > MAX_BLOCKS {
+        return Err(crate::Error::Limit(format!(
+            "the document has {blocks} blocks; at most {MAX_BLOCKS} are laid out"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse a layout of more than [`MAX_PAGES`] pages.
+pub fn check_pages(pages: usize) -> crate::Result<()> {
+    if pages > MAX_PAGES {
+        return Err(crate::Error::Limit(format!(
+            "the document runs to {pages} pages; at most {MAX_PAGES} are written"
+        )));
+    }
+    Ok(())
+}
+
+/// The layout's page setup for the data's page settings (US Letter, 12 pt, 1-inch margins by
+/// default).
+pub fn page_setup(page: &crate::data::PageSettings) -> PageSetup {
+    let default = PageSetup::default();
+    let (width, height) = page
+        .size
+        .map_or((default.width, default.height), crate::data::Paper::points);
+    let font_size = page.font_size.unwrap_or(default.font_size);
+    PageSetup {
+        width,
+        height,
+        margin: page.margin.map_or(default.margin, |inches| inches * 72.0),
+        font_size,
+        leading: font_size * default.leading / default.font_size,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

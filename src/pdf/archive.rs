@@ -302,3 +302,33 @@ pub fn outline(pdf: &mut lopdf::Document, entries: &[OutlineEntry]) -> Result<()
     catalog.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
     Ok(())
 }
+
+/// The date of the document's metadata: the agreement's `date`, else its first top-level
+/// date, else 1 January of its `year`, else `SOURCE_DATE_EPOCH`. Never the clock.
+pub fn document_date(data: &crate::data::Data) -> Option<Stamp> {
+    let top = match &data.values {
+        crate::data::Value::Table(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    let date = |v: &crate::data::Value| match v {
+        crate::data::Value::Date(d) => Some(Stamp::from_date(*d)),
+        _ => None,
+    };
+    data.values
+        .get("date")
+        .and_then(date)
+        .or_else(|| top.iter().find_map(|(_, v)| date(v)))
+        .or_else(|| match data.values.get("year") {
+            Some(crate::data::Value::Integer(y)) => {
+                jiff::civil::Date::new(i16::try_from(*y).ok()?, 1, 1)
+                    .ok()
+                    .map(Stamp::from_date)
+            }
+            _ => None,
+        })
+        .or_else(|| {
+            std::env::var("SOURCE_DATE_EPOCH")
+                .ok()
+                .and_then(|s| Stamp::from_epoch(&s))
+        })
+}

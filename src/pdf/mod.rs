@@ -38,7 +38,7 @@ pub struct Metadata {
     pub date: Option<Stamp>,
 }
 
-pub use archive::Stamp;
+pub use archive::{Stamp, document_date};
 
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
