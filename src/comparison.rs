@@ -920,11 +920,7 @@ pub const SUMMARY_SIZE: f32 = 9.0;
 
 /// How many paragraph-like units (headings, paragraphs, table cells) a document has.
 fn units(doc: &Document) -> usize {
-    let mut n = 0;
-    doc.walk(&mut |b| match b {
-        Block::Heading { .. } | Block::Paragraph(_) => n += 1,
-        Block::Table(rows) => n += rows.iter().map(|r| r.cells.len()).sum::<usize>(),
-        _ => {}
-    });
+    let mut n = 0usize;
+    crate::document::visit_units(&doc.blocks, &mut |_, _, _| n = n.saturating_add(1));
     n
 }

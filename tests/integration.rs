@@ -8,6 +8,7 @@ mod docx;
 mod drafting;
 mod fidelity;
 mod generative;
+mod guide;
 mod hostile;
 mod layering;
 mod pairs;

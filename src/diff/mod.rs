@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp};
 
-use crate::document::{Align, Block, Document, ParaStyle, Run, Style};
-use crate::document::{ascii, push_ascii, runs_text};
+use crate::document::{Document, Run, Style};
+use crate::document::{Shape, ascii, push_ascii, runs_text, visit_units, visit_units_mut};
 
 pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
 
@@ -118,18 +118,6 @@ struct Token {
     /// Which unit (paragraph) it belongs to.
     unit: usize,
     part: Part,
-}
-
-/// What kind of block a unit is, to draw a deleted one as its own block.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Shape {
-    Heading {
-        level: u8,
-        align: Align,
-    },
-    Paragraph(ParaStyle),
-    /// A table cell: drawn inline where it was.
-    Cell,
 }
 
 /// A paragraph-like unit.
@@ -695,61 +683,6 @@ fn defined_term(text: &str) -> Option<String> {
     let close = rest.find('"')?;
     let term = &rest[..close];
     (!term.trim().is_empty() && term.split_whitespace().count() <= 6).then(|| format!("\"{term}\""))
-}
-
-/// Call `f(shape, label, runs)` for every paragraph-like unit in reading order.
-fn visit_units<'a>(blocks: &'a [Block], f: &mut impl FnMut(Shape, &'a [Run], &'a [Run])) {
-    for b in blocks {
-        match b {
-            Block::Heading { runs, level, align } => f(
-                Shape::Heading {
-                    level: *level,
-                    align: *align,
-                },
-                &[],
-                runs,
-            ),
-            Block::Paragraph(p) => f(Shape::Paragraph(p.style), &p.label, &p.runs),
-            Block::Quote(inner) | Block::Group { blocks: inner, .. } => visit_units(inner, f),
-            Block::Table(rows) => {
-                for row in rows {
-                    for cell in &row.cells {
-                        f(Shape::Cell, &[], cell);
-                    }
-                }
-            }
-            Block::Signatures(cols) => cols.iter().for_each(|c| visit_units(c, f)),
-            Block::PageBreak | Block::Rule => {}
-        }
-    }
-}
-
-/// The same walk with mutable access, for the redline. Headings and cells have no label; the
-/// callback gets an empty one.
-fn visit_units_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Vec<Run>, &mut Vec<Run>)) {
-    for b in blocks {
-        match b {
-            Block::Heading { runs, .. } => f(&mut Vec::new(), runs),
-            Block::Paragraph(p) => f(&mut p.label, &mut p.runs),
-            Block::Quote(inner) | Block::Group { blocks: inner, .. } => visit_units_mut(inner, f),
-            Block::Table(rows) => {
-                for row in rows {
-                    for cell in &mut row.cells {
-                        f(&mut Vec::new(), cell);
-                    }
-                }
-            }
-            Block::Signatures(cols) => cols.iter_mut().for_each(|c| visit_units_mut(c, f)),
-            Block::PageBreak | Block::Rule => {}
-        }
-    }
-}
-
-/// How many units a block holds.
-fn units_in(b: &Block) -> usize {
-    let mut n = 0;
-    visit_units(std::slice::from_ref(b), &mut |_, _, _| n += 1);
-    n
 }
 
 impl Words {

@@ -5,9 +5,10 @@
 
 use std::ops::Range;
 
-use super::{Comparison, Kind, Part, Shape, Token, Words, units_in, visit_units};
+use super::{Comparison, Kind, Part, Token, Words};
 use crate::document::ascii;
 use crate::document::{Block, Document, GroupKind, Mark, Paragraph, Run, Style};
+use crate::document::{Shape, units_in, visit_units};
 
 /// A marked passage: text and its mark.
 #[derive(Debug, Clone, PartialEq, Eq)]

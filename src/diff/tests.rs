@@ -1,5 +1,5 @@
 use super::*;
-use crate::document::{djot, plain};
+use crate::document::{Block, djot, plain, units_in};
 
 fn cmp(a: &str, b: &str) -> Comparison {
     compare(&djot::parse(a), &djot::parse(b), &Options::default()).expect("consistent")

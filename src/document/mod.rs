@@ -302,6 +302,79 @@ pub fn push_ascii(s: &mut String, text: &str) {
     }
 }
 
+/// What kind of block a paragraph-like unit is (a diff draws a deleted one as its own block).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    /// A heading.
+    Heading {
+        /// Its level.
+        level: u8,
+        /// Its alignment.
+        align: Align,
+    },
+    /// A paragraph in its style.
+    Paragraph(ParaStyle),
+    /// A table cell: drawn inline where it was.
+    Cell,
+}
+
+/// Call `f(shape, label, runs)` for every paragraph-like unit (heading, paragraph, table cell,
+/// paragraph of a signature block) in reading order: the one walk the comparison, the redline,
+/// and the HTML anchors (`#pN`) share.
+pub fn visit_units<'a>(blocks: &'a [Block], f: &mut impl FnMut(Shape, &'a [Run], &'a [Run])) {
+    for b in blocks {
+        match b {
+            Block::Heading { runs, level, align } => f(
+                Shape::Heading {
+                    level: *level,
+                    align: *align,
+                },
+                &[],
+                runs,
+            ),
+            Block::Paragraph(p) => f(Shape::Paragraph(p.style), &p.label, &p.runs),
+            Block::Quote(inner) | Block::Group { blocks: inner, .. } => visit_units(inner, f),
+            Block::Table(rows) => {
+                for row in rows {
+                    for cell in &row.cells {
+                        f(Shape::Cell, &[], cell);
+                    }
+                }
+            }
+            Block::Signatures(cols) => cols.iter().for_each(|c| visit_units(c, f)),
+            Block::PageBreak | Block::Rule => {}
+        }
+    }
+}
+
+/// The same walk with mutable access, for the redline. Headings and cells have no label; the
+/// callback gets an empty one.
+pub fn visit_units_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Vec<Run>, &mut Vec<Run>)) {
+    for b in blocks {
+        match b {
+            Block::Heading { runs, .. } => f(&mut Vec::new(), runs),
+            Block::Paragraph(p) => f(&mut p.label, &mut p.runs),
+            Block::Quote(inner) | Block::Group { blocks: inner, .. } => visit_units_mut(inner, f),
+            Block::Table(rows) => {
+                for row in rows {
+                    for cell in &mut row.cells {
+                        f(&mut Vec::new(), cell);
+                    }
+                }
+            }
+            Block::Signatures(cols) => cols.iter_mut().for_each(|c| visit_units_mut(c, f)),
+            Block::PageBreak | Block::Rule => {}
+        }
+    }
+}
+
+/// How many units a block holds.
+pub fn units_in(b: &Block) -> usize {
+    let mut n = 0;
+    visit_units(std::slice::from_ref(b), &mut |_, _, _| n += 1);
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,8 @@ pub struct Kind {
     pub schema: Schema,
     /// The Tera name of its root template (`subscription/template.dj.tera`).
     pub root: String,
+    /// The schema's text, as written (for `engross init --from`).
+    pub schema_source: String,
 }
 
 /// All loaded template kinds, ready to render.
@@ -216,7 +218,14 @@ impl Templates {
                             format!("template kind `{}` has no {root}", schema.kind),
                         ));
                     } else {
-                        kinds.insert(schema.kind.clone(), Kind { schema, root });
+                        kinds.insert(
+                            schema.kind.clone(),
+                            Kind {
+                                schema,
+                                root,
+                                schema_source: text.clone(),
+                            },
+                        );
                     }
                 }
                 Err(e) => problems.extend(e.diagnostics().iter().cloned()),
@@ -385,34 +394,31 @@ impl Templates {
                 let dir = format!("{from}/");
                 let component = from.replace('-', "_");
                 let new_component = kind.replace('-', "_");
-                let mut any = false;
+                let Some(source) = self.kinds.get(from) else {
+                    let known: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+                    return Err(Error::Usage(format!(
+                        "--from {from}: no such kind (the kinds are: {})",
+                        known.join(", ")
+                    )));
+                };
+                let schema = source.schema_source.replacen(
+                    &format!("kind = \"{from}\""),
+                    &format!("kind = \"{kind}\""),
+                    1,
+                );
+                files.push((format!("{kind}/schema.toml"), schema));
                 for (name, text) in &self.sources {
                     let Some(rest) = name.strip_prefix(&dir) else {
                         continue;
                     };
-                    any = true;
-                    let mut text = text
+                    let text = text
                         .replace(&format!("\"{from}/"), &format!("\"{kind}/"))
                         .replace(&format!("<{component}_"), &format!("<{new_component}_"))
                         .replace(
                             &format!("component {component}_"),
                             &format!("component {new_component}_"),
                         );
-                    if rest == "schema.toml" {
-                        text = text.replacen(
-                            &format!("kind = \"{from}\""),
-                            &format!("kind = \"{kind}\""),
-                            1,
-                        );
-                    }
                     files.push((format!("{kind}/{rest}"), text));
-                }
-                if !any {
-                    let known: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
-                    return Err(Error::Usage(format!(
-                        "--from {from}: no such kind (the kinds are: {})",
-                        known.join(", ")
-                    )));
                 }
             }
         }
