@@ -1036,6 +1036,133 @@ description = "the seller"
         )
     }
 
+    const BOOKKEEPING: &str = r#"
+kind = "b"
+title = "B"
+summary = "defaults, conditions, formulas"
+[[field]]
+key = "term"
+type = "integer"
+description = "years"
+default = 2
+[[field]]
+key = "law"
+type = "text"
+description = "governing law"
+default = "Delaware"
+[[field]]
+key = "party"
+type = "party"
+description = "a party"
+  [[field.field]]
+  key = "kind"
+  type = "enum"
+  values = ["individual", "entity"]
+  description = "which"
+  default = "entity"
+  [[field.field]]
+  key = "state"
+  type = "text"
+  description = "state"
+  required_when = { kind = "entity" }
+[[field]]
+key = "fee"
+type = "table"
+description = "fee"
+required = false
+  [[field.field]]
+  key = "monthly"
+  type = "money"
+  description = "each month"
+  [[field.field]]
+  key = "months"
+  type = "integer"
+  description = "months"
+  required = false
+  [[field.field]]
+  key = "total"
+  type = "money"
+  description = "all"
+  computed = "fee.monthly * fee.months"
+"#;
+
+    fn book(data: &str) -> Result<Data> {
+        Data::parse(
+            data,
+            "b.toml",
+            &Schema::parse(BOOKKEEPING, "schema.toml").unwrap(),
+        )
+    }
+
+    #[test]
+    fn defaults_conditions_and_formulas() {
+        // Defaults filled in; the condition holds through the sibling's default.
+        let d = book("[party]\nstate = \"Ohio\"\n").unwrap();
+        assert_eq!(d.values.get("term"), Some(&Value::Integer(2)));
+        assert_eq!(d.values.get("law"), Some(&Value::Text("Delaware".into())));
+        assert_eq!(
+            d.values.at_path("party.kind"),
+            Some(&Value::Text("entity".into()))
+        );
+        // Required when kind = entity (the default), not for an individual.
+        let e = book("[party]\n").unwrap_err().to_string();
+        assert!(e.contains("required when kind = \"entity\""), "{e}");
+        assert!(book("[party]\nkind = \"individual\"\n").is_ok());
+        // Computed: filled in exactly, checked when given, located when it overflows.
+        let d =
+            book("[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"1500.00\"\nmonths = 6\n").unwrap();
+        assert_eq!(
+            d.values.at_path("fee.total"),
+            Some(&Value::Decimal(Decimal::new(900_000, 2)))
+        );
+        let e = book("[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"1500.00\"\nmonths = 6\ntotal = \"9000.01\"\n")
+            .unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert!(
+            d.message.contains("must equal fee.monthly * fee.months"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.line, Some(6));
+        assert!(book("[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"1500\"\nmonths = 6\ntotal = \"9000.00\"\n").is_ok());
+        let e = book(&format!(
+            "[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"{}\"\nmonths = {}\n",
+            Decimal::MAX,
+            i64::MAX
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("too large to compute"), "{e}");
+        // A formula whose inputs are missing gives no value, and no error.
+        let d = book("[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"1500.00\"\n").unwrap();
+        assert_eq!(d.values.at_path("fee.total"), None);
+    }
+
+    #[test]
+    fn bad_bookkeeping_in_a_schema_is_reported() {
+        let bad = BOOKKEEPING
+            .replace("default = 2", "default = \"two\"")
+            .replace(
+                "required_when = { kind = \"entity\" }",
+                "required_when = { sort = \"entity\" }",
+            )
+            .replace(
+                "computed = \"fee.monthly * fee.months\"",
+                "computed = \"fee.monthly * fee.weeks\"",
+            );
+        let e = Schema::parse(&bad, "schema.toml").unwrap_err();
+        let all: Vec<String> = e.diagnostics().iter().map(|d| d.message.clone()).collect();
+        assert!(
+            all.iter().any(|m| m.contains("`default` of `term`")),
+            "{all:?}"
+        );
+        assert!(all.iter().any(|m| m.contains("reads `sort`")), "{all:?}");
+        assert!(
+            all.iter().any(|m| m.contains("reads `fee.weeks`")),
+            "{all:?}"
+        );
+    }
+
     #[test]
     fn typed_values() {
         let d = parse(

@@ -143,12 +143,16 @@ fn collect_optional(f: &Field, path: &str, out: &mut Vec<String>) {
             .as_ref()
             .map(|v| v.to_string())
             .unwrap_or_else(|| "\"\"".into());
-        let example = match (&f.computed, &f.default) {
-            (Some(c), _) => format!("{example}    # computed when left out: {c};"),
-            (None, Some(d)) => format!("{example}    # default {d};"),
-            (None, None) => example,
+        let note = match (&f.computed, &f.default, f.condition()) {
+            (Some(c), _, _) => format!("(computed when left out: {c}) "),
+            (None, Some(d), _) => format!("(default {d}) "),
+            (None, None, Some(c)) => format!("(required when {c}) "),
+            (None, None, None) => String::new(),
         };
-        out.push(format!("#   {path} = {example}    # {}", f.description));
+        out.push(format!(
+            "#   {path} = {example}    # {note}{}",
+            f.description
+        ));
     } else {
         for sub in &f.fields {
             collect_optional(sub, &format!("{path}.{}", sub.key), out);
