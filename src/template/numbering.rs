@@ -336,4 +336,112 @@ mod tests {
         assert_eq!(counter(0, "a"), None);
         assert_eq!(counter(4000, "I"), None);
     }
+
+    /// Seeded random documents: articles, sections and clauses, some left out, some named and
+    /// referred to from anywhere (before or after). The oracle numbers the clauses that remain
+    /// with plain counters, independently of `resolve`.
+    #[test]
+    fn generated_documents_number_and_refer_like_the_oracle() {
+        let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n.max(1)
+        };
+        for case in 0..500 {
+            // The tree: (level, kept, name) in document order.
+            let mut items: Vec<(usize, bool, Option<String>)> = Vec::new();
+            for a in 0..=next(4) {
+                items.push((0, next(5) != 0, Some(format!("a{case}-{a}"))));
+                for s in 0..next(6) {
+                    items.push((
+                        1,
+                        next(4) != 0,
+                        (next(2) == 0).then(|| format!("s{case}-{a}-{s}")),
+                    ));
+                    for c in 0..next(4) {
+                        items.push((
+                            2,
+                            next(3) != 0,
+                            (next(2) == 0).then(|| format!("c{case}-{a}-{s}-{c}")),
+                        ));
+                    }
+                }
+            }
+            // A clause left out takes its children with it.
+            let mut kept = Vec::new();
+            let mut drop_below: Option<usize> = None;
+            for (level, keep, name) in &items {
+                if let Some(d) = drop_below {
+                    if *level > d {
+                        continue;
+                    }
+                    drop_below = None;
+                }
+                if *keep {
+                    kept.push((*level, name.clone()));
+                } else {
+                    drop_below = Some(*level);
+                }
+            }
+            // The oracle.
+            let mut counts = [0u32; 3];
+            let mut expected = String::new();
+            let mut names = BTreeMap::new();
+            let mut src = String::new();
+            for (level, name) in &kept {
+                counts[*level] += 1;
+                for c in counts.iter_mut().skip(level + 1) {
+                    *c = 0;
+                }
+                let (label, reference) = match level {
+                    0 => {
+                        let r = roman(i64::from(counts[0])).unwrap();
+                        (r.clone(), format!("Article {r}"))
+                    }
+                    1 => {
+                        let l = format!("{}.{}", counts[0], counts[1]);
+                        (l.clone(), format!("Section {l}"))
+                    }
+                    _ => {
+                        let l = format!("({})", counter(counts[2], "a").unwrap());
+                        (l.clone(), format!("Section {}.{}{l}", counts[0], counts[1]))
+                    }
+                };
+                let tag = ["article", "section", "clause"][*level];
+                match name {
+                    Some(n) => {
+                        src.push_str(&format!("[#{tag}]{{.label #{n}}} text\n\n"));
+                        names.insert(n.clone(), (label.clone(), reference));
+                    }
+                    None => src.push_str(&format!("[#{tag}]{{.label}} text\n\n")),
+                }
+                expected.push_str(&format!("[{label}]{{.label}} text\n\n"));
+            }
+            // References to kept names, anywhere: at the end, both forms.
+            for (n, (label, reference)) in &names {
+                if next(2) == 0 {
+                    src.push_str(&format!("see [](#{n}) and [#](#{n}).\n"));
+                    expected.push_str(&format!("see {reference} and {label}.\n"));
+                } else {
+                    src.insert_str(0, &format!("see [](#{n}).\n"));
+                    expected.insert_str(0, &format!("see {reference}.\n"));
+                }
+            }
+            assert_eq!(
+                resolve(&src, &levels()).unwrap(),
+                expected,
+                "case {case}:\n{src}"
+            );
+            // A reference to a clause that was left out is an error naming it.
+            if let Some((_, _, Some(gone))) = items.iter().find(|(_, k, n)| !k && n.is_some()) {
+                let with = format!("{src}see [](#{gone})");
+                assert_eq!(
+                    resolve(&with, &levels()),
+                    Err(Problem::Missing(gone.clone()))
+                );
+            }
+        }
+    }
 }
