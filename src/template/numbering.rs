@@ -341,6 +341,11 @@ mod tests {
     /// referred to from anywhere (before or after). The oracle numbers the clauses that remain
     /// with plain counters, independently of `resolve`.
     #[test]
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        reason = "a test's own counters over three levels; a panic fails it"
+    )]
     fn generated_documents_number_and_refer_like_the_oracle() {
         let mut seed: u64 = 0x5eed_1234_abcd_ef01;
         let mut next = |n: u64| {
