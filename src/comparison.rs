@@ -765,7 +765,7 @@ impl Redline {
             }
             pages = Some(found);
         }
-        last.ok_or_else(|| Error::Usage("the redline could not be laid out".into()))
+        last.ok_or_else(|| Error::internal("laying out the redline", "no layout was made"))
     }
 }
 

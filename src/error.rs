@@ -349,6 +349,12 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An input PDF is encrypted with a password engross does not have.
+    #[error("{name} is encrypted with a password; save a copy without one to compare it")]
+    Encrypted {
+        /// The input, as the user named it.
+        name: String,
+    },
     /// A data file names a template that is not loaded.
     #[error("unknown template `{0}`")]
     UnknownTemplate(String),

@@ -229,8 +229,11 @@ impl Engine {
         if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".docx") {
             return self.docx_input(name, bytes);
         }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text")))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::Unreadable {
+            name: name.to_string(),
+            format: "UTF-8 text",
+            source: Box::new(e),
+        })?;
         if lower.ends_with(".toml") {
             let rendered = self.run(text, name)?;
             return Ok(Input {
@@ -262,9 +265,9 @@ impl Engine {
         })?;
         let encrypted = pdf.is_encrypted();
         if encrypted && pdf.decrypt("").is_err() {
-            return Err(Error::Usage(format!(
-                "{name} is encrypted with a password; save a copy without one to compare it"
-            )));
+            return Err(Error::Encrypted {
+                name: name.to_string(),
+            });
         }
         let numbers: Vec<u32> = pdf.get_pages().keys().copied().collect();
         let mut pages = Vec::with_capacity(numbers.len());
@@ -274,9 +277,11 @@ impl Engine {
                 match chunk {
                     Ok(t) => page.push_str(&t),
                     Err(e) => {
-                        return Err(Error::Usage(format!(
-                            "cannot extract the text of page {n} of {name}: {e}"
-                        )));
+                        return Err(Error::Unreadable {
+                            name: format!("page {n} of {name}"),
+                            format: "PDF text",
+                            source: e.to_string().into(),
+                        });
                     }
                 }
             }

@@ -243,6 +243,39 @@ mod tests {
     use super::*;
     use crate::document::djot;
 
+    /// The anchors `#pN` are the units of [`crate::document::visit_units`], in its order: the
+    /// comparison's paragraph numbers point at the right paragraph.
+    #[test]
+    fn anchors_follow_the_shared_walk_of_units() {
+        let doc = djot::parse(
+            "# Title\n\n[1.]{.label} One.\n\n> Quoted.\n\n| a | b |\n|---|---|\n| c | d |\n\n\
+             ::: keep\nKept.\n:::\n\n:::: signatures\n::: signature\nLeft\\\nName\n:::\n\
+             ::: signature\nRight\n:::\n::::\n\nLast.\n",
+        );
+        let mut units = Vec::new();
+        crate::document::visit_units(&doc.blocks, &mut |_, _, runs| {
+            units.push(crate::document::runs_text(runs));
+        });
+        let html = render(&doc, "t", "");
+        let ids: Vec<usize> = html
+            .match_indices(" id=\"p")
+            .map(|(i, _)| {
+                let rest = &html[i + 6..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(ids, (1..=units.len()).collect::<Vec<_>>(), "{html}");
+        for (n, text) in units.iter().enumerate() {
+            let at = html.find(&format!(" id=\"p{}\"", n + 1)).unwrap();
+            let first = text.split_whitespace().next().unwrap_or("");
+            assert!(
+                html[at..].contains(first),
+                "unit {} ({text:?}) is not at its anchor",
+                n + 1
+            );
+        }
+    }
+
     #[test]
     fn structure_and_escaping() {
         let doc = djot::parse(

@@ -397,7 +397,7 @@ impl Templates {
                 let Some(source) = self.kinds.get(from) else {
                     let known: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
                     return Err(Error::Usage(format!(
-                        "--from {from}: no such kind (the kinds are: {})",
+                        "no such kind `{from}` to copy (the kinds are: {})",
                         known.join(", ")
                     )));
                 };
