@@ -150,3 +150,52 @@ fn the_scan_sees_an_upward_edge() {
     assert!(rank("template") > rank("data"));
     assert!(rank("(root)") > rank("comparison"));
 }
+
+/// The templates read as documents: no hand-made clause numbers or offsets, no `throw` (the
+/// schema's rules do the checking), no arithmetic on decimal strings (the schema computes).
+#[test]
+fn templates_hold_no_numbers_throws_or_string_arithmetic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut files = Vec::new();
+    for kind in std::fs::read_dir(&dir).unwrap() {
+        for f in std::fs::read_dir(kind.unwrap().path()).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "tera") {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "found only {} templates", files.len());
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let at = format!("{}:{}", f.strip_prefix(&dir).unwrap().display(), n + 1);
+            // A label written as digits ([1.15]{.label}), or built from a number in Tera.
+            let digit_label = line.match_indices("]{.label").any(|(i, _)| {
+                let open = line[..i].rfind('[').map_or(0, |o| o + 1);
+                let inside = &line[open..i];
+                !inside.is_empty()
+                    && inside.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && inside.chars().any(|c| c.is_ascii_digit())
+            });
+            let built_label = line.contains("}}]{.label") || line.contains("}}.]{.label");
+            if digit_label || built_label {
+                found.push(format!("{at}: a clause number by hand: {line}"));
+            }
+            if line.contains("throw(") {
+                found.push(format!(
+                    "{at}: a throw (put the check in the schema's rules): {line}"
+                ));
+            }
+            if line.contains("\"0000") || line.contains("split(pat=\".\")") {
+                found.push(format!("{at}: arithmetic on a decimal string: {line}"));
+            }
+            if line.contains("roman") && line.contains("art") {
+                found.push(format!("{at}: an article number by hand: {line}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
