@@ -150,6 +150,18 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
             }
         }
     }
+    // Deleted words keep their old order: one that came earlier in the old document is never
+    // put after one that came later (a deleted label and the deleted words of its paragraph,
+    // compared apart, can point at different places), so that rejecting every change gives
+    // the old words in order.
+    // Never before the place of the last kept word before it, though.
+    p.inline.sort_by_key(|x| x.0);
+    let mut earliest = n_new;
+    for x in p.inline.iter_mut().rev() {
+        let floor = prev_kept[x.0].map_or(0, |k| k + 1);
+        earliest = earliest.min(x.1).max(floor.min(x.1));
+        x.1 = earliest;
+    }
     p.inline.sort_by_key(|x| (x.1, x.0));
     p.after.sort_by_key(|x| (x.1, x.0));
     p.blocks.sort_by_key(|x| (x.1, x.0));
