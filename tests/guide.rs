@@ -138,3 +138,54 @@ fn init_refuses_to_overwrite_and_checks_the_name() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such kind"));
 }
+
+#[test]
+fn a_reference_to_a_clause_not_in_the_document_names_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_engross"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init", "nda", "--dir", "t"]).status.success());
+    assert!(
+        run(&["--templates", "t", "new", "nda", "-o", "nda.toml"])
+            .status
+            .success()
+    );
+    let path = dir.path().join("t/nda/template.dj.tera");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("Governing Law"))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        &path,
+        text.replace(
+            "Governing Law.",
+            "Governing Law. Subject to [](#arbitration),",
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "--templates",
+        "t",
+        "render",
+        "nda.toml",
+        "-f",
+        "txt",
+        "-o",
+        "x.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("t/nda/template.dj.tera:{line}:")),
+        "{err}"
+    );
+    assert!(err.contains("#arbitration"), "{err}");
+    assert!(!dir.path().join("x.txt").exists());
+}

@@ -317,6 +317,7 @@ impl Data {
         let mut values = Value::Table(entries);
         let mut warnings = Vec::new();
         if checker.problems.is_empty() {
+            checker.allowed(schema, &values);
             checker.computed(schema, &mut values, &mut warnings);
         }
         if checker.problems.is_empty() {
@@ -664,6 +665,7 @@ impl Checker<'_> {
                         values: field.values.clone(),
                         default: None,
                         required_when: None,
+                        allowed_when: None,
                         computed: None,
                         default_value: None,
                         computed_expr: None,
@@ -675,6 +677,63 @@ impl Checker<'_> {
                 (self.count() == before).then_some(Value::List(out))
             }
             _ => wrong(self, None),
+        }
+    }
+
+    /// Refuse a field given where its `allowed_when` does not hold.
+    fn allowed(&mut self, schema: &Schema, values: &Value) {
+        fn walk<'f>(fields: &'f [Field], path: &str, out: &mut Vec<(String, &'f Field)>) {
+            for f in fields {
+                let key = join(path, &f.key);
+                if f.allowed_when.is_some() {
+                    out.push((key.clone(), f));
+                }
+                if f.ty != FieldType::List {
+                    walk(&f.fields, &key, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        walk(&schema.fields, "", &mut all);
+        for (path, field) in all {
+            let Some(when) = &field.allowed_when else {
+                continue;
+            };
+            let given = match values.at_path(&path) {
+                None => continue,
+                Some(Value::List(l)) if l.is_empty() => continue,
+                Some(Value::Table(t)) if t.is_empty() => continue,
+                Some(_) => true,
+            };
+            let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+            let holds = when.iter().all(|(k, want)| {
+                let at = if k.contains('.') {
+                    k.clone()
+                } else {
+                    join(parent, k)
+                };
+                match (values.at_path(&at), want) {
+                    (Some(Value::Text(a)), toml::Value::String(b)) => a == b,
+                    (Some(Value::Bool(a)), toml::Value::Boolean(b)) => a == b,
+                    (Some(Value::Integer(a)), toml::Value::Integer(b)) => a == b,
+                    _ => false,
+                }
+            });
+            if given && !holds {
+                let condition = field.allowed().unwrap_or_default();
+                let mut d = Diagnostic::error(
+                    self.origin,
+                    format!("`{path}` is given, but it is allowed only when {condition}"),
+                )
+                .key(&path)
+                .help(format!("{}: {}", field.key, field.description));
+                if let Some(span) = self.spans.get(&path) {
+                    d = d
+                        .at_shared(&self.source, span.clone())
+                        .label(format!("only when {condition}"));
+                }
+                self.problems.push(d);
+            }
         }
     }
 
@@ -1136,6 +1195,31 @@ required = false
         // A formula whose inputs are missing gives no value, and no error.
         let d = book("[party]\nstate = \"Ohio\"\n[fee]\nmonthly = \"1500.00\"\n").unwrap();
         assert_eq!(d.values.at_path("fee.total"), None);
+    }
+
+    #[test]
+    fn a_field_allowed_only_when_another_has_a_value() {
+        let schema = format!(
+            "{BOOKKEEPING}\n[[field]]\nkey = \"joint\"\ntype = \"list\"\nitem = \"text\"\ndescription = \"co-buyers\"\nrequired = false\nallowed_when = {{ \"party.kind\" = \"individual\" }}\n"
+        );
+        let schema = Schema::parse(&schema, "schema.toml").unwrap();
+        let parse = |d: &str| Data::parse(d, "j.toml", &schema);
+        let e = parse("joint = [\"Ann\"]\n[party]\nstate = \"Ohio\"\n").unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert!(
+            d.message
+                .contains("allowed only when party.kind = \"individual\""),
+            "{}",
+            d.message
+        );
+        assert_eq!((d.line, d.column), (Some(1), Some(9)));
+        assert!(parse("joint = [\"Ann\"]\n[party]\nkind = \"individual\"\n").is_ok());
+        assert!(parse("joint = []\n[party]\nstate = \"Ohio\"\n").is_ok());
+        let bad = format!(
+            "{BOOKKEEPING}\n[[field]]\nkey = \"joint\"\ntype = \"text\"\ndescription = \"x\"\nrequired = false\nallowed_when = {{ \"party.sort\" = \"individual\" }}\n"
+        );
+        let e = Schema::parse(&bad, "schema.toml").unwrap_err().to_string();
+        assert!(e.contains("reads `party.sort`"), "{e}");
     }
 
     #[test]

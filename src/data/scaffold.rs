@@ -48,6 +48,9 @@ fn status(f: &Field) -> String {
     if let Some(c) = f.condition() {
         return format!("required when {c}");
     }
+    if let Some(c) = f.allowed() {
+        return format!("optional, only when {c}");
+    }
     match &f.default {
         Some(d) => format!("optional, default {d}"),
         None if f.required => "required".into(),

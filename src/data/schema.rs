@@ -112,6 +112,11 @@ pub struct Field {
     /// (`required_when = { kind = "entity" }`); otherwise it is optional.
     #[serde(default)]
     pub required_when: Option<toml::Table>,
+    /// The field may be given only when these fields have these values (a key with a dot is
+    /// a path from the top of the data file: `allowed_when = { "subscriber.kind" =
+    /// "individual" }`; without, a field beside it).
+    #[serde(default)]
+    pub allowed_when: Option<toml::Table>,
     /// An amount the engine works out from other fields (`computed = "subscriber.shares *
     /// offering.price_per_share"`, paths from the top of the data file; `+ - *`, exact decimals,
     /// checked for overflow). Left out, the loader fills it in; given, it must equal the
@@ -146,12 +151,12 @@ impl Field {
 
     /// `required_when` as people read it: `kind = "entity"`.
     pub fn condition(&self) -> Option<String> {
-        self.required_when.as_ref().map(|t| {
-            t.iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        })
+        self.required_when.as_ref().map(condition_text)
+    }
+
+    /// `allowed_when` as people read it.
+    pub fn allowed(&self) -> Option<String> {
+        self.allowed_when.as_ref().map(condition_text)
     }
 }
 
@@ -318,6 +323,21 @@ impl Schema {
                         }
                     }
                 }
+                if let Some(when) = &f.allowed_when {
+                    for k in when.keys() {
+                        if !k.contains('.') && !siblings.contains(k) {
+                            out.push(
+                                Diagnostic::error(
+                                    origin,
+                                    format!(
+                                        "`allowed_when` of `{key}` reads `{k}`, which is not a field beside it (a path from the top has a dot)"
+                                    ),
+                                )
+                                .key(&key),
+                            );
+                        }
+                    }
+                }
                 if let Some(expr) = &f.computed {
                     if !matches!(
                         f.ty,
@@ -350,6 +370,34 @@ impl Schema {
         }
         let mut problems = Vec::new();
         check(&mut self.fields, "", origin, &mut problems);
+        let mut dotted = Vec::new();
+        fn conditions(fields: &[Field], path: &str, out: &mut Vec<(String, String)>) {
+            for f in fields {
+                let key = if path.is_empty() {
+                    f.key.clone()
+                } else {
+                    format!("{path}.{}", f.key)
+                };
+                for k in f.allowed_when.iter().flat_map(|t| t.keys()) {
+                    if k.contains('.') {
+                        out.push((key.clone(), k.clone()));
+                    }
+                }
+                conditions(&f.fields, &key, out);
+            }
+        }
+        conditions(&self.fields, "", &mut dotted);
+        for (key, p) in dotted {
+            if !self.declares(&p) {
+                problems.push(
+                    Diagnostic::error(
+                        origin,
+                        format!("`allowed_when` of `{key}` reads `{p}`, which no field declares"),
+                    )
+                    .key(&key),
+                );
+            }
+        }
         for f in &self.fields {
             let mut computed = Vec::new();
             collect_computed(f, "", &mut computed);
@@ -434,6 +482,14 @@ impl Schema {
             Err(crate::Error::Invalid(problems))
         }
     }
+}
+
+/// A condition table as people read it: `kind = "entity" and …`.
+fn condition_text(t: &toml::Table) -> String {
+    t.iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Whether a dotted path names one of `fields` (or a field beneath them).
