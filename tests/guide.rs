@@ -80,16 +80,19 @@ fn the_template_guide_runs_as_written() {
     );
 }
 
+/// This build's `engross` with `args`, run in `dir`.
+fn engross_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_engross"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn init_refuses_to_overwrite_and_checks_the_name() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_engross"))
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| engross_in(dir.path(), args);
     let first = run(&["init", "lease", "--from", "option", "--dir", "t"]);
     assert!(
         first.status.success(),
@@ -142,13 +145,7 @@ fn init_refuses_to_overwrite_and_checks_the_name() {
 #[test]
 fn a_reference_to_a_clause_not_in_the_document_names_the_template_line() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_engross"))
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| engross_in(dir.path(), args);
     assert!(run(&["init", "nda", "--dir", "t"]).status.success());
     assert!(
         run(&["--templates", "t", "new", "nda", "-o", "nda.toml"])

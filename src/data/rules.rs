@@ -232,47 +232,45 @@ impl Parser<'_> {
 /// The longest rule accepted, in bytes (evaluation recurses once per operator).
 pub const MAX_LEN: usize = 1_000;
 
-/// Parse an arithmetic expression over data paths (`shares * price_per_share`), as a computed
-/// field declares it.
-pub fn parse_expr(expr: &str) -> Result<Expr, String> {
-    if expr.len() > MAX_LEN {
+/// Run `parse` over the whole of `text` (a rule or an expression, `what` in messages): within
+/// the length limit, and nothing left over.
+fn whole<T>(
+    text: &str,
+    what: &str,
+    parse: impl FnOnce(&mut Parser<'_>) -> Result<T, String>,
+) -> Result<T, String> {
+    if text.len() > MAX_LEN {
         return Err(format!(
-            "the expression is {} bytes long; the limit is {MAX_LEN}",
-            expr.len()
+            "the {what} is {} bytes long; the limit is {MAX_LEN}",
+            text.len()
         ));
     }
     let mut p = Parser {
-        s: expr.as_bytes(),
+        s: text.as_bytes(),
         i: 0,
         depth: 0,
     };
-    let e = p.sum()?;
+    let out = parse(&mut p)?;
     if p.peek().is_some() {
         return Err(format!("unexpected text at {}", p.column()));
     }
-    Ok(e)
+    Ok(out)
+}
+
+/// Parse an arithmetic expression over data paths (`shares * price_per_share`), as a computed
+/// field declares it.
+pub fn parse_expr(expr: &str) -> Result<Expr, String> {
+    whole(expr, "expression", |p| p.sum())
 }
 
 /// Parse `left cmp right`.
 pub fn parse(check: &str) -> Result<Check, String> {
-    if check.len() > MAX_LEN {
-        return Err(format!(
-            "the rule is {} bytes long; the limit is {MAX_LEN}",
-            check.len()
-        ));
-    }
-    let mut p = Parser {
-        s: check.as_bytes(),
-        i: 0,
-        depth: 0,
-    };
-    let left = p.sum()?;
-    let cmp = p.cmp()?;
-    let right = p.sum()?;
-    if p.peek().is_some() {
-        return Err(format!("unexpected text at {}", p.column()));
-    }
-    Ok(Check { left, cmp, right })
+    whole(check, "rule", |p| {
+        let left = p.sum()?;
+        let cmp = p.cmp()?;
+        let right = p.sum()?;
+        Ok(Check { left, cmp, right })
+    })
 }
 
 impl fmt::Display for Expr {
