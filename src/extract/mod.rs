@@ -1,0 +1,1334 @@
+//! Recovering a data file from an agreement's text: the inverse of rendering.
+//!
+//! The kind's template is rendered twice from a reference data set (the kind's built-in
+//! example): once as it is (`A`) and once with every scalar field replaced by a sentinel of its
+//! type (`B`: `Zqaabx` for text, distinctive numbers, amounts and dates). The word diff of `A`
+//! and `B` shows where each field is printed and the literal text around it; a hunk holding
+//! several sentinels is learnt again field by field. Enums and booleans are learnt by rendering
+//! each of their values and keeping the hunks that change. Nothing reads template source.
+//!
+//! The input's words are then aligned with `A`'s (a Myers word diff over normalised words, so
+//! line breaks, pages, page furniture and quote styles do not matter), every occurrence of a
+//! field is read from the input's words between the nearest aligned words on either side, its
+//! literal affixes stripped, and parsed by the field's schema type ([`read`]). An occurrence
+//! counts only if the same reading gives back `B`'s sentinel from `B`'s text (so a filter we
+//! cannot invert, such as a computed amount, is never read). Occurrences vote; disagreements
+//! are reported. An enum or boolean takes the value whose rendering the input's words resemble
+//! most at the places where the values differ.
+//!
+//! A second pass starts from the first pass's values, so that the structure (optional
+//! sections, enum branches) is the input's and the aligned words around each field are nearer.
+// No panic reachable from input: no unchecked indexing or arithmetic.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+pub mod read;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use rust_decimal::Decimal;
+use similar::{Algorithm, DiffOp};
+
+use crate::Engine;
+use crate::data::{Data, Field, FieldType, Value};
+use crate::error::{Error, Result};
+
+/// One recovered field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovered {
+    /// Its dotted path (`company.name`, `transferees.0.shares`).
+    pub path: String,
+    /// Its value.
+    pub value: Value,
+    /// The input's line (1-based) where it was read.
+    pub line: usize,
+    /// Other readings that disagreed, as `value at line N`.
+    pub conflicts: Vec<String>,
+}
+
+/// The result of an extraction.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The template kind.
+    pub kind: String,
+    /// Every recovered field, in schema order.
+    pub recovered: Vec<Recovered>,
+    /// Optional fields the text shows to be left out (the form's default wording is there).
+    pub absent: Vec<String>,
+    /// Fields that could not be recovered, each with the reason.
+    pub missing: Vec<(String, String)>,
+}
+
+impl Extraction {
+    /// Whether every field was recovered (or shown to be left out) without disagreement.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty() && self.recovered.iter().all(|r| r.conflicts.is_empty())
+    }
+
+    /// The value recovered at a path.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        self.recovered
+            .iter()
+            .find(|r| r.path == path)
+            .map(|r| &r.value)
+    }
+
+    /// The recovered values as a table, shaped like a data file's values.
+    pub fn values(&self) -> Value {
+        let mut root = Value::Table(Vec::new());
+        for r in &self.recovered {
+            set(&mut root, &parse_path(&r.path), Some(r.value.clone()));
+        }
+        root
+    }
+}
+
+/// The built-in reference data of a kind: its 2026 example.
+fn reference_text(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "assignment" => include_str!("../../data/examples/assignment-2026.toml"),
+        "default-notice" => include_str!("../../data/examples/default-notice-2026.toml"),
+        "option" => include_str!("../../data/examples/option-2026.toml"),
+        "severance" => include_str!("../../data/examples/severance-2026.toml"),
+        "subscription" => include_str!("../../data/examples/subscription-2026.toml"),
+        _ => return None,
+    })
+}
+
+/// A step in a value path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn parse_path(path: &str) -> Vec<Seg> {
+    path.split('.')
+        .map(|p| match p.parse::<usize>() {
+            Ok(i) => Seg::Index(i),
+            Err(_) => Seg::Key(p.to_string()),
+        })
+        .collect()
+}
+
+fn show_path(path: &[Seg]) -> String {
+    path.iter()
+        .map(|s| match s {
+            Seg::Key(k) => k.clone(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn get<'v>(v: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(v);
+    };
+    let next = match (v, first) {
+        (Value::Table(_), Seg::Key(k)) => v.get(k),
+        (Value::List(items), Seg::Index(i)) => items.get(*i),
+        _ => None,
+    }?;
+    get(next, rest)
+}
+
+/// Set (or, with `None`, remove) the value at a path, creating tables on the way.
+fn set(v: &mut Value, path: &[Seg], value: Option<Value>) {
+    let Some((first, rest)) = path.split_first() else {
+        if let Some(value) = value {
+            *v = value;
+        }
+        return;
+    };
+    match first {
+        Seg::Key(k) => {
+            if !matches!(v, Value::Table(_)) {
+                *v = Value::Table(Vec::new());
+            }
+            let Value::Table(entries) = v else { return };
+            let pos = entries.iter().position(|(key, _)| key == k);
+            match (pos, rest.is_empty(), value) {
+                (Some(p), true, None) => {
+                    entries.remove(p);
+                }
+                (Some(p), _, value) => {
+                    if let Some((_, child)) = entries.get_mut(p) {
+                        set(child, rest, value);
+                    }
+                }
+                (None, _, None) => {}
+                (None, _, Some(value)) => {
+                    let mut child = match rest.first() {
+                        Some(Seg::Index(_)) => Value::List(Vec::new()),
+                        _ => Value::Table(Vec::new()),
+                    };
+                    set(&mut child, rest, Some(value));
+                    entries.push((k.clone(), child));
+                }
+            }
+        }
+        Seg::Index(i) => {
+            if !matches!(v, Value::List(_)) {
+                *v = Value::List(Vec::new());
+            }
+            let Value::List(items) = v else { return };
+            while items.len() <= *i && value.is_some() {
+                items.push(match rest.first() {
+                    Some(Seg::Key(_)) => Value::Table(Vec::new()),
+                    _ => Value::Text(String::new()),
+                });
+            }
+            if let Some(child) = items.get_mut(*i) {
+                if rest.is_empty() && value.is_none() {
+                    items.remove(*i);
+                } else {
+                    set(child, rest, value);
+                }
+            }
+        }
+    }
+}
+
+/// A scalar place of the schema: a field, or an item of a list present in the reference.
+#[derive(Debug, Clone)]
+struct Slot {
+    path: Vec<Seg>,
+    name: String,
+    ty: FieldType,
+    optional: bool,
+    values: Vec<String>,
+}
+
+fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: bool) -> Vec<Slot> {
+    let mut out = Vec::new();
+    for f in fields {
+        let mut path = prefix.to_vec();
+        path.push(Seg::Key(f.key.clone()));
+        let here = values.and_then(|v| get(v, std::slice::from_ref(&Seg::Key(f.key.clone()))));
+        let optional = optional || !f.required;
+        match f.ty {
+            FieldType::Party | FieldType::Table => {
+                out.extend(slots(&f.fields, here, &path, optional));
+            }
+            FieldType::List => {
+                let Some(Value::List(items)) = here else {
+                    out.push(Slot {
+                        name: show_path(&path),
+                        path,
+                        ty: FieldType::List,
+                        optional,
+                        values: Vec::new(),
+                    });
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let mut p = path.clone();
+                    p.push(Seg::Index(i));
+                    if f.fields.is_empty() {
+                        out.push(Slot {
+                            name: show_path(&p),
+                            path: p,
+                            ty: f.item.unwrap_or(FieldType::Text),
+                            optional,
+                            values: Vec::new(),
+                        });
+                    } else {
+                        out.extend(slots(&f.fields, Some(item), &p, optional));
+                    }
+                }
+            }
+            ty => out.push(Slot {
+                name: show_path(&path),
+                path,
+                ty,
+                optional,
+                values: f.values.clone(),
+            }),
+        }
+    }
+    out
+}
+
+fn structural(ty: FieldType) -> bool {
+    matches!(ty, FieldType::Enum | FieldType::Bool)
+}
+
+/// A word of a text: its normalised form (what alignment compares), its text and line.
+#[derive(Debug, Clone)]
+struct Tok {
+    key: String,
+    raw: String,
+    line: usize,
+}
+
+fn ascii_char(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' | '`' => '\'',
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        '\u{a0}' => ' ',
+        other => other,
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.chars().map(ascii_char).collect()
+}
+
+fn key_of(word: &str) -> String {
+    let ascii: String = normalise(word).to_lowercase();
+    let trimmed = ascii.trim_matches(|c: char| "\"'()[]{},.;:!?*".contains(c));
+    if trimmed.is_empty() {
+        ascii
+    } else if trimmed.chars().all(|c| c == '_') {
+        "_".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// A line that is page furniture: a page number ("3", "- 3 -", "Page 3 of 9").
+fn furniture(line: &str) -> bool {
+    let t = line.trim().trim_matches('-').trim();
+    if t.is_empty() {
+        return false;
+    }
+    if t.chars().all(|c| c.is_ascii_digit()) && t.len() <= 4 {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("page ") {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        return match words.as_slice() {
+            [n] => n.chars().all(|c| c.is_ascii_digit()),
+            [n, of, m] => {
+                n.chars().all(|c| c.is_ascii_digit())
+                    && *of == "of"
+                    && m.chars().all(|c| c.is_ascii_digit())
+            }
+            _ => false,
+        };
+    }
+    false
+}
+
+fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.replace('\u{c}', " ");
+        if skip_furniture && furniture(&line) {
+            continue;
+        }
+        for w in line.split_whitespace() {
+            out.push(Tok {
+                key: key_of(w),
+                raw: w.to_string(),
+                line: n.saturating_add(1),
+            });
+        }
+    }
+    out
+}
+
+fn keys(toks: &[Tok]) -> Vec<&str> {
+    toks.iter().map(|t| t.key.as_str()).collect()
+}
+
+fn join(toks: &[Tok]) -> String {
+    toks.iter()
+        .map(|t| t.raw.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<DiffOp> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline))
+}
+
+/// The changed hunks of a diff: (old range, new range).
+fn hunks(ops: &[DiffOp]) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut out: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for op in ops {
+        if matches!(op, DiffOp::Equal { .. }) {
+            continue;
+        }
+        let (o, n) = (op.old_range(), op.new_range());
+        match out.last_mut() {
+            Some((lo, ln)) if lo.end == o.start && ln.end == n.start => {
+                lo.end = o.end;
+                ln.end = n.end;
+            }
+            _ => out.push((o, n)),
+        }
+    }
+    out
+}
+
+/// How many words two sequences share in order.
+fn common(a: &[&str], b: &[&str]) -> usize {
+    diff(a, b)
+        .iter()
+        .filter_map(|op| match op {
+            DiffOp::Equal { len, .. } => Some(*len),
+            _ => None,
+        })
+        .sum()
+}
+
+/// How a text field's value is printed at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    AsWritten,
+    Upper,
+}
+
+/// One place where a scalar field is printed in `A`.
+#[derive(Debug, Clone)]
+struct Occurrence {
+    slot: usize,
+    range: Range<usize>,
+    /// `A`'s words there (the reference value, or the form's default when it is left out).
+    a_text: String,
+    prefix: String,
+    suffix: String,
+    case: Case,
+}
+
+/// A value of an enum or boolean and the hunks where its rendering differs from `A`'s.
+#[derive(Debug, Clone)]
+struct Alternative {
+    slot: usize,
+    value: Option<Value>,
+    hunks: Vec<(Range<usize>, Vec<String>)>,
+}
+
+/// What was learnt from the form with one reference data set.
+struct Skeleton {
+    a: Vec<Tok>,
+    occurrences: Vec<Occurrence>,
+    alternatives: Vec<Alternative>,
+    /// Slots whose every candidate renders like the reference.
+    unseen: Vec<usize>,
+}
+
+struct Form<'e> {
+    engine: &'e Engine,
+    kind: String,
+    page: crate::data::PageSettings,
+    slots: Vec<Slot>,
+    list_notes: Vec<(String, String)>,
+}
+
+fn text_sentinel(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a'.saturating_add(u8::try_from(n % 26).unwrap_or(0)));
+    format!("Zq{}{}{}x", letter(i / 676), letter(i / 26), letter(i))
+}
+
+fn decode_text_sentinel(word: &str) -> Option<usize> {
+    let lower = word.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let (Some(b'z'), Some(b'q'), Some(x), Some(y), Some(z), Some(b'x')) =
+        (b.first(), b.get(1), b.get(2), b.get(3), b.get(4), b.get(5))
+    else {
+        return None;
+    };
+    let d = |c: &u8| {
+        c.is_ascii_lowercase()
+            .then(|| usize::from(c.saturating_sub(b'a')))
+    };
+    Some(
+        d(x)?
+            .saturating_mul(676)
+            .saturating_add(d(y)?.saturating_mul(26))
+            .saturating_add(d(z)?),
+    )
+}
+
+impl<'e> Form<'e> {
+    fn sentinel(&self, i: usize, reference: &Value) -> Option<Value> {
+        let slot = self.slots.get(i)?;
+        let scale = get(reference, &slot.path)
+            .and_then(Value::as_decimal)
+            .map_or(2, |d| d.scale().min(6));
+        let n = i64::try_from(i).ok()?;
+        Some(match slot.ty {
+            FieldType::Text => Value::Text(text_sentinel(i)),
+            FieldType::Integer => Value::Integer(61i64.saturating_add(n)),
+            FieldType::Shares => Value::Integer(
+                n.saturating_add(2)
+                    .saturating_mul(1_000_000)
+                    .saturating_add(234_567),
+            ),
+            FieldType::Money => {
+                let whole = 40_321i64.saturating_add(n.saturating_mul(1_000));
+                let digits = "7913579135";
+                let frac = digits.get(..scale as usize).unwrap_or("");
+                let s = if frac.is_empty() {
+                    whole.to_string()
+                } else {
+                    format!("{whole}.{frac}")
+                };
+                Value::Decimal(s.parse().ok()?)
+            }
+            FieldType::Percent => {
+                let whole = 6i64.saturating_add(n % 80);
+                let s = if scale == 0 {
+                    whole.to_string()
+                } else {
+                    format!(
+                        "{whole}.{}",
+                        "3737373737".get(..scale as usize).unwrap_or("")
+                    )
+                };
+                Value::Decimal(s.parse().ok()?)
+            }
+            FieldType::Date => {
+                // Month and day differ from the reference's, so that no part of the date is
+                // taken for literal text around it.
+                let (rm, rd) = match get(reference, &slot.path) {
+                    Some(Value::Date(d)) => (d.month(), d.day()),
+                    _ => (0, 0),
+                };
+                let year = 2091i16.saturating_add(i16::try_from(i % 9).ok()?);
+                let month = (rm.saturating_add(5) % 12).saturating_add(1);
+                let mut day = 13i8.saturating_add(i8::try_from(i % 13).ok()?);
+                if day == rd {
+                    day = day.saturating_add(1);
+                }
+                Value::Date(jiff::civil::Date::new(year, month, day).ok()?)
+            }
+            _ => return None,
+        })
+    }
+
+    fn render(&self, values: &Value) -> Result<String> {
+        let data = Data {
+            origin: format!("<{} form>", self.kind),
+            source: String::new(),
+            template: self.kind.clone(),
+            values: values.clone(),
+            page: self.page,
+            warnings: Vec::new(),
+        };
+        let source = self.engine.templates().render(&data)?;
+        Ok(crate::render::text::render(&crate::document::djot::parse(
+            &source,
+        )))
+    }
+
+    /// The slots whose sentinels appear in a text.
+    fn sentinels_in(&self, text: &str, sentinels: &BTreeMap<usize, Value>) -> Vec<usize> {
+        let mut found = Vec::new();
+        let lower = text.to_lowercase();
+        for (i, _) in lower.match_indices("zq") {
+            if let Some(n) = lower.get(i..).and_then(decode_text_sentinel)
+                && sentinels.contains_key(&n)
+            {
+                found.push(n);
+            }
+        }
+        for (&i, v) in sentinels {
+            let Some(slot) = self.slots.get(i) else {
+                continue;
+            };
+            let seen = match (slot.ty, v) {
+                (FieldType::Text, _) => false,
+                (FieldType::Date, Value::Date(d)) => {
+                    lower.contains(&d.year().to_string())
+                        && read::date(text).is_some_and(|r| r.year() == d.year())
+                }
+                (_, v) => {
+                    let Some(d) = v.as_decimal() else { continue };
+                    let grouped = crate::template::legal::format_number(d, None);
+                    let whole = d.trunc();
+                    let words = u64::try_from(whole.mantissa() / 10i128.pow(whole.scale()))
+                        .ok()
+                        .map(|w| crate::template::legal::number_words(w).to_lowercase());
+                    contains_number(&lower, &grouped)
+                        || contains_number(&lower, &d.to_string())
+                        || words.is_some_and(|w| w.contains(' ') && lower.contains(&w))
+                }
+            };
+            if seen {
+                found.push(i);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn occurrence(
+        &self,
+        slot: usize,
+        sentinel: &Value,
+        a: &[Tok],
+        b: &[Tok],
+        (ra, rb): (Range<usize>, Range<usize>),
+    ) -> Option<Occurrence> {
+        let ty = self.slots.get(slot)?.ty;
+        let a_text = join(a.get(ra.clone())?);
+        let b_text = join(b.get(rb)?);
+        let (prefix, suffix, case) = if let Value::Text(s) = sentinel {
+            let pos = b_text.to_lowercase().find(&s.to_lowercase())?;
+            let printed = b_text.get(pos..pos.saturating_add(s.len()))?;
+            let case = if printed == s {
+                Case::AsWritten
+            } else if printed == s.to_uppercase() {
+                Case::Upper
+            } else {
+                return None;
+            };
+            (
+                b_text.get(..pos)?.to_string(),
+                b_text.get(pos.saturating_add(s.len())..)?.to_string(),
+                case,
+            )
+        } else {
+            let (p, s) = affixes(&a_text, &b_text);
+            let middle = b_text.get(p.len()..b_text.len().checked_sub(s.len())?)?;
+            let read = read::value(ty, middle).ok()?;
+            if !same(&read, sentinel) {
+                return None;
+            }
+            (p, s, Case::AsWritten)
+        };
+        Some(Occurrence {
+            slot,
+            range: ra,
+            a_text,
+            prefix,
+            suffix,
+            case,
+        })
+    }
+
+    fn learn(&self, reference: &Value) -> Result<Skeleton> {
+        let a = tokens(&self.render(reference)?, false);
+        let a_keys = keys(&a);
+        let mut sentinels = BTreeMap::new();
+        let mut b_values = reference.clone();
+        for (i, slot) in self.slots.iter().enumerate() {
+            if structural(slot.ty) || slot.ty == FieldType::List {
+                continue;
+            }
+            if let Some(v) = self.sentinel(i, reference) {
+                set(&mut b_values, &slot.path, Some(v.clone()));
+                sentinels.insert(i, v);
+            }
+        }
+        let mut occurrences = Vec::new();
+        let mut singly: Vec<usize> = Vec::new();
+        match self.render(&b_values) {
+            Ok(b_text) => {
+                let b = tokens(&b_text, false);
+                for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
+                    let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
+                    let found = self.sentinels_in(&b_hunk, &sentinels);
+                    match found.as_slice() {
+                        [] => {}
+                        [one] => {
+                            if let Some(v) = sentinels.get(one)
+                                && let Some(o) = self.occurrence(*one, v, &a, &b, (ra, rb))
+                            {
+                                occurrences.push(o);
+                            }
+                        }
+                        many => singly.extend_from_slice(many),
+                    }
+                }
+            }
+            Err(_) => singly.extend(sentinels.keys().copied()),
+        }
+        singly.sort_unstable();
+        singly.dedup();
+        for i in singly {
+            occurrences.retain(|o| o.slot != i);
+            let (Some(slot), Some(v)) = (self.slots.get(i), sentinels.get(&i)) else {
+                continue;
+            };
+            let mut values = reference.clone();
+            set(&mut values, &slot.path, Some(v.clone()));
+            let Ok(text) = self.render(&values) else {
+                continue;
+            };
+            let b = tokens(&text, false);
+            for h in hunks(&diff(&a_keys, &keys(&b))) {
+                if let Some(o) = self.occurrence(i, v, &a, &b, h) {
+                    occurrences.push(o);
+                }
+            }
+        }
+        let mut alternatives = Vec::new();
+        let mut unseen = Vec::new();
+        for (i, slot) in self.slots.iter().enumerate() {
+            if !structural(slot.ty) {
+                continue;
+            }
+            let current = get(reference, &slot.path);
+            let mut candidates: Vec<Option<Value>> = match slot.ty {
+                FieldType::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
+                _ => slot
+                    .values
+                    .iter()
+                    .map(|v| Some(Value::Text(v.clone())))
+                    .collect(),
+            };
+            if slot.optional {
+                candidates.push(None);
+            }
+            let mut any = false;
+            for c in candidates {
+                if c.as_ref() == current {
+                    continue;
+                }
+                let mut values = reference.clone();
+                set(&mut values, &slot.path, c.clone());
+                let Ok(text) = self.render(&values) else {
+                    continue;
+                };
+                let b = tokens(&text, false);
+                let found: Vec<(Range<usize>, Vec<String>)> = hunks(&diff(&a_keys, &keys(&b)))
+                    .into_iter()
+                    .map(|(ra, rb)| {
+                        let words = b
+                            .get(rb)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|t| t.key.clone())
+                            .collect();
+                        (ra, words)
+                    })
+                    .collect();
+                if found.is_empty() {
+                    continue;
+                }
+                any = true;
+                alternatives.push(Alternative {
+                    slot: i,
+                    value: c,
+                    hunks: found,
+                });
+            }
+            if !any {
+                unseen.push(i);
+            }
+        }
+        Ok(Skeleton {
+            a,
+            occurrences,
+            alternatives,
+            unseen,
+        })
+    }
+}
+
+fn contains_number(haystack: &str, number: &str) -> bool {
+    haystack.match_indices(number).any(|(i, _)| {
+        let before = haystack.get(..i).and_then(|s| s.chars().next_back());
+        let after = haystack
+            .get(i.saturating_add(number.len())..)
+            .and_then(|s| s.chars().next());
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+/// The literal text around a field printed as `a` in one render and `b` in the other: their
+/// common prefix and suffix, cut back so that neither holds a letter or digit of the value.
+fn affixes(a: &str, b: &str) -> (String, String) {
+    let pre = a
+        .char_indices()
+        .zip(b.chars())
+        .take_while(|((_, x), y)| x == y)
+        .last()
+        .map_or(0, |((i, c), _)| i.saturating_add(c.len_utf8()));
+    let mut prefix = a.get(..pre).unwrap_or("").to_string();
+    while prefix
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+        || prefix.chars().any(|c| c.is_ascii_digit())
+    {
+        prefix.pop();
+    }
+    let max_suffix = a
+        .len()
+        .saturating_sub(prefix.len())
+        .min(b.len().saturating_sub(prefix.len()));
+    let suf = a
+        .chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.len_utf8())
+        .sum::<usize>()
+        .min(max_suffix);
+    let mut suffix = a
+        .get(a.len().saturating_sub(suf)..)
+        .unwrap_or("")
+        .to_string();
+    while suffix.chars().next().is_some_and(char::is_alphanumeric)
+        || suffix.chars().any(|c| c.is_ascii_digit())
+    {
+        suffix.remove(0);
+    }
+    (prefix, suffix)
+}
+
+/// Whether two values are the same (decimals by value, text ignoring case).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Text(x), Value::Text(y)) => x.to_lowercase() == y.to_lowercase(),
+        _ => match (a.as_decimal(), b.as_decimal()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
+/// The input's words aligned with `A`'s.
+struct Aligned<'t> {
+    input: &'t [Tok],
+    /// For each of `A`'s words, the input word it matched.
+    map: Vec<Option<usize>>,
+}
+
+impl Aligned<'_> {
+    /// The input's words at `A`'s range: between the nearest matched words outside it. Clean
+    /// when the words just outside the range matched.
+    fn gap(&self, range: &Range<usize>) -> (Range<usize>, bool) {
+        let mut lo = range.start;
+        let mut start = 0;
+        while lo > 0 {
+            lo = lo.saturating_sub(1);
+            if let Some(Some(i)) = self.map.get(lo) {
+                start = i.saturating_add(1);
+                break;
+            }
+        }
+        let clean_start = range.start == 0
+            || self
+                .map
+                .get(range.start.saturating_sub(1))
+                .is_some_and(Option::is_some);
+        let mut hi = range.end;
+        let mut end = self.input.len();
+        while hi < self.map.len() {
+            if let Some(Some(i)) = self.map.get(hi) {
+                end = *i;
+                break;
+            }
+            hi = hi.saturating_add(1);
+        }
+        let clean_end =
+            range.end >= self.map.len() || self.map.get(range.end).is_some_and(Option::is_some);
+        (start..end.max(start), clean_start && clean_end)
+    }
+}
+
+fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
+    let mut t = text.to_string();
+    let (np, ns) = (normalise(prefix), normalise(suffix));
+    if !np.is_empty() && normalise(&t).starts_with(&np) {
+        t = t.chars().skip(np.chars().count()).collect();
+    } else {
+        let first = np.trim();
+        if !first.is_empty() && normalise(&t).starts_with(first) {
+            t = t.chars().skip(first.chars().count()).collect();
+        }
+    }
+    if !ns.is_empty() && normalise(&t).ends_with(&ns) {
+        let keep = t.chars().count().saturating_sub(ns.chars().count());
+        t = t.chars().take(keep).collect();
+    } else {
+        let last = ns.trim();
+        if !last.is_empty() && normalise(&t).ends_with(last) {
+            let keep = t.chars().count().saturating_sub(last.chars().count());
+            t = t.chars().take(keep).collect();
+        }
+    }
+    t.trim().to_string()
+}
+
+/// One pass: what the input shows for every slot, given what was learnt from a reference.
+struct Pass {
+    values: BTreeMap<usize, (Value, usize, Vec<String>)>,
+    absent: Vec<usize>,
+    missing: BTreeMap<usize, String>,
+}
+
+fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[Tok]) -> Pass {
+    let a_keys = keys(&skeleton.a);
+    let in_keys = keys(input);
+    let mut map = vec![None; skeleton.a.len()];
+    for op in diff(&a_keys, &in_keys) {
+        if let DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for k in 0..len {
+                if let Some(m) = map.get_mut(old_index.saturating_add(k)) {
+                    *m = Some(new_index.saturating_add(k));
+                }
+            }
+        }
+    }
+    let aligned = Aligned { input, map };
+    // Readings per slot: value, weight, line.
+    let mut readings: BTreeMap<usize, Vec<(Option<Value>, u32, usize)>> = BTreeMap::new();
+    let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
+    for o in &skeleton.occurrences {
+        let Some(slot) = form.slots.get(o.slot) else {
+            continue;
+        };
+        let (range, clean) = aligned.gap(&o.range);
+        let words = input.get(range.clone()).unwrap_or_default();
+        let line = words.first().map_or(0, |t| t.line);
+        let text = join(words);
+        let present = get(reference, &slot.path).is_some();
+        if !present && key_text(&text) == key_text(&o.a_text) {
+            readings.entry(o.slot).or_default().push((None, 1, line));
+            continue;
+        }
+        let value_text = strip_affix(&text, &o.prefix, &o.suffix);
+        let weight = match (clean, o.case) {
+            (true, Case::AsWritten) => 8,
+            (false, Case::AsWritten) => 3,
+            (true, Case::Upper) => 2,
+            (false, Case::Upper) => 1,
+        };
+        if value_text.is_empty() {
+            reasons
+                .entry(o.slot)
+                .or_insert_with(|| "the input has no words where the form prints it".to_string());
+            continue;
+        }
+        // A reading from words that did not align around it, longer than the form's own words
+        // for the field by far, is another passage, not the field.
+        if !clean
+            && value_text.split_whitespace().count()
+                > o.a_text
+                    .split_whitespace()
+                    .count()
+                    .saturating_mul(3)
+                    .saturating_add(6)
+        {
+            reasons.entry(o.slot).or_insert_with(|| {
+                format!(
+                    "the words at its place (\"{}\") do not line up with the form",
+                    read::short(&value_text)
+                )
+            });
+            continue;
+        }
+        let parsed = read::value(slot.ty, &value_text).or_else(|e| {
+            if slot.ty == FieldType::Text {
+                Err(e)
+            } else {
+                read::value(slot.ty, &text)
+            }
+        });
+        match parsed {
+            Ok(v) => {
+                let v = match (&v, slot.ty) {
+                    (Value::Decimal(d), FieldType::Shares | FieldType::Integer) => {
+                        Value::Integer(i64::try_from(d.trunc().mantissa()).unwrap_or(0))
+                    }
+                    _ => v,
+                };
+                readings
+                    .entry(o.slot)
+                    .or_default()
+                    .push((Some(v), weight, line));
+            }
+            Err(why) => {
+                reasons.entry(o.slot).or_insert(why);
+            }
+        }
+    }
+    let mut values = BTreeMap::new();
+    let mut absent = Vec::new();
+    let mut missing = BTreeMap::new();
+    for (i, slot) in form.slots.iter().enumerate() {
+        if structural(slot.ty) || slot.ty == FieldType::List {
+            continue;
+        }
+        let Some(list) = readings.get(&i) else {
+            let why = reasons.remove(&i).unwrap_or_else(|| {
+                if skeleton.occurrences.iter().any(|o| o.slot == i) {
+                    "no reading".to_string()
+                } else {
+                    "the form does not print it where it can be read back".to_string()
+                }
+            });
+            missing.insert(i, why);
+            continue;
+        };
+        // Votes: a value and every reading the same ignoring case (upper-case headings).
+        let mut best: Option<(Value, u32, usize)> = None;
+        for (v, _, line) in list.iter() {
+            let Some(v) = v else { continue };
+            let weight: u32 = list
+                .iter()
+                .filter(|(w, _, _)| w.as_ref().is_some_and(|w| same(w, v)))
+                .map(|(_, k, _)| *k)
+                .sum::<u32>()
+                .saturating_add(
+                    if list
+                        .iter()
+                        .any(|(w, k, _)| w.as_ref() == Some(v) && *k >= 3)
+                    {
+                        1
+                    } else {
+                        0
+                    },
+                );
+            if best.as_ref().is_none_or(|(_, b, _)| weight > *b) {
+                best = Some((v.clone(), weight, *line));
+            }
+        }
+        match best {
+            Some((v, _, line)) => {
+                let mut conflicts: Vec<String> = Vec::new();
+                for (w, _, l) in list {
+                    if let Some(w) = w
+                        && !same(w, &v)
+                    {
+                        let shown = format!("{} at line {l}", w.display());
+                        if !conflicts.contains(&shown) {
+                            conflicts.push(shown);
+                        }
+                    }
+                }
+                values.insert(i, (v, line, conflicts));
+            }
+            None => absent.push(i),
+        }
+    }
+    // Enums and booleans: the value whose rendering the input resembles most.
+    let mut margins: BTreeMap<usize, Vec<(Option<Value>, i64, usize)>> = BTreeMap::new();
+    for alt in &skeleton.alternatives {
+        let mut margin: i64 = 0;
+        let mut line = 0;
+        for (range, words) in &alt.hunks {
+            let (gap, _) = aligned.gap(range);
+            let seen: Vec<&str> = in_keys.get(gap.clone()).unwrap_or_default().to_vec();
+            let ours: Vec<&str> = a_keys.get(range.clone()).unwrap_or_default().to_vec();
+            let theirs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let m = i64::try_from(common(&seen, &theirs))
+                .unwrap_or(0)
+                .saturating_sub(i64::try_from(common(&seen, &ours)).unwrap_or(0));
+            margin = margin.saturating_add(m);
+            if line == 0 {
+                line = input.get(gap.start).map_or(0, |t| t.line);
+            }
+        }
+        margins
+            .entry(alt.slot)
+            .or_default()
+            .push((alt.value.clone(), margin, line));
+    }
+    for (i, slot) in form.slots.iter().enumerate() {
+        if !structural(slot.ty) {
+            continue;
+        }
+        if skeleton.unseen.contains(&i) {
+            missing.insert(i, "none of its values changes the text of the form".into());
+            continue;
+        }
+        let current = get(reference, &slot.path).cloned();
+        let list = margins.remove(&i).unwrap_or_default();
+        let best = list.iter().max_by_key(|(_, m, _)| *m);
+        let (value, line) = match best {
+            Some((v, m, line)) if *m > 0 => (v.clone(), *line),
+            Some((_, m, line)) if *m < 0 || list.iter().all(|(_, m, _)| *m < 0) => {
+                (current.clone(), *line)
+            }
+            _ => {
+                missing.insert(
+                    i,
+                    "the text resembles none of its values more than another".into(),
+                );
+                continue;
+            }
+        };
+        match value {
+            Some(v) => {
+                values.insert(i, (v, line, Vec::new()));
+            }
+            None => absent.push(i),
+        }
+    }
+    Pass {
+        values,
+        absent,
+        missing,
+    }
+}
+
+fn key_text(s: &str) -> String {
+    s.split_whitespace()
+        .map(key_of)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text of an input to extract from: a text file as it is (so that line numbers are the
+/// file's), a PDF's pages or a Word file's paragraphs as the text renderer prints them.
+pub fn document_text(engine: &Engine, name: &str, bytes: &[u8]) -> Result<String> {
+    let lower = name.to_ascii_lowercase();
+    let binary = bytes.starts_with(b"%PDF-")
+        || lower.ends_with(".pdf")
+        || bytes.starts_with(b"PK\x03\x04")
+        || lower.ends_with(".docx");
+    if !binary {
+        return std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|_| Error::Usage(format!("{name} is not UTF-8 text, a PDF or a .docx file")));
+    }
+    let input = engine.input(name, bytes)?;
+    let document = input.shown.as_ref().unwrap_or(&input.document);
+    Ok(crate::render::text::render(document))
+}
+
+/// Read a document's text as `kind`: every field of its schema recovered from the words the
+/// template prints for it. `origin` names the input in messages.
+pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<Extraction> {
+    let form_kind = engine.templates().kind(kind).ok_or_else(|| {
+        let known: Vec<String> = engine
+            .templates()
+            .kinds()
+            .map(|k| k.schema.kind.clone())
+            .collect();
+        Error::Usage(format!(
+            "unknown kind `{kind}` (known: {})",
+            known.join(", ")
+        ))
+    })?;
+    let schema = &form_kind.schema;
+    let reference_data = match reference_text(kind) {
+        Some(t) => engine.load(t, &format!("<{kind} example>"))?,
+        None => Data::parse(
+            &crate::data::scaffold::new_data_file(schema),
+            &format!("<{kind} scaffold>"),
+            schema,
+        )?,
+    };
+    let reference = reference_data.values;
+    let slots = slots(&schema.fields, Some(&reference), &[], false);
+    let list_notes = slots
+        .iter()
+        .filter(|s| s.ty == FieldType::List)
+        .map(|s| {
+            (
+                s.name.clone(),
+                "a list the reference leaves out, so the form shows no place for it".to_string(),
+            )
+        })
+        .collect();
+    let form = Form {
+        engine,
+        kind: kind.to_string(),
+        page: reference_data.page,
+        slots,
+        list_notes,
+    };
+    let input = tokens(text, true);
+    if input.is_empty() {
+        return Err(Error::Usage(format!(
+            "{origin}: no words to read (expected the text of a {kind} agreement)"
+        )));
+    }
+    let first_skeleton = form.learn(&reference)?;
+    let first = read_pass(&form, &first_skeleton, &reference, &input);
+    // The second pass starts from what the first one read.
+    let mut second_ref = reference.clone();
+    for (i, slot) in form.slots.iter().enumerate() {
+        if let Some((v, _, _)) = first.values.get(&i) {
+            set(&mut second_ref, &slot.path, Some(v.clone()));
+        } else if first.absent.contains(&i) && slot.optional {
+            set(&mut second_ref, &slot.path, None);
+        }
+    }
+    let pass = match form.learn(&second_ref) {
+        Ok(skeleton) => read_pass(&form, &skeleton, &second_ref, &input),
+        Err(_) => first,
+    };
+    let mut recovered = Vec::new();
+    let mut absent = Vec::new();
+    let mut missing: Vec<(String, String)> = form.list_notes.clone();
+    for (i, slot) in form.slots.iter().enumerate() {
+        if let Some((value, line, conflicts)) = pass.values.get(&i) {
+            let value = match (slot.ty, value) {
+                (FieldType::Text, Value::Text(t)) => Value::Text(t.clone()),
+                (FieldType::Money | FieldType::Percent, v) => {
+                    Value::Decimal(v.as_decimal().unwrap_or(Decimal::ZERO))
+                }
+                (_, v) => v.clone(),
+            };
+            recovered.push(Recovered {
+                path: slot.name.clone(),
+                value,
+                line: *line,
+                conflicts: conflicts.clone(),
+            });
+        } else if pass.absent.contains(&i) {
+            if slot.optional {
+                absent.push(slot.name.clone());
+            } else {
+                missing.push((
+                    slot.name.clone(),
+                    "required, but the text shows the form's wording without it".into(),
+                ));
+            }
+        } else if let Some(why) = pass.missing.get(&i) {
+            if slot.ty != FieldType::List {
+                missing.push((slot.name.clone(), why.clone()));
+            }
+        }
+    }
+    Ok(Extraction {
+        kind: kind.to_string(),
+        recovered,
+        absent,
+        missing,
+    })
+}
+
+/// The scalar lists directly in a table.
+fn lists_in<'r>(
+    table: &str,
+    lists: &BTreeMap<String, Vec<&'r Recovered>>,
+) -> Vec<(String, Vec<&'r Recovered>)> {
+    lists
+        .iter()
+        .filter(|(l, _)| {
+            let p = parse_path(l);
+            show_path(p.get(..p.len().saturating_sub(1)).unwrap_or_default()) == table
+        })
+        .map(|(l, items)| (l.clone(), items.clone()))
+        .collect()
+}
+
+fn toml_value(v: &Value) -> String {
+    match v {
+        Value::Text(t) => toml::Value::String(t.clone()).to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Decimal(d) => format!("\"{d}\""),
+        Value::Date(d) => d.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Table(_) => "{}".into(),
+    }
+}
+
+impl Extraction {
+    /// The data file: `template = KIND`, every recovered field under its table with
+    /// `# extracted from line N`, and what could not be recovered as comments at the end.
+    pub fn toml(&self, origin: &str) -> String {
+        let mut out = format!(
+            "template = \"{}\"\n\n# Extracted by engross from {origin}.\n",
+            self.kind
+        );
+        // Group by table: the path without its last key (list items: `[[list]]`).
+        let mut current: Option<String> = None;
+        let mut tops: Vec<&Recovered> = Vec::new();
+        let mut grouped: Vec<(String, Vec<&Recovered>)> = Vec::new();
+        // Scalar lists are written whole, on the line of their first item.
+        let mut lists: BTreeMap<String, Vec<&Recovered>> = BTreeMap::new();
+        for r in &self.recovered {
+            let path = parse_path(&r.path);
+            if let Some(Seg::Index(_)) = path.last() {
+                let list = show_path(path.get(..path.len().saturating_sub(1)).unwrap_or_default());
+                lists.entry(list).or_default().push(r);
+                continue;
+            }
+            let table = show_path(path.get(..path.len().saturating_sub(1)).unwrap_or_default());
+            if table.is_empty() {
+                tops.push(r);
+            } else {
+                match grouped.iter_mut().find(|(t, _)| *t == table) {
+                    Some((_, items)) => items.push(r),
+                    None => grouped.push((table, vec![r])),
+                }
+            }
+        }
+        let key_line = |out: &mut String, key: &str, r: &Recovered| {
+            out.push_str(&format!("# extracted from line {}\n", r.line));
+            for c in &r.conflicts {
+                out.push_str(&format!("# also read as {c}\n"));
+            }
+            out.push_str(&format!("{key} = {}\n", toml_value(&r.value)));
+        };
+        let list_line = |out: &mut String, key: &str, items: &[&Recovered]| {
+            let lines: Vec<String> = items.iter().map(|r| r.line.to_string()).collect();
+            out.push_str(&format!("# extracted from lines {}\n", lines.join(", ")));
+            let values: Vec<String> = items.iter().map(|r| toml_value(&r.value)).collect();
+            out.push_str(&format!("{key} = [{}]\n", values.join(", ")));
+        };
+        let mut written_lists = std::collections::BTreeSet::new();
+        for r in &tops {
+            let key = r.path.clone();
+            key_line(&mut out, &key, r);
+        }
+        for (l, items) in lists_in("", &lists) {
+            list_line(&mut out, &l, &items);
+            written_lists.insert(l);
+        }
+        for (table, items) in &grouped {
+            let path = parse_path(table);
+            let header = match path.last() {
+                Some(Seg::Index(_)) => {
+                    format!(
+                        "\n[[{}]]\n",
+                        show_path(path.get(..path.len().saturating_sub(1)).unwrap_or_default())
+                    )
+                }
+                _ => format!("\n[{table}]\n"),
+            };
+            if current.as_deref() != Some(table.as_str()) {
+                out.push_str(&header);
+                current = Some(table.clone());
+            }
+            for r in items {
+                let key = r.path.rsplit('.').next().unwrap_or(&r.path).to_string();
+                key_line(&mut out, &key, r);
+            }
+            for (l, its) in lists_in(table, &lists) {
+                if written_lists.insert(l.clone()) {
+                    let key = l.rsplit('.').next().unwrap_or(&l).to_string();
+                    list_line(&mut out, &key, &its);
+                }
+            }
+        }
+        for (l, items) in &lists {
+            if !written_lists.contains(l) {
+                let p = parse_path(l);
+                let table = show_path(p.get(..p.len().saturating_sub(1)).unwrap_or_default());
+                out.push_str(&format!("\n[{table}]\n"));
+                let key = l.rsplit('.').next().unwrap_or(l).to_string();
+                list_line(&mut out, &key, items);
+            }
+        }
+        if !self.absent.is_empty() {
+            out.push_str("\n# Left out (the text shows the form's wording without them):\n");
+            for a in &self.absent {
+                out.push_str(&format!("#   {a}\n"));
+            }
+        }
+        if !self.missing.is_empty() {
+            out.push_str("\n# Not recovered:\n");
+            for (path, why) in &self.missing {
+                out.push_str(&format!("#   {path}: {why}\n"));
+            }
+        }
+        out
+    }
+}
