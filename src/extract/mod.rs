@@ -298,6 +298,9 @@ fn furniture(line: &str) -> bool {
         return true;
     }
     let lower = t.to_ascii_lowercase();
+    if lower.starts_with("<page>") {
+        return true;
+    }
     if let Some(rest) = lower.strip_prefix("page ") {
         let words: Vec<&str> = rest.split_whitespace().collect();
         return match words.as_slice() {
@@ -343,8 +346,11 @@ fn join(toks: &[Tok]) -> String {
 }
 
 fn diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<DiffOp> {
+    // Patience anchors on words that occur once on each side, then Myers between them: fast
+    // on whole agreements that differ in many places, and the unique words are the anchors a
+    // reader would take.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    similar::capture_diff_slices_deadline(Algorithm::Myers, old, new, Some(deadline))
+    similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, Some(deadline))
 }
 
 /// The changed hunks of a diff: (old range, new range).
@@ -407,6 +413,9 @@ struct Alternative {
 /// What was learnt from the form with one reference data set.
 struct Skeleton {
     a: Vec<Tok>,
+    /// The sentinel renders' words, and the places of fields in them: aligned with the input,
+    /// their literal words bound every field exactly (sentinels never match).
+    bs: Vec<(Vec<Tok>, Vec<Occurrence>)>,
     occurrences: Vec<Occurrence>,
     alternatives: Vec<Alternative>,
     /// Slots whose every candidate renders like the reference.
@@ -453,6 +462,31 @@ impl<'e> Form<'e> {
             .and_then(Value::as_decimal)
             .map_or(2, |d| d.scale().min(6));
         let n = i64::try_from(i).ok()?;
+        // A field the reference gives is scaled (numbers × 7, dates 90 years and 143 days
+        // later), so that the template's own checks between fields (a subscription within the
+        // offering, one date after another) still hold.
+        match (slot.ty, get(reference, &slot.path)) {
+            (FieldType::Integer | FieldType::Shares, Some(Value::Integer(v))) => {
+                return Some(Value::Integer(if *v == 0 { 3 } else { v.saturating_mul(7) }));
+            }
+            (FieldType::Money | FieldType::Percent, Some(v)) if v.as_decimal().is_some() => {
+                let d = v.as_decimal()?;
+                let mut scaled = if d.is_zero() {
+                    Decimal::from(3)
+                } else {
+                    d.checked_mul(Decimal::from(7))?
+                };
+                scaled.rescale(d.scale());
+                return Some(Value::Decimal(scaled));
+            }
+            (FieldType::Date, Some(Value::Date(d))) => {
+                return d
+                    .checked_add(jiff::Span::new().years(90).days(143))
+                    .ok()
+                    .map(Value::Date);
+            }
+            _ => {}
+        }
         Some(match slot.ty {
             FieldType::Text => Value::Text(text_sentinel(i)),
             FieldType::Integer => Value::Integer(61i64.saturating_add(n)),
@@ -504,18 +538,7 @@ impl<'e> Form<'e> {
     }
 
     fn render(&self, values: &Value) -> Result<String> {
-        let data = Data {
-            origin: format!("<{} form>", self.kind),
-            source: String::new(),
-            template: self.kind.clone(),
-            values: values.clone(),
-            page: self.page,
-            warnings: Vec::new(),
-        };
-        let source = self.engine.templates().render(&data)?;
-        Ok(crate::render::text::render(&crate::document::djot::parse(
-            &source,
-        )))
+        render_text(self.engine, &self.kind, self.page, values)
     }
 
     /// The slots whose sentinels appear in a text.
@@ -621,29 +644,122 @@ impl<'e> Form<'e> {
         }
         let mut occurrences = Vec::new();
         let mut singly: Vec<usize> = Vec::new();
-        match self.render(&b_values) {
-            Ok(b_text) => {
-                let b = tokens(&b_text, false);
-                for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
-                    let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
-                    let found = self.sentinels_in(&b_hunk, &sentinels);
-                    match found.as_slice() {
-                        [] => {}
-                        [one] => {
-                            if let Some(v) = sentinels.get(one)
-                                && let Some(o) = self.occurrence(*one, v, &a, &b, (ra, rb))
-                            {
-                                occurrences.push(o);
-                            }
-                        }
-                        many => singly.extend_from_slice(many),
-                    }
+        let mut bs: Vec<(Vec<Tok>, Vec<Occurrence>)> = Vec::new();
+        // Every sentinel at once; if the template's own checks refuse that (a purchase price
+        // that must be shares times price), the fields of each type at once; fields whose
+        // group still fails are learnt one at a time.
+        let groups: Vec<Vec<usize>> = {
+            let all: Vec<usize> = sentinels.keys().copied().collect();
+            let mut by_type: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+            for &i in &all {
+                if let Some(slot) = self.slots.get(i) {
+                    by_type.entry(slot.ty.name()).or_default().push(i);
                 }
             }
-            Err(_) => singly.extend(sentinels.keys().copied()),
+            let mut groups = vec![all];
+            groups.extend(by_type.into_values());
+            groups
+        };
+        let mut done = std::collections::BTreeSet::new();
+        for (g, group) in groups.iter().enumerate() {
+            if g > 0 && group.iter().all(|i| done.contains(i)) {
+                continue;
+            }
+            let mut values = reference.clone();
+            for i in group {
+                if let (Some(slot), Some(v)) = (self.slots.get(*i), sentinels.get(i)) {
+                    set(&mut values, &slot.path, Some(v.clone()));
+                }
+            }
+            let text = match self.render(&values) {
+                Ok(text) => text,
+                Err(e) => {
+                    if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+                        eprintln!("sentinel render failed: {e}");
+                    }
+                    if g > 0 {
+                        singly.extend_from_slice(group);
+                    }
+                    continue;
+                }
+            };
+            let group_sentinels: BTreeMap<usize, Value> = group
+                .iter()
+                .filter_map(|i| sentinels.get(i).map(|v| (*i, v.clone())))
+                .collect();
+            let b = tokens(&text, false);
+            let mut places = Vec::new();
+            // Text sentinels are found word by word.
+            for (j, t) in b.iter().enumerate() {
+                let lower = t.raw.to_lowercase();
+                let Some(pos) = lower.find("zq") else { continue };
+                let Some(n) = lower.get(pos..).and_then(decode_text_sentinel) else {
+                    continue;
+                };
+                let Some(Value::Text(s)) = group_sentinels.get(&n) else {
+                    continue;
+                };
+                let Some(printed) = t.raw.get(pos..pos.saturating_add(s.len())) else {
+                    continue;
+                };
+                let case = if printed == s {
+                    Case::AsWritten
+                } else if *printed == s.to_uppercase() {
+                    Case::Upper
+                } else {
+                    continue;
+                };
+                places.push(Occurrence {
+                    slot: n,
+                    range: j..j.saturating_add(1),
+                    a_text: String::new(),
+                    prefix: t.raw.get(..pos).unwrap_or("").to_string(),
+                    suffix: t
+                        .raw
+                        .get(pos.saturating_add(s.len())..)
+                        .unwrap_or("")
+                        .to_string(),
+                    case,
+                });
+            }
+            for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
+                let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
+                let found = self.sentinels_in(&b_hunk, &group_sentinels);
+                match found.as_slice() {
+                    [] => {}
+                    [one] => {
+                        if let Some(v) = group_sentinels.get(one)
+                            && let Some(o) = self.occurrence(*one, v, &a, &b, (ra, rb.clone()))
+                        {
+                            if !matches!(v, Value::Text(_)) {
+                                places.push(Occurrence {
+                                    range: rb,
+                                    ..o.clone()
+                                });
+                            }
+                            occurrences.push(o);
+                        }
+                    }
+                    many => singly.extend_from_slice(many),
+                }
+            }
+            done.extend(group.iter().copied());
+            bs.push((b, places));
         }
         singly.sort_unstable();
         singly.dedup();
+        let numeric: Vec<usize> = sentinels
+            .keys()
+            .copied()
+            .filter(|i| {
+                self.slots.get(*i).is_some_and(|s| {
+                    matches!(
+                        s.ty,
+                        FieldType::Integer | FieldType::Shares | FieldType::Money
+                    )
+                })
+            })
+            .collect();
         for i in singly {
             occurrences.retain(|o| o.slot != i);
             let (Some(slot), Some(v)) = (self.slots.get(i), sentinels.get(&i)) else {
@@ -651,12 +767,35 @@ impl<'e> Form<'e> {
             };
             let mut values = reference.clone();
             set(&mut values, &slot.path, Some(v.clone()));
-            let Ok(text) = self.render(&values) else {
+            let mut rendered = self.render(&values);
+            // A number the template checks against another: changed together with it.
+            if rendered.is_err() && numeric.contains(&i) {
+                for &j in &numeric {
+                    if j == i {
+                        continue;
+                    }
+                    let (Some(other), Some(w)) = (self.slots.get(j), sentinels.get(&j)) else {
+                        continue;
+                    };
+                    let mut both = values.clone();
+                    set(&mut both, &other.path, Some(w.clone()));
+                    if let Ok(text) = self.render(&both) {
+                        rendered = Ok(text);
+                        break;
+                    }
+                }
+            }
+            let Ok(text) = rendered else {
                 continue;
             };
             let b = tokens(&text, false);
-            for h in hunks(&diff(&a_keys, &keys(&b))) {
-                if let Some(o) = self.occurrence(i, v, &a, &b, h) {
+            let one: BTreeMap<usize, Value> = [(i, v.clone())].into_iter().collect();
+            for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
+                let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
+                if self.sentinels_in(&b_hunk, &one).is_empty() {
+                    continue;
+                }
+                if let Some(o) = self.occurrence(i, v, &a, &b, (ra, rb)) {
                     occurrences.push(o);
                 }
             }
@@ -718,6 +857,7 @@ impl<'e> Form<'e> {
         }
         Ok(Skeleton {
             a,
+            bs,
             occurrences,
             alternatives,
             unseen,
@@ -788,6 +928,26 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The input's words aligned with a render's.
+fn align<'t>(form: &[Tok], input: &'t [Tok]) -> Aligned<'t> {
+    let mut map = vec![None; form.len()];
+    for op in diff(&keys(form), &keys(input)) {
+        if let DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            for k in 0..len {
+                if let Some(m) = map.get_mut(old_index.saturating_add(k)) {
+                    *m = Some(new_index.saturating_add(k));
+                }
+            }
+        }
+    }
+    Aligned { input, map }
+}
+
 /// The input's words aligned with `A`'s.
 struct Aligned<'t> {
     input: &'t [Tok],
@@ -799,12 +959,21 @@ impl Aligned<'_> {
     /// The input's words at `A`'s range: between the nearest matched words outside it. Clean
     /// when the words just outside the range matched.
     fn gap(&self, range: &Range<usize>) -> (Range<usize>, bool) {
+        let (_, gap, clean) = self.window(range);
+        (gap, clean)
+    }
+
+    /// The form's words between the nearest matched words around `range`, the input's words
+    /// between their matches, and whether the words just outside `range` matched.
+    fn window(&self, range: &Range<usize>) -> (Range<usize>, Range<usize>, bool) {
         let mut lo = range.start;
         let mut start = 0;
+        let mut form_start = 0;
         while lo > 0 {
             lo = lo.saturating_sub(1);
             if let Some(Some(i)) = self.map.get(lo) {
                 start = i.saturating_add(1);
+                form_start = lo.saturating_add(1);
                 break;
             }
         }
@@ -824,8 +993,127 @@ impl Aligned<'_> {
         }
         let clean_end =
             range.end >= self.map.len() || self.map.get(range.end).is_some_and(Option::is_some);
-        (start..end.max(start), clean_start && clean_end)
+        (
+            form_start..hi.max(form_start),
+            start..end.max(start),
+            clean_start && clean_end,
+        )
     }
+}
+
+/// Several fields between the same two matched words (a signatory's name and title, an
+/// address's lines): the input's words there split among them. A dynamic programme over the
+/// form's words (literal words match one input word, cheaply when equal; a field takes any
+/// number, best near its expected length, ending where the form ends a line, and ending with
+/// the form's punctuation after it). Returns each field word's input range.
+fn split_window(
+    form: &[Tok],
+    window: Range<usize>,
+    fields: &BTreeMap<usize, (usize, String)>,
+    input: &[Tok],
+    gap: Range<usize>,
+) -> BTreeMap<usize, Range<usize>> {
+    let f: Vec<(usize, &Tok)> = window.clone().filter_map(|i| form.get(i).map(|t| (i, t))).collect();
+    let g: Vec<&Tok> = gap.clone().filter_map(|j| input.get(j)).collect();
+    let (n, m) = (f.len(), g.len());
+    if n == 0 || n > 60 || m > 120 {
+        return BTreeMap::new();
+    }
+    const INF: u32 = u32::MAX / 4;
+    let idx = |i: usize, j: usize| i.saturating_mul(m.saturating_add(1)).saturating_add(j);
+    let size = n.saturating_add(1).saturating_mul(m.saturating_add(1));
+    let mut cost = vec![INF; size];
+    let mut back: Vec<(usize, usize)> = vec![(0, 0); size];
+    if let Some(c) = cost.get_mut(0) {
+        *c = 0;
+    }
+    let form_breaks_after = |i: usize| -> bool {
+        match (f.get(i), f.get(i.saturating_add(1))) {
+            (Some((_, a)), Some((_, b))) => a.line != b.line,
+            _ => true,
+        }
+    };
+    for i in 0..=n {
+        for j in 0..=m {
+            let here = cost.get(idx(i, j)).copied().unwrap_or(INF);
+            if here >= INF {
+                continue;
+            }
+            let mut relax = |ni: usize, nj: usize, c: u32, cost: &mut Vec<u32>, back: &mut Vec<(usize, usize)>| {
+                let k = idx(ni, nj);
+                if let Some(slot) = cost.get_mut(k)
+                    && here.saturating_add(c) < *slot
+                {
+                    *slot = here.saturating_add(c);
+                    if let Some(b) = back.get_mut(k) {
+                        *b = (i, j);
+                    }
+                }
+            };
+            // An input word the form does not have.
+            if j < m {
+                relax(i, j.saturating_add(1), 4, &mut cost, &mut back);
+            }
+            let Some((fi, ft)) = f.get(i) else { continue };
+            match fields.get(fi) {
+                None => {
+                    relax(i.saturating_add(1), j, 4, &mut cost, &mut back);
+                    if let Some(gt) = g.get(j) {
+                        let c = if gt.key == ft.key { 0 } else { 5 };
+                        relax(i.saturating_add(1), j.saturating_add(1), c, &mut cost, &mut back);
+                    }
+                }
+                Some((expected, suffix)) => {
+                    relax(i.saturating_add(1), j, 6, &mut cost, &mut back);
+                    for len in 1..=m.saturating_sub(j).min(16) {
+                        let end = j.saturating_add(len);
+                        let diff = u32::try_from(len.abs_diff(*expected)).unwrap_or(INF);
+                        let mut c = diff;
+                        let last = g.get(end.saturating_sub(1));
+                        let next = g.get(end);
+                        let input_breaks = match (last, next) {
+                            (Some(a), Some(b)) => a.line != b.line,
+                            _ => true,
+                        };
+                        if form_breaks_after(i) != input_breaks {
+                            c = c.saturating_add(3);
+                        }
+                        // Line breaks inside a field the form prints on one line.
+                        let inner = g
+                            .get(j..end)
+                            .unwrap_or_default()
+                            .windows(2)
+                            .filter(|w| matches!(w, [a, b] if a.line != b.line))
+                            .count();
+                        c = c.saturating_add(u32::try_from(inner).unwrap_or(INF).saturating_mul(3));
+                        if !suffix.is_empty()
+                            && !last.is_some_and(|t| normalise(&t.raw).ends_with(&normalise(suffix)))
+                        {
+                            c = c.saturating_add(4);
+                        }
+                        relax(i.saturating_add(1), end, c, &mut cost, &mut back);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let Some(&(pi, pj)) = back.get(idx(i, j)) else { break };
+        if (pi, pj) == (i, j) {
+            break;
+        }
+        if pi < i
+            && let Some((fi, _)) = f.get(pi)
+            && fields.contains_key(fi)
+        {
+            out.insert(*fi, gap.start.saturating_add(pj)..gap.start.saturating_add(j));
+        }
+        i = pi;
+        j = pj;
+    }
+    out
 }
 
 fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
@@ -855,6 +1143,9 @@ fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
 /// One pass: what the input shows for every slot, given what was learnt from a reference.
 struct Pass {
     values: BTreeMap<usize, (Value, usize, Vec<String>)>,
+    /// Slots read at a clean place as written (or enums and booleans): what the next pass may
+    /// start from.
+    sure: std::collections::BTreeSet<usize>,
     absent: Vec<usize>,
     missing: BTreeMap<usize, String>,
 }
@@ -862,45 +1153,98 @@ struct Pass {
 fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[Tok]) -> Pass {
     let a_keys = keys(&skeleton.a);
     let in_keys = keys(input);
-    let mut map = vec![None; skeleton.a.len()];
-    for op in diff(&a_keys, &in_keys) {
-        if let DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } = op
-        {
-            for k in 0..len {
-                if let Some(m) = map.get_mut(old_index.saturating_add(k)) {
-                    *m = Some(new_index.saturating_add(k));
-                }
-            }
-        }
-    }
-    let aligned = Aligned { input, map };
+    let aligned = align(&skeleton.a, input);
+
     // Readings per slot: value, weight, line.
     let mut readings: BTreeMap<usize, Vec<(Option<Value>, u32, usize)>> = BTreeMap::new();
+    let mut as_written: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
-    for o in &skeleton.occurrences {
+    // Every place with the input's words there: `A`'s places, then each sentinel render's.
+    let mut places: Vec<(&Occurrence, Range<usize>, bool, bool)> = skeleton
+        .occurrences
+        .iter()
+        .map(|o| {
+            let (r, clean) = aligned.gap(&o.range);
+            (o, r, clean, false)
+        })
+        .collect();
+    for (b, b_places) in &skeleton.bs {
+        let aligned_b = align(b, input);
+        // Places that share a window with others are split among them.
+        let mut windows: BTreeMap<(usize, usize), BTreeMap<usize, (usize, String)>> =
+            BTreeMap::new();
+        for o in b_places {
+            let (w, _, clean) = aligned_b.window(&o.range);
+            if clean {
+                continue;
+            }
+            let expected = form
+                .slots
+                .get(o.slot)
+                .and_then(|s| get(reference, &s.path))
+                .map_or(2, |v| v.plain().split_whitespace().count().clamp(1, 4));
+            windows
+                .entry((w.start, w.end))
+                .or_default()
+                .insert(o.range.start, (expected, o.suffix.clone()));
+        }
+        let mut split: BTreeMap<usize, Range<usize>> = BTreeMap::new();
+        for ((ws, we), fields) in &windows {
+            if fields.len() < 2 {
+                continue;
+            }
+            let Some(first) = fields.keys().next() else {
+                continue;
+            };
+            let (_, gap, _) = aligned_b.window(&(*first..first.saturating_add(1)));
+            split.extend(split_window(b, *ws..*we, fields, input, gap));
+        }
+        for o in b_places {
+            let (r, clean) = match split.get(&o.range.start) {
+                Some(r) => (r.clone(), true),
+                None => aligned_b.gap(&o.range),
+            };
+            places.push((o, r, clean, true));
+        }
+    }
+    for (o, range, clean, via_b) in places {
         let Some(slot) = form.slots.get(o.slot) else {
             continue;
         };
-        let (range, clean) = aligned.gap(&o.range);
+        let present = get(reference, &slot.path).is_some();
+        // A field the reference leaves out is read only where `A` shows the form's default.
+        if via_b && !present {
+            continue;
+        }
         let words = input.get(range.clone()).unwrap_or_default();
         let line = words.first().map_or(0, |t| t.line);
         let text = join(words);
-        let present = get(reference, &slot.path).is_some();
         if !present && key_text(&text) == key_text(&o.a_text) {
             readings.entry(o.slot).or_default().push((None, 1, line));
             continue;
         }
         let value_text = strip_affix(&text, &o.prefix, &o.suffix);
+        if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+            eprintln!(
+                "{} b={via_b} a={:?} pre={:?} suf={:?} clean={clean} text={:?} -> {:?}",
+                slot.name, o.a_text, o.prefix, o.suffix, text, value_text
+            );
+        }
         let weight = match (clean, o.case) {
             (true, Case::AsWritten) => 8,
-            (false, Case::AsWritten) => 3,
+            (false, Case::AsWritten) => 2,
             (true, Case::Upper) => 2,
             (false, Case::Upper) => 1,
         };
+        if !value_text.is_empty()
+            && value_text
+                .chars()
+                .all(|c| c == '_' || c.is_whitespace() || c.is_ascii_punctuation())
+        {
+            // A blank the executed copy left unfilled.
+            readings.entry(o.slot).or_default().push((None, 1, line));
+            continue;
+        }
         if value_text.is_empty() {
             reasons
                 .entry(o.slot)
@@ -909,13 +1253,14 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
         // A reading from words that did not align around it, longer than the form's own words
         // for the field by far, is another passage, not the field.
+        let expected_words = if via_b {
+            1
+        } else {
+            o.a_text.split_whitespace().count()
+        };
         if !clean
             && value_text.split_whitespace().count()
-                > o.a_text
-                    .split_whitespace()
-                    .count()
-                    .saturating_mul(3)
-                    .saturating_add(6)
+                > expected_words.saturating_mul(2).saturating_add(4)
         {
             reasons.entry(o.slot).or_insert_with(|| {
                 format!(
@@ -953,6 +1298,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     let mut values = BTreeMap::new();
     let mut absent = Vec::new();
     let mut missing = BTreeMap::new();
+    let mut sure = std::collections::BTreeSet::new();
     for (i, slot) in form.slots.iter().enumerate() {
         if structural(slot.ty) || slot.ty == FieldType::List {
             continue;
@@ -993,6 +1339,18 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
         match best {
             Some((v, _, line)) => {
+                if list
+                    .iter()
+                    .any(|(w, k, _)| *k >= 8 && w.as_ref().is_some_and(|w| same(w, &v)))
+                {
+                    sure.insert(i);
+                }
+                // Printed as written somewhere: take that spelling, not a heading's capitals.
+                let v = as_written
+                    .get(&i)
+                    .and_then(|vs| vs.iter().find(|w| same(w, &v)))
+                    .cloned()
+                    .unwrap_or(v);
                 let mut conflicts: Vec<String> = Vec::new();
                 for (w, _, l) in list {
                     if let Some(w) = w
@@ -1058,6 +1416,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         };
         match value {
             Some(v) => {
+                sure.insert(i);
                 values.insert(i, (v, line, Vec::new()));
             }
             None => absent.push(i),
@@ -1065,6 +1424,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     }
     Pass {
         values,
+        sure,
         absent,
         missing,
     }
@@ -1075,6 +1435,100 @@ fn key_text(s: &str) -> String {
         .map(key_of)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn render_text(
+    engine: &Engine,
+    kind: &str,
+    page: crate::data::PageSettings,
+    values: &Value,
+) -> Result<String> {
+    let data = Data {
+        origin: format!("<{kind} form>"),
+        source: String::new(),
+        template: kind.to_string(),
+        values: values.clone(),
+        page,
+        warnings: Vec::new(),
+    };
+    let source = engine.templates().render(&data)?;
+    Ok(crate::render::text::render(&crate::document::djot::parse(
+        &source,
+    )))
+}
+
+/// The paths of the lists a value holds (lists of tables and of scalars), outermost first.
+fn list_paths(fields: &[Field], values: &Value, prefix: &[Seg], out: &mut Vec<Vec<Seg>>) {
+    for f in fields {
+        let mut path = prefix.to_vec();
+        path.push(Seg::Key(f.key.clone()));
+        match (f.ty, get(values, std::slice::from_ref(&Seg::Key(f.key.clone())))) {
+            (FieldType::List, Some(Value::List(items))) if !items.is_empty() => {
+                out.push(path.clone());
+                for (i, item) in items.iter().enumerate() {
+                    let mut p = path.clone();
+                    p.push(Seg::Index(i));
+                    list_paths(&f.fields, item, &p, out);
+                }
+            }
+            (FieldType::Party | FieldType::Table, Some(v)) => list_paths(&f.fields, v, &path, out),
+            _ => {}
+        }
+    }
+}
+
+/// The reference with each of its lists as long as the input's: for every list, the length
+/// (one to two more than the reference's, at least four) whose rendering shares the most
+/// words with the input, the extra items copies of the last.
+fn fit_lists(
+    engine: &Engine,
+    kind: &str,
+    page: crate::data::PageSettings,
+    fields: &[Field],
+    reference: &Value,
+    input: &[&str],
+) -> Value {
+    let mut best = reference.clone();
+    let mut paths = Vec::new();
+    list_paths(fields, reference, &[], &mut paths);
+    let score = |values: &Value| -> Option<usize> {
+        let text = render_text(engine, kind, page, values).ok()?;
+        let toks = tokens(&text, false);
+        Some(common(&keys(&toks), input))
+    };
+    let Some(mut best_score) = score(&best) else {
+        return best;
+    };
+    for path in paths {
+        let Some(Value::List(items)) = get(&best, &path).cloned() else {
+            continue;
+        };
+        let Some(last) = items.last().cloned() else { continue };
+        let most = items.len().saturating_add(2).max(4).min(12);
+        let mut chosen = None;
+        for n in 1..=most {
+            if n == items.len() {
+                continue;
+            }
+            let mut resized = items.clone();
+            resized.truncate(n);
+            while resized.len() < n {
+                resized.push(last.clone());
+            }
+            let mut values = best.clone();
+            set(&mut values, &path, Some(Value::List(resized)));
+            if let Some(s) = score(&values)
+                && s > best_score
+            {
+                best_score = s;
+                chosen = Some(values);
+            }
+        }
+        if let Some(values) = chosen {
+            best = values;
+        }
+    }
+    best
 }
 
 /// The text of an input to extract from: a text file as it is (so that line numbers are the
@@ -1118,7 +1572,20 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             schema,
         )?,
     };
-    let reference = reference_data.values;
+    let input = tokens(text, true);
+    if input.is_empty() {
+        return Err(Error::Usage(format!(
+            "{origin}: no words to read (expected the text of a {kind} agreement)"
+        )));
+    }
+    let reference = fit_lists(
+        engine,
+        kind,
+        reference_data.page,
+        &schema.fields,
+        &reference_data.values,
+        &keys(&input),
+    );
     let slots = slots(&schema.fields, Some(&reference), &[], false);
     let list_notes = slots
         .iter()
@@ -1137,14 +1604,11 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         slots,
         list_notes,
     };
-    let input = tokens(text, true);
-    if input.is_empty() {
-        return Err(Error::Usage(format!(
-            "{origin}: no words to read (expected the text of a {kind} agreement)"
-        )));
-    }
     let first_skeleton = form.learn(&reference)?;
     let first = read_pass(&form, &first_skeleton, &reference, &input);
+    if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+        eprintln!("---- pass 2");
+    }
     // The second pass starts from what the first one read.
     let mut second_ref = reference.clone();
     for (i, slot) in form.slots.iter().enumerate() {
