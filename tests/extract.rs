@@ -48,14 +48,26 @@ pub fn score(
     let skip = |p: &str| {
         excluded
             .iter()
-            .any(|e| p == *e || p.starts_with(&format!("{e}.")))
+            .any(|e| p == *e || p.starts_with(&format!("{e}.")) || p.contains(&format!(".{e}.")))
     };
+    let capitals: Vec<&str> = extraction
+        .recovered
+        .iter()
+        .filter(|r| r.capitals)
+        .map(|r| r.path.as_str())
+        .collect();
     for (path, want) in &expected {
         if skip(path) {
             continue;
         }
         match got.get(path) {
             Some(v) if same(v, want) => ok.push(path.clone()),
+            Some(Value::Text(v))
+                if capitals.contains(&path.as_str())
+                    && matches!(want, Value::Text(w) if w.to_uppercase() == v.to_uppercase()) =>
+            {
+                ok.push(format!("{path} (in capitals)"))
+            }
             Some(v) => wrong.push(format!("{path}: {} (want {})", v.display(), want.display())),
             None => missed.push(path.clone()),
         }

@@ -44,6 +44,8 @@ pub struct Recovered {
     pub line: usize,
     /// Other readings that disagreed, as `value at line N`.
     pub conflicts: Vec<String>,
+    /// Printed only in capitals: the case is the document's, the value's own is lost.
+    pub capitals: bool,
 }
 
 /// The result of an extraction.
@@ -198,6 +200,57 @@ struct Slot {
     ty: FieldType,
     optional: bool,
     values: Vec<String>,
+    /// For an optional table: the table of the schema's examples.
+    example: Option<Value>,
+}
+
+/// A schema example as a typed value.
+fn example_value(field: &Field, example: &toml::Value) -> Option<Value> {
+    Some(match (field.ty, example) {
+        (FieldType::Text | FieldType::Enum, toml::Value::String(s)) => Value::Text(s.clone()),
+        (FieldType::Integer | FieldType::Shares, toml::Value::Integer(i)) => Value::Integer(*i),
+        (FieldType::Money | FieldType::Percent, toml::Value::Integer(i)) => {
+            Value::Decimal(Decimal::from(*i))
+        }
+        (FieldType::Money | FieldType::Percent, toml::Value::String(s)) => {
+            Value::Decimal(s.parse().ok()?)
+        }
+        (FieldType::Date, toml::Value::Datetime(d)) => {
+            Value::Date(d.to_string().parse().ok()?)
+        }
+        (FieldType::Bool, toml::Value::Boolean(b)) => Value::Bool(*b),
+        (FieldType::List, toml::Value::Array(items)) => {
+            let item = Field {
+                ty: field.item.unwrap_or(FieldType::Text),
+                ..field.clone()
+            };
+            Value::List(
+                items
+                    .iter()
+                    .map(|v| example_value(&item, v))
+                    .collect::<Option<Vec<_>>>()?,
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// A table of the schema's examples: every required sub-field must have one.
+fn example_table(fields: &[Field]) -> Option<Value> {
+    let mut entries = Vec::new();
+    for f in fields {
+        let value = match (&f.example, f.ty) {
+            (Some(e), _) => example_value(f, e),
+            (None, FieldType::Party | FieldType::Table) => example_table(&f.fields),
+            _ => None,
+        };
+        match value {
+            Some(v) => entries.push((f.key.clone(), v)),
+            None if f.required => return None,
+            None => {}
+        }
+    }
+    Some(Value::Table(entries))
 }
 
 fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: bool) -> Vec<Slot> {
@@ -209,6 +262,21 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
         let optional = optional || !f.required;
         match f.ty {
             FieldType::Party | FieldType::Table => {
+                // An optional table the reference leaves out: whether the text has it is
+                // decided like an enum, between leaving it out and the schema's examples.
+                if here.is_none()
+                    && !f.required
+                    && let Some(example) = example_table(&f.fields)
+                {
+                    out.push(Slot {
+                        name: show_path(&path),
+                        path: path.clone(),
+                        ty: f.ty,
+                        optional: true,
+                        values: Vec::new(),
+                        example: Some(example),
+                    });
+                }
                 out.extend(slots(&f.fields, here, &path, optional));
             }
             FieldType::List => {
@@ -219,6 +287,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                         ty: FieldType::List,
                         optional,
                         values: Vec::new(),
+                        example: None,
                     });
                     continue;
                 };
@@ -232,6 +301,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                             ty: f.item.unwrap_or(FieldType::Text),
                             optional,
                             values: Vec::new(),
+                            example: None,
                         });
                     } else {
                         out.extend(slots(&f.fields, Some(item), &p, optional));
@@ -244,6 +314,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                 ty,
                 optional,
                 values: f.values.clone(),
+                example: None,
             }),
         }
     }
@@ -251,7 +322,10 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
 }
 
 fn structural(ty: FieldType) -> bool {
-    matches!(ty, FieldType::Enum | FieldType::Bool)
+    matches!(
+        ty,
+        FieldType::Enum | FieldType::Bool | FieldType::Table | FieldType::Party
+    )
 }
 
 /// A word of a text: its normalised form (what alignment compares), its text and line.
@@ -367,6 +441,24 @@ fn hunks(ops: &[DiffOp]) -> Vec<(Range<usize>, Range<usize>)> {
                 ln.end = n.end;
             }
             _ => out.push((o, n)),
+        }
+    }
+    out
+}
+
+/// Hunks with at most `gap` equal words between them taken as one: a date or an amount in
+/// words differs in several words with equal ones ("day of") between.
+fn merged(hunks: Vec<(Range<usize>, Range<usize>)>, gap: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut out: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for (a, b) in hunks {
+        match out.last_mut() {
+            Some((la, lb))
+                if a.start.saturating_sub(la.end) <= gap && b.start.saturating_sub(lb.end) <= gap =>
+            {
+                la.end = a.end;
+                lb.end = b.end;
+            }
+            _ => out.push((a, b)),
         }
     }
     out
@@ -722,7 +814,7 @@ impl<'e> Form<'e> {
                     case,
                 });
             }
-            for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
+            for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
                 let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
                 let found = self.sentinels_in(&b_hunk, &group_sentinels);
                 match found.as_slice() {
@@ -765,6 +857,7 @@ impl<'e> Form<'e> {
             let (Some(slot), Some(v)) = (self.slots.get(i), sentinels.get(&i)) else {
                 continue;
             };
+            let mut v = v.clone();
             let mut values = reference.clone();
             set(&mut values, &slot.path, Some(v.clone()));
             let mut rendered = self.render(&values);
@@ -785,17 +878,35 @@ impl<'e> Form<'e> {
                     }
                 }
             }
-            let Ok(text) = rendered else {
-                continue;
+            // Else a smaller change (a day, a unit) that keeps the template's checks.
+            if rendered.is_err() {
+                for nudged in nudges(get(reference, &slot.path)) {
+                    let mut values = reference.clone();
+                    set(&mut values, &slot.path, Some(nudged.clone()));
+                    if let Ok(text) = self.render(&values) {
+                        rendered = Ok(text);
+                        v = nudged;
+                        break;
+                    }
+                }
+            }
+            let text = match rendered {
+                Ok(text) => text,
+                Err(e) => {
+                    if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+                        eprintln!("{}: no render: {e}", slot.name);
+                    }
+                    continue;
+                }
             };
             let b = tokens(&text, false);
             let one: BTreeMap<usize, Value> = [(i, v.clone())].into_iter().collect();
-            for (ra, rb) in hunks(&diff(&a_keys, &keys(&b))) {
+            for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
                 let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
                 if self.sentinels_in(&b_hunk, &one).is_empty() {
                     continue;
                 }
-                if let Some(o) = self.occurrence(i, v, &a, &b, (ra, rb)) {
+                if let Some(o) = self.occurrence(i, &v, &a, &b, (ra, rb)) {
                     occurrences.push(o);
                 }
             }
@@ -809,6 +920,7 @@ impl<'e> Form<'e> {
             let current = get(reference, &slot.path);
             let mut candidates: Vec<Option<Value>> = match slot.ty {
                 FieldType::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
+                FieldType::Table | FieldType::Party => vec![slot.example.clone()],
                 _ => slot
                     .values
                     .iter()
@@ -862,6 +974,30 @@ impl<'e> Form<'e> {
             alternatives,
             unseen,
         })
+    }
+}
+
+/// Smaller changes to a value, for a field whose sentinel the template's checks refuse: a day
+/// either way, a unit either way.
+fn nudges(value: Option<&Value>) -> Vec<Value> {
+    match value {
+        Some(Value::Date(d)) => [1i64, -1, 2]
+            .iter()
+            .filter_map(|n| d.checked_add(jiff::Span::new().days(*n)).ok())
+            .map(Value::Date)
+            .collect(),
+        Some(Value::Integer(n)) => [1i64, -1]
+            .iter()
+            .map(|k| Value::Integer(n.saturating_add(*k)))
+            .filter(|v| !matches!(v, Value::Integer(x) if *x < 0))
+            .collect(),
+        Some(Value::Decimal(d)) => [Decimal::ONE, Decimal::NEGATIVE_ONE]
+            .iter()
+            .filter_map(|k| d.checked_add(*k))
+            .filter(|x| !x.is_sign_negative())
+            .map(Value::Decimal)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -1146,6 +1282,8 @@ struct Pass {
     /// Slots read at a clean place as written (or enums and booleans): what the next pass may
     /// start from.
     sure: std::collections::BTreeSet<usize>,
+    /// Slots read only where the form prints them in capitals.
+    capitals: std::collections::BTreeSet<usize>,
     absent: Vec<usize>,
     missing: BTreeMap<usize, String>,
 }
@@ -1236,11 +1374,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             (true, Case::Upper) => 2,
             (false, Case::Upper) => 1,
         };
-        if !value_text.is_empty()
-            && value_text
-                .chars()
-                .all(|c| c == '_' || c.is_whitespace() || c.is_ascii_punctuation())
-        {
+        if blank(&value_text) {
             // A blank the executed copy left unfilled.
             readings.entry(o.slot).or_default().push((None, 1, line));
             continue;
@@ -1299,6 +1433,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     let mut absent = Vec::new();
     let mut missing = BTreeMap::new();
     let mut sure = std::collections::BTreeSet::new();
+    let mut capitals = std::collections::BTreeSet::new();
     for (i, slot) in form.slots.iter().enumerate() {
         if structural(slot.ty) || slot.ty == FieldType::List {
             continue;
@@ -1346,11 +1481,14 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                     sure.insert(i);
                 }
                 // Printed as written somewhere: take that spelling, not a heading's capitals.
-                let v = as_written
+                let written = as_written
                     .get(&i)
                     .and_then(|vs| vs.iter().find(|w| same(w, &v)))
-                    .cloned()
-                    .unwrap_or(v);
+                    .cloned();
+                if written.is_none() && slot.ty == FieldType::Text {
+                    capitals.insert(i);
+                }
+                let v = written.unwrap_or(v);
                 let mut conflicts: Vec<String> = Vec::new();
                 for (w, _, l) in list {
                     if let Some(w) = w
@@ -1424,10 +1562,25 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     }
     Pass {
         values,
+        capitals,
         sure,
         absent,
         missing,
     }
+}
+
+/// Whether a reading is a blank left unfilled: only rules and punctuation, or mostly
+/// underscores with a word or two of the form's labels around them.
+fn blank(text: &str) -> bool {
+    let visible: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if visible.is_empty() {
+        return false;
+    }
+    let rules = visible.iter().filter(|c| **c == '_').count();
+    visible
+        .iter()
+        .all(|c| *c == '_' || c.is_ascii_punctuation())
+        || (text.contains("___") && rules.saturating_mul(2) >= visible.len())
 }
 
 fn key_text(s: &str) -> String {
@@ -1622,10 +1775,57 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         Ok(skeleton) => read_pass(&form, &skeleton, &second_ref, &input),
         Err(_) => first,
     };
+    // An optional field whose value makes no difference to the text (it equals the default
+    // the template takes without it) is left out: the data file says what the text shows.
+    let mut pass = pass;
+    let mut values = reference.clone();
+    for (i, slot) in form.slots.iter().enumerate() {
+        if let Some((v, _, _)) = pass.values.get(&i) {
+            set(&mut values, &slot.path, Some(v.clone()));
+        } else if slot.optional && pass.absent.contains(&i) {
+            set(&mut values, &slot.path, None);
+        }
+    }
+    if let Ok(full) = form.render(&values) {
+        for (i, slot) in form.slots.iter().enumerate() {
+            if !slot.optional || !pass.values.contains_key(&i) {
+                continue;
+            }
+            let mut without = values.clone();
+            set(&mut without, &slot.path, None);
+            if form.render(&without).is_ok_and(|t| t == full) {
+                pass.values.remove(&i);
+                pass.absent.push(i);
+                values = without;
+            }
+        }
+    }
     let mut recovered = Vec::new();
     let mut absent = Vec::new();
     let mut missing: Vec<(String, String)> = form.list_notes.clone();
+    let left_out_tables: Vec<&Vec<Seg>> = form
+        .slots
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| {
+            matches!(s.ty, FieldType::Table | FieldType::Party)
+                && (pass.absent.contains(i) || !pass.values.contains_key(i))
+        })
+        .map(|(_, s)| &s.path)
+        .collect();
     for (i, slot) in form.slots.iter().enumerate() {
+        let in_left_out = left_out_tables
+            .iter()
+            .any(|t| slot.path.len() > t.len() && slot.path.starts_with(t));
+        if matches!(slot.ty, FieldType::Table | FieldType::Party) {
+            if pass.absent.contains(&i) || !pass.values.contains_key(&i) {
+                absent.push(slot.name.clone());
+            }
+            continue;
+        }
+        if in_left_out && !pass.values.contains_key(&i) {
+            continue;
+        }
         if let Some((value, line, conflicts)) = pass.values.get(&i) {
             let value = match (slot.ty, value) {
                 (FieldType::Text, Value::Text(t)) => Value::Text(t.clone()),
@@ -1639,6 +1839,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
                 value,
                 line: *line,
                 conflicts: conflicts.clone(),
+                capitals: pass.capitals.contains(&i),
             });
         } else if pass.absent.contains(&i) {
             if slot.optional {
@@ -1726,6 +1927,9 @@ impl Extraction {
         }
         let key_line = |out: &mut String, key: &str, r: &Recovered| {
             out.push_str(&format!("# extracted from line {}\n", r.line));
+            if r.capitals {
+                out.push_str("# printed only in capitals: the case is the document's\n");
+            }
             for c in &r.conflicts {
                 out.push_str(&format!("# also read as {c}\n"));
             }
