@@ -264,7 +264,12 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
             FieldType::Party | FieldType::Table => {
                 // An optional table the reference leaves out: whether the text has it is
                 // decided like an enum, between leaving it out and the schema's examples.
-                if here.is_none()
+                let empty = match here {
+                    None => true,
+                    Some(Value::Table(entries)) => entries.is_empty(),
+                    _ => false,
+                };
+                if empty
                     && !f.required
                     && let Some(example) = example_table(&f.fields)
                 {
@@ -702,11 +707,14 @@ impl<'e> Form<'e> {
                 case,
             )
         } else {
-            let (p, s) = affixes(&a_text, &b_text);
+            let (mut p, mut s) = affixes(&a_text, &b_text);
             let middle = b_text.get(p.len()..b_text.len().checked_sub(s.len())?)?;
             let read = read::value(ty, middle).ok()?;
             if !same(&read, sentinel) {
-                return None;
+                // A clause that appears with the field: the words around its figure.
+                let (before, after) = around_figure(&b_text, sentinel)?;
+                p = before;
+                s = after;
             }
             (p, s, Case::AsWritten)
         };
@@ -901,6 +909,17 @@ impl<'e> Form<'e> {
             };
             let b = tokens(&text, false);
             let one: BTreeMap<usize, Value> = [(i, v.clone())].into_iter().collect();
+            if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+                for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
+                    eprintln!(
+                        "singly {} {:?}: {:?} -> {:?}",
+                        slot.name,
+                        v,
+                        join(a.get(ra).unwrap_or_default()),
+                        join(b.get(rb).unwrap_or_default())
+                    );
+                }
+            }
             for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
                 let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
                 if self.sentinels_in(&b_hunk, &one).is_empty() {
@@ -975,6 +994,34 @@ impl<'e> Form<'e> {
             unseen,
         })
     }
+}
+
+/// The words before and after a number's figure (and its words, "seventy-five (75)") in a
+/// text.
+fn around_figure(text: &str, value: &Value) -> Option<(String, String)> {
+    let d = value.as_decimal()?;
+    let grouped = crate::template::legal::format_number(d, None);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let at = words.iter().position(|w| {
+        let digits: String = w
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+            .collect();
+        let digits = digits.trim_end_matches(['.', ',']);
+        digits == grouped || digits == d.to_string()
+    })?;
+    let mut start = at;
+    while start > 0
+        && words
+            .get(start.saturating_sub(1))
+            .is_some_and(|w| read::words(w).is_some() || key_of(w) == "hundred" || key_of(w) == "thousand" || key_of(w) == "million")
+    {
+        start = start.saturating_sub(1);
+    }
+    Some((
+        words.get(..start)?.join(" "),
+        words.get(at.saturating_add(1)..)?.join(" "),
+    ))
 }
 
 /// Smaller changes to a value, for a field whose sentinel the template's checks refuse: a day
@@ -1257,23 +1304,52 @@ fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
     let (np, ns) = (normalise(prefix), normalise(suffix));
     if !np.is_empty() && normalise(&t).starts_with(&np) {
         t = t.chars().skip(np.chars().count()).collect();
-    } else {
-        let first = np.trim();
-        if !first.is_empty() && normalise(&t).starts_with(first) {
-            t = t.chars().skip(first.chars().count()).collect();
-        }
+    } else if let Some(cut) = after_tail(&t, &np) {
+        t = cut;
     }
     if !ns.is_empty() && normalise(&t).ends_with(&ns) {
         let keep = t.chars().count().saturating_sub(ns.chars().count());
         t = t.chars().take(keep).collect();
-    } else {
-        let last = ns.trim();
-        if !last.is_empty() && normalise(&t).ends_with(last) {
-            let keep = t.chars().count().saturating_sub(last.chars().count());
-            t = t.chars().take(keep).collect();
-        }
+    } else if let Some(cut) = before_head(&t, &ns) {
+        t = cut;
     }
     t.trim().to_string()
+}
+
+/// The text after the longest run of the prefix's last words found in it (an affix that is a
+/// whole conditional sentence, worded a little differently in the input).
+fn after_tail(text: &str, prefix: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let keys: Vec<String> = words.iter().map(|w| key_of(w)).collect();
+    let tail: Vec<String> = prefix.split_whitespace().map(key_of).collect();
+    for take in (1..=tail.len().min(6)).rev() {
+        let want = tail.get(tail.len().saturating_sub(take)..)?;
+        if take == 1 && want.first().is_some_and(|w| w.len() < 3) {
+            continue;
+        }
+        if let Some(at) = keys.windows(take).position(|w| w == want) {
+            let rest = words.get(at.saturating_add(take)..)?;
+            return Some(rest.join(" "));
+        }
+    }
+    None
+}
+
+/// The text before the longest run of the suffix's first words found in it.
+fn before_head(text: &str, suffix: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let keys: Vec<String> = words.iter().map(|w| key_of(w)).collect();
+    let head: Vec<String> = suffix.split_whitespace().map(key_of).collect();
+    for take in (1..=head.len().min(6)).rev() {
+        let want = head.get(..take)?;
+        if take == 1 && want.first().is_some_and(|w| w.len() < 3) {
+            continue;
+        }
+        if let Some(at) = keys.windows(take).rposition(|w| w == want) {
+            return Some(words.get(..at)?.join(" "));
+        }
+    }
+    None
 }
 
 /// One pass: what the input shows for every slot, given what was learnt from a reference.
@@ -1583,6 +1659,15 @@ fn blank(text: &str) -> bool {
         || (text.contains("___") && rules.saturating_mul(2) >= visible.len())
 }
 
+/// Whether an optional table's slot was decided left out (or empty).
+fn table_left_out(pass: &Pass, i: usize) -> bool {
+    match pass.values.get(&i) {
+        None => true,
+        Some((Value::Table(entries), _, _)) => entries.is_empty(),
+        Some(_) => false,
+    }
+}
+
 fn key_text(s: &str) -> String {
     s.split_whitespace()
         .map(key_of)
@@ -1808,8 +1893,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         .iter()
         .enumerate()
         .filter(|(i, s)| {
-            matches!(s.ty, FieldType::Table | FieldType::Party)
-                && (pass.absent.contains(i) || !pass.values.contains_key(i))
+            matches!(s.ty, FieldType::Table | FieldType::Party) && table_left_out(&pass, *i)
         })
         .map(|(_, s)| &s.path)
         .collect();
@@ -1818,7 +1902,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             .iter()
             .any(|t| slot.path.len() > t.len() && slot.path.starts_with(t));
         if matches!(slot.ty, FieldType::Table | FieldType::Party) {
-            if pass.absent.contains(&i) || !pass.values.contains_key(&i) {
+            if table_left_out(&pass, i) {
                 absent.push(slot.name.clone());
             }
             continue;
