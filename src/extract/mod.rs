@@ -362,6 +362,9 @@ fn key_of(word: &str) -> String {
         ascii
     } else if trimmed.chars().all(|c| c == '_') {
         "_".into()
+    } else if trimmed.len() > 2 && trimmed.chars().all(|c| c == '-' || c == '=') {
+        // A rule under a heading, as long as the heading.
+        "-".into()
     } else {
         trimmed.to_string()
     }
@@ -737,7 +740,22 @@ impl<'e> Form<'e> {
             if structural(slot.ty) || slot.ty == FieldType::List {
                 continue;
             }
-            if let Some(v) = self.sentinel(i, reference) {
+            if let Some(mut v) = self.sentinel(i, reference) {
+                // Two fields with one value (a total equal to its only part) get two sentinels.
+                while sentinels.values().any(|w| w == &v) {
+                    v = match v {
+                        Value::Integer(n) => Value::Integer(n.saturating_add(1)),
+                        Value::Decimal(d) => Value::Decimal(d.saturating_add(Decimal::ONE)),
+                        Value::Date(d) => match d.tomorrow() {
+                            Ok(t) => Value::Date(t),
+                            Err(_) => break,
+                        },
+                        other => other,
+                    };
+                    if matches!(v, Value::Text(_)) {
+                        break;
+                    }
+                }
                 set(&mut b_values, &slot.path, Some(v.clone()));
                 sentinels.insert(i, v);
             }
@@ -1304,6 +1322,16 @@ fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
     let (np, ns) = (normalise(prefix), normalise(suffix));
     if !np.is_empty() && normalise(&t).starts_with(&np) {
         t = t.chars().skip(np.chars().count()).collect();
+    } else if np.chars().count() >= 2
+        && !np.chars().any(char::is_alphanumeric)
+        && let Some(at) = normalise(&t).find(np.trim_start())
+    {
+        // Punctuation before the value ("($"), with other words before it.
+        let skip = normalise(&t)
+            .get(..at)
+            .map_or(0, |s| s.chars().count())
+            .saturating_add(np.trim_start().chars().count());
+        t = t.chars().skip(skip).collect();
     } else if let Some(cut) = after_tail(&t, &np) {
         t = cut;
     }
@@ -1437,7 +1465,17 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             readings.entry(o.slot).or_default().push((None, 1, line));
             continue;
         }
-        let value_text = strip_affix(&text, &o.prefix, &o.suffix);
+        let mut value_text = strip_affix(&text, &o.prefix, &o.suffix);
+        // A number after other figures in its place (a total before its parts): the figure
+        // in the same position.
+        let before = read::figures(&o.prefix).len();
+        if !matches!(slot.ty, FieldType::Text | FieldType::Enum)
+            && before > 0
+            && !normalise(&text).starts_with(&normalise(&o.prefix))
+            && let Some(rest) = read::after_figures(&text, before)
+        {
+            value_text = rest.trim().to_string();
+        }
         if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
             eprintln!(
                 "{} b={via_b} a={:?} pre={:?} suf={:?} clean={clean} text={:?} -> {:?}",

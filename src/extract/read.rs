@@ -65,7 +65,7 @@ pub fn short(text: &str) -> String {
 
 /// The figures in a text: each run of digits with thousands commas and a decimal part, as
 /// (start, digits without commas).
-fn figures(text: &str) -> Vec<(usize, String)> {
+pub fn figures(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0usize;
@@ -94,6 +94,17 @@ fn figures(text: &str) -> Vec<(usize, String)> {
         out.push((start, digits));
     }
     out
+}
+
+/// The text after the first `n` figures (and the word each ends in).
+pub fn after_figures(text: &str, n: usize) -> Option<&str> {
+    if n == 0 {
+        return Some(text);
+    }
+    let (start, _) = figures(text).into_iter().nth(n.saturating_sub(1))?;
+    let rest = text.get(start..)?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    rest.get(end..)
 }
 
 /// A whole number: the first figure (ordinals such as "7th" included), else number words.
