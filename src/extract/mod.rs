@@ -508,6 +508,8 @@ struct Alternative {
     slot: usize,
     value: Option<Value>,
     hunks: Vec<(Range<usize>, Vec<String>)>,
+    /// Learnt against the sentinel render (its words are literal words only), not `A`.
+    on_b: bool,
 }
 
 /// What was learnt from the form with one reference data set.
@@ -516,6 +518,8 @@ struct Skeleton {
     /// The sentinel renders' words, and the places of fields in them: aligned with the input,
     /// their literal words bound every field exactly (sentinels never match).
     bs: Vec<(Vec<Tok>, Vec<Occurrence>)>,
+    /// Whether the first of `bs` has every sentinel at once (the alternatives' base).
+    b0: bool,
     occurrences: Vec<Occurrence>,
     alternatives: Vec<Alternative>,
     /// Slots whose every candidate renders like the reference.
@@ -779,6 +783,7 @@ impl<'e> Form<'e> {
             groups
         };
         let mut done = std::collections::BTreeSet::new();
+        let mut all_values: Option<Value> = None;
         for (g, group) in groups.iter().enumerate() {
             if g > 0 && group.iter().all(|i| done.contains(i)) {
                 continue;
@@ -862,6 +867,9 @@ impl<'e> Form<'e> {
                 }
             }
             done.extend(group.iter().copied());
+            if g == 0 {
+                all_values = Some(values.clone());
+            }
             bs.push((b, places));
         }
         singly.sort_unstable();
@@ -972,13 +980,32 @@ impl<'e> Form<'e> {
                 if c.as_ref() == current {
                     continue;
                 }
-                let mut values = reference.clone();
-                set(&mut values, &slot.path, c.clone());
-                let Ok(text) = self.render(&values) else {
+                // Against the sentinel render when there is one, so that the reference's
+                // values (which are not the input's) weigh for no alternative.
+                let mut on_b = false;
+                let mut rendered = None;
+                if let Some(base) = &all_values {
+                    let mut values = base.clone();
+                    set(&mut values, &slot.path, c.clone());
+                    if let Ok(text) = self.render(&values) {
+                        rendered = Some(text);
+                        on_b = true;
+                    }
+                }
+                if rendered.is_none() {
+                    let mut values = reference.clone();
+                    set(&mut values, &slot.path, c.clone());
+                    rendered = self.render(&values).ok();
+                }
+                let Some(text) = rendered else {
                     continue;
                 };
+                let base_keys: Vec<&str> = match (on_b, bs.first()) {
+                    (true, Some((b0, _))) => keys(b0),
+                    _ => a_keys.clone(),
+                };
                 let b = tokens(&text, false);
-                let found: Vec<(Range<usize>, Vec<String>)> = hunks(&diff(&a_keys, &keys(&b)))
+                let found: Vec<(Range<usize>, Vec<String>)> = hunks(&diff(&base_keys, &keys(&b)))
                     .into_iter()
                     .map(|(ra, rb)| {
                         let words = b
@@ -998,6 +1025,7 @@ impl<'e> Form<'e> {
                     slot: i,
                     value: c,
                     hunks: found,
+                    on_b,
                 });
             }
             if !any {
@@ -1006,6 +1034,7 @@ impl<'e> Form<'e> {
         }
         Ok(Skeleton {
             a,
+            b0: all_values.is_some(),
             bs,
             occurrences,
             alternatives,
@@ -1454,15 +1483,12 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             continue;
         };
         let present = get(reference, &slot.path).is_some();
-        // A field the reference leaves out is read only where `A` shows the form's default.
-        if via_b && !present {
-            continue;
-        }
         let words = input.get(range.clone()).unwrap_or_default();
         let line = words.first().map_or(0, |t| t.line);
         let text = join(words);
         if !present && key_text(&text) == key_text(&o.a_text) {
-            readings.entry(o.slot).or_default().push((None, 1, line));
+            // The form's wording without the field: it is left out.
+            readings.entry(o.slot).or_default().push((None, 8, line));
             continue;
         }
         let mut value_text = strip_affix(&text, &o.prefix, &o.suffix);
@@ -1586,6 +1612,15 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                 best = Some((v.clone(), weight, *line));
             }
         }
+        // The form's own wording where the field would be outweighs (or ties) readings of it.
+        let left_out: u32 = list
+            .iter()
+            .filter(|(w, _, _)| w.is_none())
+            .map(|(_, k, _)| *k)
+            .sum();
+        if best.as_ref().is_some_and(|(_, b, _)| left_out >= *b) {
+            best = None;
+        }
         match best {
             Some((v, _, line)) => {
                 if list
@@ -1621,13 +1656,20 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     }
     // Enums and booleans: the value whose rendering the input resembles most.
     let mut margins: BTreeMap<usize, Vec<(Option<Value>, i64, usize)>> = BTreeMap::new();
+    let b0 = skeleton.bs.first().filter(|_| skeleton.b0);
+    let aligned_b0 = b0.map(|(b, _)| align(b, input));
+    let b0_keys: Vec<&str> = b0.map(|(b, _)| keys(b)).unwrap_or_default();
     for alt in &skeleton.alternatives {
         let mut margin: i64 = 0;
         let mut line = 0;
+        let (base, base_keys) = match (&aligned_b0, alt.on_b) {
+            (Some(al), true) => (al, &b0_keys),
+            _ => (&aligned, &a_keys),
+        };
         for (range, words) in &alt.hunks {
-            let (gap, _) = aligned.gap(range);
+            let (gap, _) = base.gap(range);
             let seen: Vec<&str> = in_keys.get(gap.clone()).unwrap_or_default().to_vec();
-            let ours: Vec<&str> = a_keys.get(range.clone()).unwrap_or_default().to_vec();
+            let ours: Vec<&str> = base_keys.get(range.clone()).unwrap_or_default().to_vec();
             let theirs: Vec<&str> = words.iter().map(String::as_str).collect();
             let m = i64::try_from(common(&seen, &theirs))
                 .unwrap_or(0)
@@ -1636,6 +1678,14 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             if line == 0 {
                 line = input.get(gap.start).map_or(0, |t| t.line);
             }
+        }
+        if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+            eprintln!(
+                "alt {:?} = {:?}: margin {margin} over {} hunks",
+                form.slots.get(alt.slot).map(|s| &s.name),
+                alt.value,
+                alt.hunks.len()
+            );
         }
         margins
             .entry(alt.slot)
