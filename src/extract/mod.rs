@@ -98,7 +98,7 @@ fn reference_text(kind: &str) -> Option<&'static str> {
 }
 
 /// A step in a value path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Seg {
     Key(String),
     Index(usize),
@@ -1969,6 +1969,33 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             if form.render(&without).is_ok_and(|t| t == full) {
                 pass.values.remove(&i);
                 pass.absent.push(i);
+                values = without;
+            }
+        }
+        // Optional fields of one table that together give the default (a signatory's name
+        // and title that print what the template prints without them).
+        let mut parents: BTreeMap<Vec<Seg>, Vec<usize>> = BTreeMap::new();
+        for (i, slot) in form.slots.iter().enumerate() {
+            if slot.optional && pass.values.contains_key(&i) && slot.path.len() > 1 {
+                let parent = slot.path.get(..slot.path.len().saturating_sub(1)).unwrap_or_default();
+                parents.entry(parent.to_vec()).or_default().push(i);
+            }
+        }
+        for (_, members) in parents {
+            if members.len() < 2 {
+                continue;
+            }
+            let mut without = values.clone();
+            for i in &members {
+                if let Some(slot) = form.slots.get(*i) {
+                    set(&mut without, &slot.path, None);
+                }
+            }
+            if form.render(&without).is_ok_and(|t| t == full) {
+                for i in members {
+                    pass.values.remove(&i);
+                    pass.absent.push(i);
+                }
                 values = without;
             }
         }
