@@ -243,6 +243,7 @@ pub fn rewrap(text: &str, rng: &mut Rng) -> String {
         // Prose: lines after the first start at the margin (an address block or a signature
         // is indented throughout and keeps its lines).
         let ordinary = lines.len() > 1
+            && lines.iter().any(|l| l.trim().len() > 50)
             && lines.iter().skip(1).all(|l| {
                 !l.trim().is_empty() && l.len() - l.trim_start().len() < 2
             });

@@ -1431,12 +1431,12 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     let mut as_written: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
     // Every place with the input's words there: `A`'s places, then each sentinel render's.
-    let mut places: Vec<(&Occurrence, Range<usize>, bool, bool)> = skeleton
+    let mut places: Vec<(&Occurrence, Range<usize>, bool, &[Tok])> = skeleton
         .occurrences
         .iter()
         .map(|o| {
             let (r, clean) = aligned.gap(&o.range);
-            (o, r, clean, false)
+            (o, r, clean, skeleton.a.as_slice())
         })
         .collect();
     for (b, b_places) in &skeleton.bs {
@@ -1475,10 +1475,11 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                 Some(r) => (r.clone(), true),
                 None => aligned_b.gap(&o.range),
             };
-            places.push((o, r, clean, true));
+            places.push((o, r, clean, b.as_slice()));
         }
     }
-    for (o, range, clean, via_b) in places {
+    for (o, range, clean, form_toks) in places {
+        let via_b = !std::ptr::eq(form_toks, skeleton.a.as_slice());
         let Some(slot) = form.slots.get(o.slot) else {
             continue;
         };
@@ -1539,6 +1540,15 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             reasons.entry(o.slot).or_insert_with(|| {
                 format!(
                     "the words at its place (\"{}\") do not line up with the form",
+                    read::short(&value_text)
+                )
+            });
+            continue;
+        }
+        if slot.ty == FieldType::Text && form_wording(form_toks, &o.range, &value_text) {
+            reasons.entry(o.slot).or_insert_with(|| {
+                format!(
+                    "the words at its place (\"{}\") are the form's own",
                     read::short(&value_text)
                 )
             });
@@ -1745,6 +1755,27 @@ fn blank(text: &str) -> bool {
         .iter()
         .all(|c| *c == '_' || c.is_ascii_punctuation())
         || (text.contains("___") && rules.saturating_mul(2) >= visible.len())
+}
+
+/// Whether every word of a reading (of four letters or more) is a word the form prints
+/// near the field's place: a label of the form read as a value.
+fn form_wording(form: &[Tok], range: &Range<usize>, value: &str) -> bool {
+    let words: Vec<String> = value
+        .split_whitespace()
+        .map(key_of)
+        .filter(|k| k.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
+        .collect();
+    if words.is_empty() {
+        return false;
+    }
+    let lo = range.start.saturating_sub(15);
+    let hi = range.end.saturating_add(15).min(form.len());
+    let near: Vec<&str> = (lo..hi)
+        .filter(|i| !range.contains(i))
+        .filter_map(|i| form.get(i))
+        .map(|t| t.key.as_str())
+        .collect();
+    words.iter().all(|w| near.contains(&w.as_str()))
 }
 
 /// Whether an optional table's slot was decided left out (or empty).
