@@ -202,6 +202,8 @@ struct Slot {
     values: Vec<String>,
     /// For an optional table: the table of the schema's examples.
     example: Option<Value>,
+    /// How many words the schema's example has (what a value of the field usually takes).
+    example_words: Option<usize>,
 }
 
 /// A schema example as a typed value.
@@ -280,6 +282,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                         optional: true,
                         values: Vec::new(),
                         example: Some(example),
+                        example_words: None,
                     });
                 }
                 out.extend(slots(&f.fields, here, &path, optional));
@@ -293,6 +296,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                         optional,
                         values: Vec::new(),
                         example: None,
+                        example_words: None,
                     });
                     continue;
                 };
@@ -307,6 +311,14 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                             optional,
                             values: Vec::new(),
                             example: None,
+                            example_words: match &f.example {
+                                Some(toml::Value::Array(items)) => items
+                                    .get(i)
+                                    .or(items.first())
+                                    .and_then(toml::Value::as_str)
+                                    .map(|s| s.split_whitespace().count()),
+                                _ => None,
+                            },
                         });
                     } else {
                         out.extend(slots(&f.fields, Some(item), &p, optional));
@@ -320,6 +332,11 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                 optional,
                 values: f.values.clone(),
                 example: None,
+                example_words: f
+                    .example
+                    .as_ref()
+                    .and_then(toml::Value::as_str)
+                    .map(|s| s.split_whitespace().count()),
             }),
         }
     }
@@ -399,10 +416,30 @@ fn furniture(line: &str) -> bool {
 }
 
 fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
+    let lines: Vec<&str> = text.lines().collect();
+    // Running headers and footers: a line that recurs next to page breaks (a form feed or a
+    // page number line) at least twice.
+    let mut headers = std::collections::BTreeSet::new();
+    if skip_furniture {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (n, line) in lines.iter().enumerate() {
+            if !(line.contains('\u{c}') || furniture(line)) {
+                continue;
+            }
+            for k in n.saturating_sub(2)..=n.saturating_add(2) {
+                let Some(near) = lines.get(k) else { continue };
+                let t = near.trim_matches(|c: char| c.is_whitespace() || c == '\u{c}');
+                if !t.is_empty() && !furniture(t) && t.split_whitespace().count() <= 8 {
+                    *seen.entry(t).or_insert(0) += 1;
+                }
+            }
+        }
+        headers.extend(seen.into_iter().filter(|(_, n)| *n >= 2).map(|(t, _)| t));
+    }
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    for (n, line) in lines.iter().enumerate() {
         let line = line.replace('\u{c}', " ");
-        if skip_furniture && furniture(&line) {
+        if skip_furniture && (furniture(&line) || headers.contains(line.trim())) {
             continue;
         }
         for w in line.split_whitespace() {
@@ -537,6 +574,13 @@ struct Form<'e> {
 fn text_sentinel(i: usize) -> String {
     let letter = |n: usize| char::from(b'a'.saturating_add(u8::try_from(n % 26).unwrap_or(0)));
     format!("Zq{}{}{}x", letter(i / 676), letter(i / 26), letter(i))
+}
+
+/// A text sentinel anywhere in a word.
+fn decode_sentinel_in(word: &str) -> Option<usize> {
+    let lower = word.to_lowercase();
+    let at = lower.find("zq")?;
+    lower.get(at..).and_then(decode_text_sentinel)
 }
 
 fn decode_text_sentinel(word: &str) -> Option<usize> {
@@ -1005,7 +1049,8 @@ impl<'e> Form<'e> {
                     _ => a_keys.clone(),
                 };
                 let b = tokens(&text, false);
-                let found: Vec<(Range<usize>, Vec<String>)> = hunks(&diff(&base_keys, &keys(&b)))
+                let found: Vec<(Range<usize>, Vec<String>)> =
+                    merged(hunks(&diff(&base_keys, &keys(&b))), 3)
                     .into_iter()
                     .map(|(ra, rb)| {
                         let words = b
@@ -1415,6 +1460,9 @@ struct Pass {
     /// Slots read at a clean place as written (or enums and booleans): what the next pass may
     /// start from.
     sure: std::collections::BTreeSet<usize>,
+    /// Readings of fields the reference left out, split among neighbours: not results, but
+    /// where the next pass starts.
+    tentative: BTreeMap<usize, Value>,
     /// Slots read only where the form prints them in capitals.
     capitals: std::collections::BTreeSet<usize>,
     absent: Vec<usize>,
@@ -1430,13 +1478,16 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     let mut readings: BTreeMap<usize, Vec<(Option<Value>, u32, usize)>> = BTreeMap::new();
     let mut as_written: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
+    let mut tentative: BTreeMap<usize, Value> = BTreeMap::new();
     // Every place with the input's words there: `A`'s places, then each sentinel render's.
-    let mut places: Vec<(&Occurrence, Range<usize>, bool, &[Tok])> = skeleton
+    // Each place's words in the input and how sure their bounds are: 8 between matched
+    // words, 3 split among fields sharing a window, 2 otherwise.
+    let mut places: Vec<(&Occurrence, Range<usize>, u32, &[Tok])> = skeleton
         .occurrences
         .iter()
         .map(|o| {
             let (r, clean) = aligned.gap(&o.range);
-            (o, r, clean, skeleton.a.as_slice())
+            (o, r, if clean { 8 } else { 2 }, skeleton.a.as_slice())
         })
         .collect();
     for (b, b_places) in &skeleton.bs {
@@ -1452,8 +1503,12 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             let expected = form
                 .slots
                 .get(o.slot)
-                .and_then(|s| get(reference, &s.path))
-                .map_or(2, |v| v.plain().split_whitespace().count().clamp(1, 4));
+                .and_then(|s| {
+                    s.example_words.or_else(|| {
+                        get(reference, &s.path).map(|v| v.plain().split_whitespace().count())
+                    })
+                })
+                .map_or(2, |n| n.clamp(1, 4));
             windows
                 .entry((w.start, w.end))
                 .or_default()
@@ -1472,18 +1527,35 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
         for o in b_places {
             let (r, clean) = match split.get(&o.range.start) {
-                Some(r) => (r.clone(), true),
-                None => aligned_b.gap(&o.range),
+                Some(r) => (r.clone(), 3),
+                None => {
+                    let (r, clean) = aligned_b.gap(&o.range);
+                    (r, if clean { 8 } else { 2 })
+                }
             };
             places.push((o, r, clean, b.as_slice()));
         }
     }
-    for (o, range, clean, form_toks) in places {
+    for (o, range, sureness, form_toks) in places {
+        let clean = sureness >= 8;
         let via_b = !std::ptr::eq(form_toks, skeleton.a.as_slice());
         let Some(slot) = form.slots.get(o.slot) else {
             continue;
         };
         let present = get(reference, &slot.path).is_some();
+        // A field the reference leaves out is read from a sentinel render only between
+        // matched words: split among neighbours, its words are too often theirs.
+        if via_b && !present && sureness < 8 {
+            let words = input.get(range.clone()).unwrap_or_default();
+            let text = strip_affix(&join(words), &o.prefix, &o.suffix);
+            if !blank(&text)
+                && !form_wording(form_toks, &o.range, &text)
+                && let Ok(v) = read::value(slot.ty, &text)
+            {
+                tentative.entry(o.slot).or_insert(v);
+            }
+            continue;
+        }
         let words = input.get(range.clone()).unwrap_or_default();
         let line = words.first().map_or(0, |t| t.line);
         let text = join(words);
@@ -1509,11 +1581,9 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                 slot.name, o.a_text, o.prefix, o.suffix, text, value_text
             );
         }
-        let weight = match (clean, o.case) {
-            (true, Case::AsWritten) => 8,
-            (false, Case::AsWritten) => 2,
-            (true, Case::Upper) => 2,
-            (false, Case::Upper) => 1,
+        let weight = match o.case {
+            Case::AsWritten => sureness,
+            Case::Upper => (sureness / 4).max(1),
         };
         if blank(&value_text) {
             // A blank the executed copy left unfilled.
@@ -1679,11 +1749,30 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         for (range, words) in &alt.hunks {
             let (gap, _) = base.gap(range);
             let seen: Vec<&str> = in_keys.get(gap.clone()).unwrap_or_default().to_vec();
+            // A sentinel stands for a value the input has in its own words: it matches any one
+            // input word the literal words leave over.
+            let is_sentinel = |k: &&str| k.contains("zq") && decode_sentinel_in(k).is_some();
             let ours: Vec<&str> = base_keys.get(range.clone()).unwrap_or_default().to_vec();
             let theirs: Vec<&str> = words.iter().map(String::as_str).collect();
-            let m = i64::try_from(common(&seen, &theirs))
-                .unwrap_or(0)
-                .saturating_sub(i64::try_from(common(&seen, &ours)).unwrap_or(0));
+            let distance = |x: &[&str]| -> i64 {
+                let literal: Vec<&str> = x.iter().copied().filter(|k| !is_sentinel(k)).collect();
+                let sentinels = x.len().saturating_sub(literal.len());
+                let c = common(&seen, &literal);
+                let wild = sentinels.min(seen.len().saturating_sub(c));
+                let matched = i64::try_from(c.saturating_add(wild)).unwrap_or(0);
+                i64::try_from(x.len())
+                    .unwrap_or(0)
+                    .saturating_sub(matched.saturating_mul(2))
+            };
+            let m = distance(&ours).saturating_sub(distance(&theirs));
+            if std::env::var_os("ENGROSS_EXTRACT_DEBUG_ALT").is_some() {
+                eprintln!(
+                    "  hunk {range:?} seen {} ours {} theirs {} -> {m}",
+                    seen.len(),
+                    ours.len(),
+                    theirs.len()
+                );
+            }
             margin = margin.saturating_add(m);
             if line == 0 {
                 line = input.get(gap.start).map_or(0, |t| t.line);
@@ -1734,8 +1823,31 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             None => absent.push(i),
         }
     }
+    // Not where the form's own wording shows the field left out, and not a part of a
+    // neighbour's value (the words of a name split off as another field).
+    let texts: Vec<String> = values
+        .values()
+        .filter_map(|(v, _, _)| match v {
+            Value::Text(t) => Some(t.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    tentative.retain(|_, v| match v {
+        Value::Text(t) => {
+            let t = t.to_lowercase();
+            !texts.iter().any(|w| w.contains(&t) || t.contains(w.as_str()))
+        }
+        _ => true,
+    });
+    tentative.retain(|i, _| {
+        !values.contains_key(i)
+            && !readings
+                .get(i)
+                .is_some_and(|list| list.iter().any(|(v, _, _)| v.is_none()))
+    });
     Pass {
         values,
+        tentative,
         capitals,
         sure,
         absent,
@@ -1962,23 +2074,38 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         list_notes,
     };
     let first_skeleton = form.learn(&reference)?;
-    let first = read_pass(&form, &first_skeleton, &reference, &input);
-    if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
-        eprintln!("---- pass 2");
-    }
-    // The second pass starts from what the first one read.
-    let mut second_ref = reference.clone();
-    for (i, slot) in form.slots.iter().enumerate() {
-        if let Some((v, _, _)) = first.values.get(&i) {
-            set(&mut second_ref, &slot.path, Some(v.clone()));
-        } else if first.absent.contains(&i) && slot.optional {
-            set(&mut second_ref, &slot.path, None);
+    let mut pass = read_pass(&form, &first_skeleton, &reference, &input);
+    let mut current = reference.clone();
+    // Each next pass starts from what the last one read (and from the tentative readings of
+    // fields its reference left out), so that the structure is the input's and the words
+    // around each field are nearer: a second pass always, a third when the second had
+    // tentative readings.
+    for round in 0..2 {
+        if round == 1 && pass.tentative.is_empty() {
+            break;
+        }
+        if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+            eprintln!("---- pass {}", round + 2);
+        }
+        let mut next_ref = current.clone();
+        for (i, slot) in form.slots.iter().enumerate() {
+            if let Some((v, _, _)) = pass.values.get(&i) {
+                set(&mut next_ref, &slot.path, Some(v.clone()));
+            } else if let Some(v) = pass.tentative.get(&i) {
+                set(&mut next_ref, &slot.path, Some(v.clone()));
+            } else if pass.absent.contains(&i) && slot.optional {
+                set(&mut next_ref, &slot.path, None);
+            }
+        }
+        match form.learn(&next_ref) {
+            Ok(skeleton) => {
+                pass = read_pass(&form, &skeleton, &next_ref, &input);
+                current = next_ref;
+            }
+            Err(_) => break,
         }
     }
-    let pass = match form.learn(&second_ref) {
-        Ok(skeleton) => read_pass(&form, &skeleton, &second_ref, &input),
-        Err(_) => first,
-    };
+    let reference = current;
     // An optional field whose value makes no difference to the text (it equals the default
     // the template takes without it) is left out: the data file says what the text shows.
     let mut pass = pass;
@@ -1998,6 +2125,9 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             let mut without = values.clone();
             set(&mut without, &slot.path, None);
             if form.render(&without).is_ok_and(|t| t == full) {
+                if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
+                    eprintln!("redundant: {}", slot.name);
+                }
                 pass.values.remove(&i);
                 pass.absent.push(i);
                 values = without;
