@@ -474,3 +474,85 @@ fn option_siblings_field_by_field() {
         );
     }
 }
+
+/// Random data on the option form (names, places, counts, prices, dates varied from the
+/// example's), rendered to text, re-wrapped and re-paginated, then extracted: the oracle is
+/// the data rendered. Every field must come back.
+#[test]
+fn generative_options_round_trip() {
+    let engine = engine();
+    let companies = [
+        "Bluefin Analytics, Inc.",
+        "Orchard Lane Foods Corp.",
+        "Tessellate Robotics, Inc.",
+        "Gray Heron Minerals Ltd.",
+    ];
+    let holders = [
+        "Ridgeway Growth Partners, L.P.",
+        "Anneliese Marchetti",
+        "Northfield Opportunity Fund, LLC",
+        "Desmond Achebe",
+    ];
+    let states = ["Nevada", "Delaware", "Oregon", "Texas", "Maryland"];
+    let cities = ["Reno, Nevada", "Portland, Oregon", "Austin, Texas", "Baltimore, Maryland"];
+    let titles = ["President", "Chief Executive Officer", "Managing Director"];
+    let signers = ["Ruth Calloway", "Ignacio Ferrer", "Mei-Lin Zhao"];
+    let mut failures = Vec::new();
+    for seed in 1..=4u64 {
+        let mut rng = Rng::new(seed * 7919);
+        let year = 2008 + rng.below(18) as i64;
+        let month = 1 + rng.below(12);
+        let day = 1 + rng.below(28);
+        let individual = rng.below(2) == 0;
+        let holder = if individual { holders[1 + 2 * rng.below(2) as usize] } else { holders[2 * rng.below(2) as usize] };
+        let state = *rng.pick(&states);
+        let data = format!(
+            "template = \"option\"\n\
+             number = \"GEN-{seed}\"\n\
+             issue_date = {year}-{month:02}-{day:02}\n\
+             expiration_date = {}-{month:02}-{day:02}\n\
+             shares = {}\n\
+             share_count = \"fixed\"\n\
+             exercise_price = \"{}.{:02}\"\n\
+             par_value = \"0.001\"\n\
+             exercise = \"{}\"\n\
+             market_references = \"current\"\n\
+             delivery_days = {}\n\
+             trustee_office = \"{}\"\n\
+             governing_law = \"{state}\"\n\
+             exhibits = {{ subscription = \"A\", transfer = \"B\" }}\n\n\
+             [company]\nname = \"{}\"\nentity = \"corporation\"\nstate = \"{state}\"\n\
+             attention = \"Chief Financial Officer\"\n\
+             address = [\"{} Main Street\", \"{}\"]\n\
+             signatory = {{ name = \"{}\", title = \"{}\" }}\n\n\
+             [holder]\nname = \"{holder}\"\ntype = \"{}\"\n{}",
+            year + 3 + rng.below(3) as i64,
+            (1 + rng.below(900)) * 1000,
+            rng.below(5),
+            rng.below(100),
+            if rng.below(2) == 0 { "cash" } else { "cashless" },
+            2 + rng.below(9),
+            rng.pick(&cities),
+            rng.pick(&companies),
+            100 + rng.below(9000),
+            rng.pick(&cities),
+            rng.pick(&signers),
+            rng.pick(&titles),
+            if individual { "individual" } else { "entity" },
+            if individual {
+                String::new()
+            } else {
+                format!("entity = \"limited partnership\"\nstate = \"{}\"\n", rng.pick(&states))
+            },
+        );
+        let loaded = engine.load(&data, "generated").unwrap_or_else(|e| panic!("{e}\n{data}"));
+        let text = engross::render::text::render(&engine.render(loaded.clone()).unwrap().document);
+        let text = rewrap(&text, &mut rng);
+        let x = extract::extract(&engine, "option", &text, "generated").unwrap();
+        let s = score(&x, &loaded.values, &[]);
+        if !s.wrong.is_empty() || !s.missed.is_empty() {
+            failures.push(format!("seed {seed}: wrong {:?}, missed {:?}\n{data}", s.wrong, s.missed));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
