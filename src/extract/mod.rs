@@ -217,9 +217,7 @@ fn example_value(field: &Field, example: &toml::Value) -> Option<Value> {
         (FieldType::Money | FieldType::Percent, toml::Value::String(s)) => {
             Value::Decimal(s.parse().ok()?)
         }
-        (FieldType::Date, toml::Value::Datetime(d)) => {
-            Value::Date(d.to_string().parse().ok()?)
-        }
+        (FieldType::Date, toml::Value::Datetime(d)) => Value::Date(d.to_string().parse().ok()?),
         (FieldType::Bool, toml::Value::Boolean(b)) => Value::Bool(*b),
         (FieldType::List, toml::Value::Array(items)) => {
             let item = Field {
@@ -493,12 +491,16 @@ fn hunks(ops: &[DiffOp]) -> Vec<(Range<usize>, Range<usize>)> {
 
 /// Hunks with at most `gap` equal words between them taken as one: a date or an amount in
 /// words differs in several words with equal ones ("day of") between.
-fn merged(hunks: Vec<(Range<usize>, Range<usize>)>, gap: usize) -> Vec<(Range<usize>, Range<usize>)> {
+fn merged(
+    hunks: Vec<(Range<usize>, Range<usize>)>,
+    gap: usize,
+) -> Vec<(Range<usize>, Range<usize>)> {
     let mut out: Vec<(Range<usize>, Range<usize>)> = Vec::new();
     for (a, b) in hunks {
         match out.last_mut() {
             Some((la, lb))
-                if a.start.saturating_sub(la.end) <= gap && b.start.saturating_sub(lb.end) <= gap =>
+                if a.start.saturating_sub(la.end) <= gap
+                    && b.start.saturating_sub(lb.end) <= gap =>
             {
                 la.end = a.end;
                 lb.end = b.end;
@@ -615,7 +617,11 @@ impl<'e> Form<'e> {
         // offering, one date after another) still hold.
         match (slot.ty, get(reference, &slot.path)) {
             (FieldType::Integer | FieldType::Shares, Some(Value::Integer(v))) => {
-                return Some(Value::Integer(if *v == 0 { 3 } else { v.saturating_mul(7) }));
+                return Some(Value::Integer(if *v == 0 {
+                    3
+                } else {
+                    v.saturating_mul(7)
+                }));
             }
             (FieldType::Money | FieldType::Percent, Some(v)) if v.as_decimal().is_some() => {
                 let d = v.as_decimal()?;
@@ -859,7 +865,9 @@ impl<'e> Form<'e> {
             // Text sentinels are found word by word.
             for (j, t) in b.iter().enumerate() {
                 let lower = t.raw.to_lowercase();
-                let Some(pos) = lower.find("zq") else { continue };
+                let Some(pos) = lower.find("zq") else {
+                    continue;
+                };
                 let Some(n) = lower.get(pos..).and_then(decode_text_sentinel) else {
                     continue;
                 };
@@ -1051,17 +1059,17 @@ impl<'e> Form<'e> {
                 let b = tokens(&text, false);
                 let found: Vec<(Range<usize>, Vec<String>)> =
                     merged(hunks(&diff(&base_keys, &keys(&b))), 3)
-                    .into_iter()
-                    .map(|(ra, rb)| {
-                        let words = b
-                            .get(rb)
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|t| t.key.clone())
-                            .collect();
-                        (ra, words)
-                    })
-                    .collect();
+                        .into_iter()
+                        .map(|(ra, rb)| {
+                            let words = b
+                                .get(rb)
+                                .unwrap_or_default()
+                                .iter()
+                                .map(|t| t.key.clone())
+                                .collect();
+                            (ra, words)
+                        })
+                        .collect();
                 if found.is_empty() {
                     continue;
                 }
@@ -1104,9 +1112,12 @@ fn around_figure(text: &str, value: &Value) -> Option<(String, String)> {
     })?;
     let mut start = at;
     while start > 0
-        && words
-            .get(start.saturating_sub(1))
-            .is_some_and(|w| read::words(w).is_some() || key_of(w) == "hundred" || key_of(w) == "thousand" || key_of(w) == "million")
+        && words.get(start.saturating_sub(1)).is_some_and(|w| {
+            read::words(w).is_some()
+                || key_of(w) == "hundred"
+                || key_of(w) == "thousand"
+                || key_of(w) == "million"
+        })
     {
         start = start.saturating_sub(1);
     }
@@ -1288,7 +1299,10 @@ fn split_window(
     input: &[Tok],
     gap: Range<usize>,
 ) -> BTreeMap<usize, Range<usize>> {
-    let f: Vec<(usize, &Tok)> = window.clone().filter_map(|i| form.get(i).map(|t| (i, t))).collect();
+    let f: Vec<(usize, &Tok)> = window
+        .clone()
+        .filter_map(|i| form.get(i).map(|t| (i, t)))
+        .collect();
     let g: Vec<&Tok> = gap.clone().filter_map(|j| input.get(j)).collect();
     let (n, m) = (f.len(), g.len());
     if n == 0 || n > 60 || m > 120 {
@@ -1314,7 +1328,11 @@ fn split_window(
             if here >= INF {
                 continue;
             }
-            let mut relax = |ni: usize, nj: usize, c: u32, cost: &mut Vec<u32>, back: &mut Vec<(usize, usize)>| {
+            let mut relax = |ni: usize,
+                             nj: usize,
+                             c: u32,
+                             cost: &mut Vec<u32>,
+                             back: &mut Vec<(usize, usize)>| {
                 let k = idx(ni, nj);
                 if let Some(slot) = cost.get_mut(k)
                     && here.saturating_add(c) < *slot
@@ -1335,7 +1353,13 @@ fn split_window(
                     relax(i.saturating_add(1), j, 4, &mut cost, &mut back);
                     if let Some(gt) = g.get(j) {
                         let c = if gt.key == ft.key { 0 } else { 5 };
-                        relax(i.saturating_add(1), j.saturating_add(1), c, &mut cost, &mut back);
+                        relax(
+                            i.saturating_add(1),
+                            j.saturating_add(1),
+                            c,
+                            &mut cost,
+                            &mut back,
+                        );
                     }
                 }
                 Some((expected, suffix)) => {
@@ -1362,7 +1386,8 @@ fn split_window(
                             .count();
                         c = c.saturating_add(u32::try_from(inner).unwrap_or(INF).saturating_mul(3));
                         if !suffix.is_empty()
-                            && !last.is_some_and(|t| normalise(&t.raw).ends_with(&normalise(suffix)))
+                            && !last
+                                .is_some_and(|t| normalise(&t.raw).ends_with(&normalise(suffix)))
                         {
                             c = c.saturating_add(4);
                         }
@@ -1375,7 +1400,9 @@ fn split_window(
     let mut out = BTreeMap::new();
     let (mut i, mut j) = (n, m);
     while i > 0 || j > 0 {
-        let Some(&(pi, pj)) = back.get(idx(i, j)) else { break };
+        let Some(&(pi, pj)) = back.get(idx(i, j)) else {
+            break;
+        };
         if (pi, pj) == (i, j) {
             break;
         }
@@ -1383,7 +1410,10 @@ fn split_window(
             && let Some((fi, _)) = f.get(pi)
             && fields.contains_key(fi)
         {
-            out.insert(*fi, gap.start.saturating_add(pj)..gap.start.saturating_add(j));
+            out.insert(
+                *fi,
+                gap.start.saturating_add(pj)..gap.start.saturating_add(j),
+            );
         }
         i = pi;
         j = pj;
@@ -1835,7 +1865,9 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     tentative.retain(|_, v| match v {
         Value::Text(t) => {
             let t = t.to_lowercase();
-            !texts.iter().any(|w| w.contains(&t) || t.contains(w.as_str()))
+            !texts
+                .iter()
+                .any(|w| w.contains(&t) || t.contains(w.as_str()))
         }
         _ => true,
     });
@@ -1931,7 +1963,10 @@ fn list_paths(fields: &[Field], values: &Value, prefix: &[Seg], out: &mut Vec<Ve
     for f in fields {
         let mut path = prefix.to_vec();
         path.push(Seg::Key(f.key.clone()));
-        match (f.ty, get(values, std::slice::from_ref(&Seg::Key(f.key.clone())))) {
+        match (
+            f.ty,
+            get(values, std::slice::from_ref(&Seg::Key(f.key.clone()))),
+        ) {
             (FieldType::List, Some(Value::List(items))) if !items.is_empty() => {
                 out.push(path.clone());
                 for (i, item) in items.iter().enumerate() {
@@ -1972,7 +2007,9 @@ fn fit_lists(
         let Some(Value::List(items)) = get(&best, &path).cloned() else {
             continue;
         };
-        let Some(last) = items.last().cloned() else { continue };
+        let Some(last) = items.last().cloned() else {
+            continue;
+        };
         let most = items.len().saturating_add(2).max(4).min(12);
         let mut chosen = None;
         for n in 1..=most {
@@ -2138,7 +2175,10 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         let mut parents: BTreeMap<Vec<Seg>, Vec<usize>> = BTreeMap::new();
         for (i, slot) in form.slots.iter().enumerate() {
             if slot.optional && pass.values.contains_key(&i) && slot.path.len() > 1 {
-                let parent = slot.path.get(..slot.path.len().saturating_sub(1)).unwrap_or_default();
+                let parent = slot
+                    .path
+                    .get(..slot.path.len().saturating_sub(1))
+                    .unwrap_or_default();
                 parents.entry(parent.to_vec()).or_default().push(i);
             }
         }
@@ -2310,16 +2350,32 @@ impl Extraction {
             list_line(&mut out, &l, &items);
             written_lists.insert(l);
         }
+        // Items of lists of tables: `[[list]]` once per item, before any of its tables;
+        // a table inside an item is `[list.table]` (TOML's table of the last item).
+        let mut items_open: BTreeMap<String, usize> = BTreeMap::new();
+        let unindexed = |path: &[Seg]| -> String {
+            path.iter()
+                .filter_map(|s| match s {
+                    Seg::Key(k) => Some(k.clone()),
+                    Seg::Index(_) => None,
+                })
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         for (table, items) in &grouped {
             let path = parse_path(table);
-            let header = match path.last() {
-                Some(Seg::Index(_)) => {
-                    format!(
-                        "\n[[{}]]\n",
-                        show_path(path.get(..path.len().saturating_sub(1)).unwrap_or_default())
-                    )
+            for (at, seg) in path.iter().enumerate() {
+                let Seg::Index(n) = seg else { continue };
+                let list = unindexed(path.get(..at).unwrap_or_default());
+                if items_open.get(&list) != Some(n) {
+                    items_open.insert(list.clone(), *n);
+                    out.push_str(&format!("\n[[{list}]]\n"));
+                    current = Some(show_path(path.get(..=at).unwrap_or_default()));
                 }
-                _ => format!("\n[{table}]\n"),
+            }
+            let header = match path.last() {
+                Some(Seg::Index(_)) => String::new(),
+                _ => format!("\n[{}]\n", unindexed(&path)),
             };
             if current.as_deref() != Some(table.as_str()) {
                 out.push_str(&header);
