@@ -500,13 +500,15 @@ pub fn proof(doc: &Document) -> Vec<Finding> {
     let squeeze = |w: &str| -> String {
         let mut out = String::new();
         for c in fold(w).chars() {
-            if out.chars().next_back() != Some(c) {
+            if !out.ends_with(c) {
                 out.push(c);
             }
         }
         out
     };
-    let mut counted: BTreeMap<(String, String), Vec<(String, usize, String)>> = BTreeMap::new();
+    // (what is counted, amount) → (count, unit, words as written).
+    type Counts = BTreeMap<(String, String), Vec<(String, usize, String)>>;
+    let mut counted: Counts = BTreeMap::new();
     for (u, unit) in units.iter().enumerate() {
         let tokens: Vec<&str> = unit.text.split_whitespace().collect();
         for (k, token) in tokens.iter().enumerate() {

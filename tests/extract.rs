@@ -284,8 +284,8 @@ pub fn rewrap(text: &str, rng: &mut Rng) -> String {
             let indent = " ".repeat(rng.below(6) as usize);
             let mut line = indent.clone();
             for w in p.split_whitespace() {
-                if line.len() + w.len() + 1 > width && line.trim().len() > 0 {
-                    out.push(std::mem::replace(&mut line, String::new()));
+                if line.len() + w.len() + 1 > width && !line.trim().is_empty() {
+                    out.push(std::mem::take(&mut line));
                 }
                 if !line.is_empty() && !line.ends_with(' ') {
                     line.push(' ');

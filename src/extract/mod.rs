@@ -428,7 +428,8 @@ fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
                 let Some(near) = lines.get(k) else { continue };
                 let t = near.trim_matches(|c: char| c.is_whitespace() || c == '\u{c}');
                 if !t.is_empty() && !furniture(t) && t.split_whitespace().count() <= 8 {
-                    *seen.entry(t).or_insert(0) += 1;
+                    let n = seen.entry(t).or_insert(0);
+                    *n = n.saturating_add(1);
                 }
             }
         }
@@ -466,8 +467,8 @@ fn diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<DiffOp> {
     // Patience anchors on words that occur once on each side, then Myers between them: fast
     // on whole agreements that differ in many places, and the unique words are the anchors a
     // reader would take.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, Some(deadline))
+    let deadline = std::time::Instant::now().checked_add(std::time::Duration::from_secs(2));
+    similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, deadline)
 }
 
 /// The changed hunks of a diff: (old range, new range).
@@ -720,9 +721,14 @@ impl<'e> Form<'e> {
                     let Some(d) = v.as_decimal() else { continue };
                     let grouped = crate::template::legal::format_number(d, None);
                     let whole = d.trunc();
-                    let words = u64::try_from(whole.mantissa() / 10i128.pow(whole.scale()))
-                        .ok()
-                        .map(|w| crate::template::legal::number_words(w).to_lowercase());
+                    let words = u64::try_from(
+                        whole
+                            .mantissa()
+                            .checked_div(10i128.saturating_pow(whole.scale()))
+                            .unwrap_or(0),
+                    )
+                    .ok()
+                    .map(|w| crate::template::legal::number_words(w).to_lowercase());
                     contains_number(&lower, &grouped)
                         || contains_number(&lower, &d.to_string())
                         || words.is_some_and(|w| w.contains(' ') && lower.contains(&w))
@@ -1328,11 +1334,11 @@ fn split_window(
             if here >= INF {
                 continue;
             }
-            let mut relax = |ni: usize,
-                             nj: usize,
-                             c: u32,
-                             cost: &mut Vec<u32>,
-                             back: &mut Vec<(usize, usize)>| {
+            let relax = |ni: usize,
+                         nj: usize,
+                         c: u32,
+                         cost: &mut Vec<u32>,
+                         back: &mut Vec<(usize, usize)>| {
                 let k = idx(ni, nj);
                 if let Some(slot) = cost.get_mut(k)
                     && here.saturating_add(c) < *slot
@@ -1487,9 +1493,6 @@ fn before_head(text: &str, suffix: &str) -> Option<String> {
 /// One pass: what the input shows for every slot, given what was learnt from a reference.
 struct Pass {
     values: BTreeMap<usize, (Value, usize, Vec<String>)>,
-    /// Slots read at a clean place as written (or enums and booleans): what the next pass may
-    /// start from.
-    sure: std::collections::BTreeSet<usize>,
     /// Readings of fields the reference left out, split among neighbours: not results, but
     /// where the next pass starts.
     tentative: BTreeMap<usize, Value>,
@@ -1669,6 +1672,9 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                     }
                     _ => v,
                 };
+                if o.case == Case::AsWritten {
+                    as_written.entry(o.slot).or_default().push(v.clone());
+                }
                 readings
                     .entry(o.slot)
                     .or_default()
@@ -1682,7 +1688,6 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     let mut values = BTreeMap::new();
     let mut absent = Vec::new();
     let mut missing = BTreeMap::new();
-    let mut sure = std::collections::BTreeSet::new();
     let mut capitals = std::collections::BTreeSet::new();
     for (i, slot) in form.slots.iter().enumerate() {
         if structural(slot.ty) || slot.ty == FieldType::List {
@@ -1733,12 +1738,6 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
         match best {
             Some((v, _, line)) => {
-                if list
-                    .iter()
-                    .any(|(w, k, _)| *k >= 8 && w.as_ref().is_some_and(|w| same(w, &v)))
-                {
-                    sure.insert(i);
-                }
                 // Printed as written somewhere: take that spelling, not a heading's capitals.
                 let written = as_written
                     .get(&i)
@@ -1847,7 +1846,6 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         };
         match value {
             Some(v) => {
-                sure.insert(i);
                 values.insert(i, (v, line, Vec::new()));
             }
             None => absent.push(i),
@@ -1881,7 +1879,6 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         values,
         tentative,
         capitals,
-        sure,
         absent,
         missing,
     }
@@ -2010,7 +2007,7 @@ fn fit_lists(
         let Some(last) = items.last().cloned() else {
             continue;
         };
-        let most = items.len().saturating_add(2).max(4).min(12);
+        let most = items.len().saturating_add(2).clamp(4, 12);
         let mut chosen = None;
         for n in 1..=most {
             if n == items.len() {
@@ -2117,12 +2114,12 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
     // fields its reference left out), so that the structure is the input's and the words
     // around each field are nearer: a second pass always, a third when the second had
     // tentative readings.
-    for round in 0..2 {
+    for round in 0..2u8 {
         if round == 1 && pass.tentative.is_empty() {
             break;
         }
         if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
-            eprintln!("---- pass {}", round + 2);
+            eprintln!("---- pass {}", round.saturating_add(2));
         }
         let mut next_ref = current.clone();
         for (i, slot) in form.slots.iter().enumerate() {
@@ -2145,7 +2142,6 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
     let reference = current;
     // An optional field whose value makes no difference to the text (it equals the default
     // the template takes without it) is left out: the data file says what the text shows.
-    let mut pass = pass;
     let mut values = reference.clone();
     for (i, slot) in form.slots.iter().enumerate() {
         if let Some((v, _, _)) = pass.values.get(&i) {
