@@ -28,6 +28,7 @@ pub mod diff;
 pub mod document;
 pub mod docx;
 pub mod error;
+pub mod extract;
 pub mod input;
 pub mod layout;
 pub mod pdf;

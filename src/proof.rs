@@ -352,6 +352,221 @@ pub fn proof(doc: &Document) -> Vec<Finding> {
         }
     }
 
+    // Names of three or more capitalised words written twice alike but for one word a letter
+    // or two off ("AMERICAN TECNOLOGIES GROUP" beside "AMERICAN TECHNOLOGIES GROUP"), however
+    // rarely each is written: the same neighbours make the slip plain.
+    let mut phrases: Vec<(Vec<String>, Vec<String>, usize)> = Vec::new();
+    for (u, unit) in units.iter().enumerate() {
+        let mut run: Vec<String> = Vec::new();
+        let mut shown: Vec<String> = Vec::new();
+        let tokens: Vec<&str> = unit.text.split_whitespace().collect();
+        for (k, token) in tokens.iter().enumerate() {
+            let w = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '&');
+            let name_word = !w.is_empty()
+                && capitalised(w)
+                && w.chars().all(|c| c.is_alphabetic() || c == '&' || c == '.');
+            if name_word {
+                run.push(fold(w));
+                shown.push(w.to_string());
+            }
+            let ends =
+                !name_word || token.ends_with([',', ';', ':', ')', '"']) || k + 1 == tokens.len();
+            if ends {
+                if run.len() >= 3 && !phrases.iter().any(|(p, _, _)| *p == run) {
+                    phrases.push((run.clone(), shown.clone(), u));
+                }
+                run.clear();
+                shown.clear();
+            }
+        }
+    }
+    let mut seen_pairs: BTreeSet<(String, String)> = BTreeSet::new();
+    for (i, (a, a_shown, u)) in phrases.iter().enumerate() {
+        for (b, b_shown, _) in phrases.iter().skip(i + 1) {
+            if a.len() != b.len() {
+                continue;
+            }
+            let differ: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+            let [k] = differ.as_slice() else { continue };
+            let (x, y) = (&a[*k], &b[*k]);
+            if x.len() < 5
+                || y.len() < 5
+                || x.chars().next() != y.chars().next()
+                || strsim::osa_distance(x, y) > 2
+                || x.starts_with(y.as_str())
+                || y.starts_with(x.as_str())
+            {
+                continue;
+            }
+            if !seen_pairs.insert((x.clone(), y.clone())) {
+                continue;
+            }
+            find(
+                "name",
+                *u,
+                format!(
+                    "\"{}\" and \"{}\" differ only in \"{}\" / \"{}\"",
+                    a_shown.join(" "),
+                    b_shown.join(" "),
+                    a_shown[*k],
+                    b_shown[*k]
+                ),
+            );
+        }
+    }
+
+    // The operative verb after "hereby" a letter or two from a verb legal drafting uses there
+    // ("hereby citifies" for "hereby certifies"; "citifies" is English, but not an operative
+    // verb).
+    const OPERATIVE: &[&str] = &[
+        "accelerated",
+        "accepts",
+        "acknowledge",
+        "acknowledged",
+        "acknowledges",
+        "agree",
+        "agreed",
+        "agrees",
+        "appoints",
+        "approves",
+        "assigns",
+        "assumes",
+        "authorize",
+        "authorizes",
+        "certifies",
+        "certify",
+        "confirms",
+        "consents",
+        "conveys",
+        "covenants",
+        "declares",
+        "demands",
+        "designates",
+        "directs",
+        "elects",
+        "expressly",
+        "given",
+        "grants",
+        "guarantees",
+        "incorporated",
+        "indemnifies",
+        "instructs",
+        "irrevocably",
+        "notifies",
+        "notify",
+        "ratifies",
+        "releases",
+        "represent",
+        "represents",
+        "requests",
+        "reserved",
+        "reserves",
+        "sells",
+        "submits",
+        "tenders",
+        "transfers",
+        "unconditionally",
+        "undertakes",
+        "waives",
+        "warrant",
+        "warrants",
+    ];
+    for (u, unit) in units.iter().enumerate() {
+        let tokens: Vec<&str> = unit.text.split_whitespace().collect();
+        for pair in tokens.windows(2) {
+            let [h, w] = pair else { continue };
+            if !h.eq_ignore_ascii_case("hereby") {
+                continue;
+            }
+            let w: String = w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+            if w.len() < 5
+                || !w.chars().all(|c| c.is_ascii_lowercase())
+                || OPERATIVE.contains(&w.as_str())
+            {
+                continue;
+            }
+            if let Some(v) = OPERATIVE
+                .iter()
+                .find(|v| v.chars().next() == w.chars().next() && strsim::osa_distance(v, &w) <= 2)
+            {
+                find("spelling", u, format!("\"hereby {w}\": \"hereby {v}\"?"));
+            }
+        }
+    }
+
+    // Counts of one thing that disagree: "12 monthly installments of $10,000" in one place and
+    // "11 monthly instalments of $10,000" in another (spelling variants folded: doubled
+    // letters count once).
+    let squeeze = |w: &str| -> String {
+        let mut out = String::new();
+        for c in fold(w).chars() {
+            if !out.ends_with(c) {
+                out.push(c);
+            }
+        }
+        out
+    };
+    // (what is counted, amount) → (count, unit, words as written).
+    type Counts = BTreeMap<(String, String), Vec<(String, usize, String)>>;
+    let mut counted: Counts = BTreeMap::new();
+    for (u, unit) in units.iter().enumerate() {
+        let tokens: Vec<&str> = unit.text.split_whitespace().collect();
+        for (k, token) in tokens.iter().enumerate() {
+            let n = token.trim_matches(|c: char| !c.is_ascii_digit());
+            if n.is_empty()
+                || !token
+                    .trim_start_matches('(')
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            // Up to three words, then "of" and an amount.
+            for len in 1..=3 {
+                let (Some(of), Some(amount)) = (tokens.get(k + 1 + len), tokens.get(k + 2 + len))
+                else {
+                    break;
+                };
+                if *of != "of" || !amount.starts_with('$') {
+                    continue;
+                }
+                let thing: Vec<String> = tokens[k + 1..k + 1 + len]
+                    .iter()
+                    .map(|w| squeeze(w))
+                    .collect();
+                if thing.iter().any(|w| !w.chars().all(char::is_alphabetic)) {
+                    break;
+                }
+                let amount = amount
+                    .trim_end_matches(|c: char| !c.is_ascii_digit())
+                    .to_string();
+                let written = tokens[k + 1..k + 1 + len].join(" ");
+                counted.entry((thing.join(" "), amount)).or_default().push((
+                    n.to_string(),
+                    u,
+                    written,
+                ));
+                break;
+            }
+        }
+    }
+    for ((_, amount), seen) in &counted {
+        let Some((first, u0, first_words)) = seen.first() else {
+            continue;
+        };
+        if let Some((other, u, words)) = seen.iter().find(|(n, _, _)| n != first) {
+            let (_, p0) = place(&units, *u0);
+            find(
+                "count",
+                *u,
+                format!(
+                    "\"{other} {words} of {amount}\" here, but \"{first} {first_words} of \
+                     {amount}\" in paragraph {p0}"
+                ),
+            );
+        }
+    }
+
     // References to sections, articles and exhibits that are not there.
     let labels: BTreeSet<String> = units
         .iter()

@@ -6,6 +6,7 @@ mod diagnostics;
 mod diff;
 mod docx;
 mod drafting;
+mod extract;
 mod fidelity;
 mod generative;
 mod guide;

@@ -29,6 +29,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "term-twice",
         "\"Company\"",
     ),
+    // "hereby citifies that": an operative verb a letter or two from "certifies".
+    (
+        "data/originals/option-2005.toml",
+        "spelling",
+        "\"hereby citifies\"",
+    ),
     // The option's exercise form calls it a Warrant.
     (
         "data/originals/option-2005.toml",
@@ -47,6 +53,20 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "\"R.I Heller\"",
     ),
     ("data/originals/severance-2007.toml", "name", "\"agtr\""),
+    // "11 monthly instalments of $10,000" after the first payment in Section 3, "12 monthly
+    // installments of $10,000" in the disclosure of Section 5: one thing counted twice.
+    (
+        "data/originals/severance-2007.toml",
+        "count",
+        "\"12 monthly installments of $10,000\"",
+    ),
+    // "AMERICAN TECNOLOGIES GROUP" once in the preamble, beside "AMERICAN TECHNOLOGIES GROUP"
+    // once in the signatures: a name written twice alike but for one word a letter off.
+    (
+        "data/originals/severance-2007.toml",
+        "name",
+        "\"TECNOLOGIES\" / \"TECHNOLOGIES\"",
+    ),
     // "34 Act Filings" is defined; the representations say "34 Act Reports".
     (
         "data/originals/subscription-2005.toml",

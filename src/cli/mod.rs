@@ -118,6 +118,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text", ignore_case = true)]
         format: CheckFormat,
     },
+    /// Recover the data of an executed agreement from its text, PDF or Word file: each field
+    /// the KIND's form prints, typed by the schema, with the line it was read from, and a list
+    /// (on standard error and as comments at the end) of what could not be recovered and why.
+    /// Exits 0 when every field the form prints was recovered without disagreement, 1 when
+    /// some were not (the data file is still written), 2 on error.
+    Extract {
+        /// The template kind (`engross list`).
+        kind: String,
+        /// A text file, PDF or .docx.
+        file: PathBuf,
+        /// Where to write the data file (default: standard output); never overwrites an
+        /// existing file without `--force`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script (`engross completions bash > /etc/bash_completion.d/engross`).
     Completions {
         /// The shell.
@@ -461,6 +479,12 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
         }
         Command::Check { data, format } => check(&engine, &data, color, format),
         Command::Proof { files, format } => proof(&engine, &files, format),
+        Command::Extract {
+            kind,
+            file,
+            output,
+            force,
+        } => extract(&engine, &kind, &file, output.as_deref(), force),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(
@@ -573,6 +597,52 @@ fn proof(engine: &Engine, files: &[PathBuf], format: CheckFormat) -> anyhow::Res
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn extract(
+    engine: &Engine,
+    kind: &str,
+    file: &Path,
+    output: Option<&Path>,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    kind_named(engine, kind)?;
+    let bytes = crate::input::read_bytes(file, crate::input::MAX_COMPARE_BYTES, "a document")?;
+    let name = file.display().to_string();
+    let text = crate::extract::document_text(engine, &name, &bytes)?;
+    let extraction = crate::extract::extract(engine, kind, &text, &name)?;
+    let toml = extraction.toml(&name);
+    match output {
+        Some(path) if path != Path::new("-") => {
+            write_atomic(path, toml.as_bytes(), force)?;
+            note(format_args!("wrote {}", path.display()));
+        }
+        _ => write_stdout(toml.as_bytes())?,
+    }
+    for r in &extraction.recovered {
+        for c in &r.conflicts {
+            note(format_args!(
+                "{name}: {}: read as {} at line {}, but also as {c}",
+                r.path,
+                r.value.display(),
+                r.line
+            ));
+        }
+    }
+    for (path, why) in &extraction.missing {
+        note(format_args!("{name}: {path}: not recovered: {why}"));
+    }
+    note(format_args!(
+        "{name}: {} fields recovered, {} left out, {} not recovered",
+        extraction.recovered.len(),
+        extraction.absent.len(),
+        extraction.missing.len()
+    ));
+    Ok(if extraction.complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
