@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// Bottom to top. The crate root (`lib.rs`: `Engine` and the re-exports) sits above every
-/// module except the command line.
+/// Bottom to top. The crate root (`lib.rs`: `Engine` and the re-exports) sits above the
+/// modules it runs; `extract` (which renders through an `Engine`) and the command line sit on
+/// it.
 const ORDER: &[&str] = &[
     "error",
     "words",
@@ -21,6 +22,7 @@ const ORDER: &[&str] = &[
     "proof",
     "comparison",
     "(root)",
+    "extract",
     "cli",
 ];
 

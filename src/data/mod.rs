@@ -342,6 +342,59 @@ impl Data {
     }
 }
 
+/// Fill in what the loader adds to a data file's values by itself: each missing field's
+/// default, an empty table for each optional table left out, and the computed amounts whose
+/// inputs are there. For values made in code rather than read from a file (extraction's
+/// trial renders); nothing is checked.
+pub fn complete(schema: &Schema, values: &mut Value) {
+    fn tables(fields: &[Field], value: &mut Value) {
+        let Value::Table(entries) = value else {
+            return;
+        };
+        for f in fields {
+            match entries.iter_mut().find(|(k, _)| *k == f.key) {
+                Some((_, v)) => {
+                    if f.ty.is_table() {
+                        tables(&f.fields, v);
+                    } else if let (FieldType::List, Value::List(items)) = (f.ty, v) {
+                        for item in items {
+                            tables(&f.fields, item);
+                        }
+                    }
+                }
+                None => {
+                    if let Some(d) = &f.default_value {
+                        entries.push((f.key.clone(), d.clone()));
+                    } else if !f.required && f.ty.is_table() {
+                        entries.push((f.key.clone(), Value::Table(Vec::new())));
+                    }
+                }
+            }
+        }
+    }
+    tables(&schema.fields, values);
+    let mut all = Vec::new();
+    for f in &schema.fields {
+        schema::collect_computed(f, "", &mut all);
+    }
+    for (path, expr) in all {
+        if values.at_path(&path).is_some() {
+            continue;
+        }
+        if let Ok(rules::Quantity::Number(d)) = expr.value(values) {
+            let typed = match schema.at_path(&path).map(|f| f.ty) {
+                Some(FieldType::Integer | FieldType::Shares) => d
+                    .trunc()
+                    .to_string()
+                    .parse::<i64>()
+                    .map_or(Value::Decimal(d), Value::Integer),
+                _ => Value::Decimal(d),
+            };
+            values.set_path(&path, typed);
+        }
+    }
+}
+
 /// A schema's `default` for `field`, typed and checked as a data file's value would be.
 fn typed_default(field: &Field, default: &toml::Value) -> std::result::Result<Value, String> {
     let text = format!("v = {default}");

@@ -246,7 +246,7 @@ fn example_table(fields: &[Field]) -> Option<Value> {
         };
         match value {
             Some(v) => entries.push((f.key.clone(), v)),
-            None if f.required => return None,
+            None if f.always_required() => return None,
             None => {}
         }
     }
@@ -256,10 +256,16 @@ fn example_table(fields: &[Field]) -> Option<Value> {
 fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: bool) -> Vec<Slot> {
     let mut out = Vec::new();
     for f in fields {
+        // A computed field is worked out from the others when the data is loaded: nothing to
+        // read.
+        if f.computed.is_some() {
+            continue;
+        }
         let mut path = prefix.to_vec();
         path.push(Seg::Key(f.key.clone()));
         let here = values.and_then(|v| get(v, std::slice::from_ref(&Seg::Key(f.key.clone()))));
-        let optional = optional || !f.required;
+        // A field with a default or a condition may be left out too.
+        let optional = optional || !f.always_required();
         match f.ty {
             FieldType::Party | FieldType::Table => {
                 // An optional table the reference leaves out: whether the text has it is
@@ -270,7 +276,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                     _ => false,
                 };
                 if empty
-                    && !f.required
+                    && !f.always_required()
                     && let Some(example) = example_table(&f.fields)
                 {
                     out.push(Slot {
@@ -1941,11 +1947,16 @@ fn render_text(
     page: crate::data::PageSettings,
     values: &Value,
 ) -> Result<String> {
+    // What the loader would add: defaults, empty optional tables, computed amounts.
+    let mut values = values.clone();
+    if let Some(k) = engine.templates().kind(kind) {
+        crate::data::complete(&k.schema, &mut values);
+    }
     let data = Data {
         origin: format!("<{kind} form>"),
         source: String::new(),
         template: kind.to_string(),
-        values: values.clone(),
+        values,
         page,
         warnings: Vec::new(),
     };

@@ -239,6 +239,15 @@ pub fn register(tera: &mut Tera) {
             })
         },
     );
+    // A word that may be absent: the word and a space, or nothing when it is empty (an
+    // executed copy's stray "the" before a name: `{{ as_executed.article | space_after }}`).
+    tera.register_filter("space_after", |s: &str, _: Kwargs, _: &State| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("{s} ")
+        }
+    });
     tera.register_filter("a_an", |s: &str, _: Kwargs, _: &State| {
         format!("{} {s}", crate::words::a_an(s))
     });
