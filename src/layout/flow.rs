@@ -537,8 +537,37 @@ impl Flow {
         words
     }
 
-    /// Break a paragraph into lines and set them. Returns one slice per line.
+    /// Break a paragraph into lines and set them. Returns one slice per line. Set once per
+    /// process for each paragraph, setting and page setup ([`super::cache`]): a paragraph met
+    /// again takes the lines it was set in, with the same tokens reported as broken.
     fn paragraph_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
+        let key = super::cache::Key::new(label, runs, &s, &self.setup);
+        if let Some(entry) = super::cache::get(&key, label, runs) {
+            for w in &entry.warnings {
+                if !self.warnings.contains(w) {
+                    self.warnings.push(w.clone());
+                }
+            }
+            let mut slices = entry.slices.clone();
+            for slice in &mut slices {
+                slice.tags.fill(self.current);
+            }
+            return slices;
+        }
+        let before = std::mem::take(&mut self.warnings);
+        let slices = self.set_lines(label, runs, s);
+        let made = std::mem::replace(&mut self.warnings, before);
+        for w in &made {
+            if !self.warnings.contains(w) {
+                self.warnings.push(w.clone());
+            }
+        }
+        super::cache::put(key, label, runs, &slices, &made);
+        slices
+    }
+
+    /// [`Flow::paragraph_lines`], without the cache.
+    fn set_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
         let mut words = self.words(label, s.size, s.bold);
         let label_words = words.len();
         words.extend(self.words(runs, s.size, s.bold));

@@ -7,6 +7,7 @@
 //! gets a footer, "Page X of Y" and the document's short ID. Layout knows nothing of Tera, TOML or
 //! PDF syntax; the PDF writer only serialises what this produces.
 
+mod cache;
 mod flow;
 pub mod fonts;
 mod frame;
@@ -300,6 +301,47 @@ mod tests {
         let text = text_of(&l.pages[0]);
         assert!(text.contains("averyveryverylongpathsegment/"), "{text}");
         assert!(!text.contains(" /"), "{text}");
+    }
+
+    #[test]
+    fn a_paragraph_set_again_from_the_cache_is_set_alike_in_its_own_place() {
+        // Unique text, so that no other test has set these paragraphs in this process.
+        let token = "q".repeat(130);
+        let para =
+            format!("Cache check: the Subscriber shall deliver {token} to the Company forthwith.");
+        let first = layout(
+            &djot::parse(&format!("{para}\n")),
+            PageSetup::default(),
+            "A",
+        );
+        let again = layout(
+            &djot::parse(&format!("{para}\n")),
+            PageSetup::default(),
+            "A",
+        );
+        assert_eq!(first, again);
+        assert_eq!(again.warnings, std::slice::from_ref(&token));
+        // The same paragraph after a heading and in a list: its items belong to its own P.
+        let src = format!("# CACHE CHECK\n\n{para}\n\n[1.]{{.label}} {para}\n");
+        let l = layout(&djot::parse(&src), PageSetup::default(), "B");
+        assert_eq!(l.warnings, [token]);
+        let roles: Vec<&str> = l.pages[0]
+            .items
+            .iter()
+            .zip(&l.pages[0].tags)
+            .filter(|(i, _)| matches!(i, Item::Text { .. }))
+            .filter_map(|(_, t)| t.map(|t| l.structure[t].role))
+            .collect();
+        assert_eq!(roles.first(), Some(&"H1"));
+        assert!(roles.contains(&"P"), "{roles:?}");
+        assert!(roles.contains(&"LI"), "{roles:?}");
+        // A different measure is a different setting: not taken from the cache.
+        let narrow = PageSetup {
+            margin: 144.0,
+            ..PageSetup::default()
+        };
+        let n = layout(&djot::parse(&format!("{para}\n")), narrow, "A");
+        assert!(n.pages[0].items.len() > first.pages[0].items.len());
     }
 
     #[test]
