@@ -73,7 +73,13 @@ struct Cache {
     entries: HashMap<u64, Vec<Arc<Entry>>>,
     count: usize,
     glyphs: usize,
+    /// The hashes of paragraphs set once: a paragraph is kept when it is set a second time,
+    /// so that what only one document has (a roster row's own paragraphs) costs 8 bytes.
+    seen: std::collections::HashSet<u64>,
 }
+
+/// At most this many hashes of paragraphs set once are remembered (then forgotten at once).
+const MAX_SEEN: usize = 200_000;
 
 fn cache() -> &'static RwLock<Cache> {
     static CACHE: OnceLock<RwLock<Cache>> = OnceLock::new();
@@ -137,7 +143,7 @@ pub(super) fn get(key: &Key, label: &[Run], runs: &[Run]) -> Option<Arc<Entry>> 
         .cloned()
 }
 
-/// Keep a set paragraph, while the cache has room.
+/// Keep a set paragraph the second time it is set, while the cache has room.
 pub(super) fn put(key: Key, label: &[Run], runs: &[Run], slices: &[Slice], warnings: &[String]) {
     let glyphs: usize = slices
         .iter()
@@ -151,6 +157,12 @@ pub(super) fn put(key: Key, label: &[Run], runs: &[Run], slices: &[Slice], warni
         return;
     };
     if cache.count >= MAX_ENTRIES || cache.glyphs.saturating_add(glyphs) > MAX_GLYPHS {
+        return;
+    }
+    if cache.seen.len() >= MAX_SEEN {
+        cache.seen.clear();
+    }
+    if cache.seen.insert(key.hash) {
         return;
     }
     let bucket = cache.entries.entry(key.hash).or_default();
