@@ -132,8 +132,18 @@ impl Key {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// For tests: no paragraph is taken from or kept in the cache on this thread.
+    pub(super) static BYPASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The set paragraph with exactly these runs and parameters, if one is cached.
 pub(super) fn get(key: &Key, label: &[Run], runs: &[Run]) -> Option<Arc<Entry>> {
+    #[cfg(test)]
+    if BYPASS.with(std::cell::Cell::get) {
+        return None;
+    }
     let cache = cache().read().ok()?;
     cache
         .entries
@@ -143,8 +153,20 @@ pub(super) fn get(key: &Key, label: &[Run], runs: &[Run]) -> Option<Arc<Entry>> 
         .cloned()
 }
 
-/// Keep a set paragraph the second time it is set, while the cache has room.
-pub(super) fn put(key: Key, label: &[Run], runs: &[Run], slices: &[Slice], warnings: &[String]) {
+/// Keep a set paragraph the second time it is set (or at once, when `now`), while the cache
+/// has room.
+pub(super) fn put(
+    key: Key,
+    label: &[Run],
+    runs: &[Run],
+    slices: &[Slice],
+    warnings: &[String],
+    now: bool,
+) {
+    #[cfg(test)]
+    if BYPASS.with(std::cell::Cell::get) {
+        return;
+    }
     let glyphs: usize = slices
         .iter()
         .flat_map(|s| &s.items)
@@ -162,7 +184,7 @@ pub(super) fn put(key: Key, label: &[Run], runs: &[Run], slices: &[Slice], warni
     if cache.seen.len() >= MAX_SEEN {
         cache.seen.clear();
     }
-    if cache.seen.insert(key.hash) {
+    if cache.seen.insert(key.hash) && !now {
         return;
     }
     let bucket = cache.entries.entry(key.hash).or_default();

@@ -22,6 +22,9 @@ pub(super) struct Flow {
     /// The structure element of every paragraph-like unit (heading, paragraph, table cell) in
     /// reading order, to tell where each landed ([`Layout::unit_pages`]).
     pub(super) units: Vec<Option<usize>>,
+    /// Setting paragraphs ahead on another thread ([`super::prefetch`]): every paragraph set
+    /// is kept in the cache at once, and the slices are thrown away.
+    pub(super) prefetch: bool,
 }
 
 /// How a paragraph's lines are set.
@@ -131,6 +134,23 @@ impl Flow {
                     s.keep_with_next = true;
                 }
             }
+        }
+    }
+
+    /// Set the blocks from `from` on as [`Flow::blocks`] sets them (each with the hanging
+    /// indent of its list among all `blocks`), for their paragraphs to be in the cache when
+    /// the flow gets there. Only the cache is the better for it.
+    pub(super) fn prefetch_blocks(&mut self, blocks: &[Block], from: usize, x0: f32, width: f32) {
+        let hangs = self.hangs(blocks);
+        for (b, hang) in blocks.iter().zip(hangs).skip(from) {
+            self.para_text = match b {
+                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                _ => None,
+            };
+            self.hang = hang;
+            self.block(b, x0, width);
+            self.hang = None;
+            self.slices.clear();
         }
     }
 
@@ -562,7 +582,7 @@ impl Flow {
                 self.warnings.push(w.clone());
             }
         }
-        super::cache::put(key, label, runs, &slices, &made);
+        super::cache::put(key, label, runs, &slices, &made, self.prefetch);
         slices
     }
 

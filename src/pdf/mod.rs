@@ -43,6 +43,24 @@ pub use archive::Stamp;
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
 pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec<u8>> {
+    write_with(layout, meta, content_key, false)
+}
+
+/// What is the same for every PDF (the form font's program and tables), made now: called on a
+/// spare thread while the first document of a process is laid out.
+pub fn prepare() {
+    form_font_program();
+    form_font_tables();
+}
+
+/// [`write`], deflating the streams on two threads when `parallel` (the same bytes either way:
+/// each stream is deflated alone).
+pub fn write_with(
+    layout: &Layout,
+    meta: &Metadata,
+    content_key: &[u8],
+    parallel: bool,
+) -> Result<Vec<u8>> {
     let fonts = Fonts::get();
 
     // Which glyphs each face uses (with the text each stands for), for subsetting.
@@ -153,7 +171,7 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
         .unzip();
     set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
-    compress(&mut pdf)?;
+    compress(&mut pdf, parallel)?;
     let mut out = Vec::new();
     pdf.save_to(&mut out)
         .map_err(|e| Error::Usage(format!("cannot write the PDF: {e}")))?;
@@ -164,24 +182,20 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 /// `compress` uses the slowest setting, which took most of the writer's time; level 6 still
 /// took a quarter of the whole render of the subscription agreement, and level 1 takes a
 /// third of that for a file about 18% larger (292 KB against 247 KB). One compressor per
-/// thread serves every stream (setting one up clears its window, and making one cost a
-/// twentieth of the writer), and streams too short to gain are left as they are. Streams met
+/// thread serves every stream (making one cost a twentieth of the writer), and streams too
+/// short to gain are left as they are ([`MIN_COMPRESSED`]). Streams met
 /// before in this process (the fonts, the colour profile, the page bodies of a roster's
 /// documents) take their deflated bytes from [`deflated`].
-fn compress(pdf: &mut lopdf::Document) -> Result<()> {
+fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
     thread_local! {
         static DEFLATER: std::cell::RefCell<Option<Deflater>> =
             const { std::cell::RefCell::new(None) };
     }
-    DEFLATER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let deflater = slot.get_or_insert_with(Deflater::new);
-        for object in pdf.objects.values_mut() {
-            if let Object::Stream(stream) = object
-                && stream.allows_compression
-                && stream.content.len() > 64
-                && stream.dict.get(b"Filter").is_err()
-            {
+    let deflate_all = |streams: Vec<&mut lopdf::Stream>| -> Result<()> {
+        DEFLATER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let deflater = slot.get_or_insert_with(Deflater::new);
+            for stream in streams {
                 let compressed = deflated(deflater, &stream.content)?;
                 if compressed.len() + 19 < stream.content.len() {
                     stream
@@ -190,10 +204,52 @@ fn compress(pdf: &mut lopdf::Document) -> Result<()> {
                     stream.set_content(compressed);
                 }
             }
+            Ok(())
+        })
+    };
+    let mut streams: Vec<&mut lopdf::Stream> = pdf
+        .objects
+        .values_mut()
+        .filter_map(|object| match object {
+            Object::Stream(stream)
+                if stream.allows_compression
+                    && stream.content.len() >= MIN_COMPRESSED
+                    && stream.dict.get(b"Filter").is_err() =>
+            {
+                Some(stream)
+            }
+            _ => None,
+        })
+        .collect();
+    if !parallel {
+        return deflate_all(streams);
+    }
+    // Two halves of about the same size: largest first, each to the lighter half.
+    streams.sort_by_key(|s| std::cmp::Reverse(s.content.len()));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut size_a, mut size_b) = (0, 0);
+    for s in streams {
+        if size_a <= size_b {
+            size_a += s.content.len();
+            a.push(s);
+        } else {
+            size_b += s.content.len();
+            b.push(s);
         }
-        Ok(())
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| deflate_all(b));
+        let mine = deflate_all(a);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|_| Err(Error::Usage("the compressor's thread failed".into())));
+        mine.and(theirs)
     })
 }
+
+/// Streams shorter than this are left as they are: they gain little, and setting the
+/// compressor up for each (clearing its tables) cost more than deflating them.
+const MIN_COMPRESSED: usize = 512;
 
 /// Streams of at least this many bytes are kept deflated for the process, up to
 /// [`MAX_DEFLATED`] bytes (content and deflated bytes together); past that they are deflated
