@@ -1359,11 +1359,18 @@ fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
     program_dict.set("Length1", Object::Integer(*length as i64));
     program_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
     let program = pdf.add_object(lopdf::Stream::new(program_dict, deflated.clone()));
-    let name = format!(
-        "{}+{}",
-        subset_tag(deflated),
-        postscript_name(FaceId::Regular)
-    );
+    // The tagged name, once per process (hashing the program for each document was a
+    // twentieth of the writer's instructions).
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let name = NAME
+        .get_or_init(|| {
+            format!(
+                "{}+{}",
+                subset_tag(deflated),
+                postscript_name(FaceId::Regular)
+            )
+        })
+        .clone();
     let mut descriptor = Dictionary::new();
     descriptor.set("Type", Object::Name(b"FontDescriptor".to_vec()));
     descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
