@@ -4,6 +4,7 @@
 //! It never measures or wraps text. Same input, same bytes.
 
 mod archive;
+mod serial;
 mod tags;
 
 use std::collections::BTreeMap;
@@ -61,6 +62,17 @@ pub fn write_with(
     content_key: &[u8],
     parallel: bool,
 ) -> Result<Vec<u8>> {
+    let pdf = assemble(layout, meta, content_key, parallel)?;
+    save(pdf)
+}
+
+/// The document as lopdf objects, streams deflated.
+fn assemble(
+    layout: &Layout,
+    meta: &Metadata,
+    content_key: &[u8],
+    parallel: bool,
+) -> Result<lopdf::Document> {
     let fonts = Fonts::get();
 
     // Which glyphs each face uses (with the text each stands for), for subsetting.
@@ -172,6 +184,14 @@ pub fn write_with(
     set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
     compress(&mut pdf, parallel)?;
+    Ok(pdf)
+}
+
+/// The document's bytes: lopdf's, written by [`serial::serialize`].
+fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
+    if let Some(out) = serial::serialize(&mut pdf) {
+        return Ok(out);
+    }
     let mut out = Vec::new();
     pdf.save_to(&mut out)
         .map_err(|e| Error::Usage(format!("cannot write the PDF: {e}")))?;
@@ -1447,6 +1467,42 @@ mod tests {
         assert_eq!(shown(0.05), "0.05");
         assert_eq!(shown(-0.0001), "0");
         assert_eq!(shown(1234.5004), "1234.5");
+    }
+
+    #[test]
+    fn the_serialiser_writes_what_lopdf_writes() {
+        let engine = crate::Engine::builtin().unwrap();
+        for name in ["subscription-2005", "option-2026", "severance-2007"] {
+            let dir = if name.ends_with("2026") {
+                "examples"
+            } else {
+                "originals"
+            };
+            let path = format!("{}/data/{dir}/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let r = engine
+                .run(&std::fs::read_to_string(&path).unwrap(), &path)
+                .unwrap();
+            let laid = crate::layout::layout(&r.document, crate::page_setup(&r.data.page), "X");
+            let meta = super::Metadata {
+                title: "A (title) with \\ and ) and \r".into(),
+                attachments: vec![("a b#.dj".into(), r.source.clone().into_bytes())],
+                ..Default::default()
+            };
+            let mut pdf = super::assemble(&laid, &meta, b"key", false).unwrap();
+            pdf.trailer
+                .set("Odd", lopdf::Object::Name(b"a b/(#)\xff".to_vec()));
+            pdf.trailer.set("Neg", lopdf::Object::Integer(-12));
+            pdf.objects.remove(&(5, 0));
+            let mut theirs = Vec::new();
+            pdf.clone().save_to(&mut theirs).unwrap();
+            let ours = super::serial::serialize(&mut pdf).unwrap();
+            assert!(
+                ours == theirs,
+                "{name}: {} vs {} bytes",
+                ours.len(),
+                theirs.len()
+            );
+        }
     }
 
     #[test]
