@@ -333,7 +333,15 @@ fn engine(cli: &Cli) -> anyhow::Result<Engine> {
         (Some(dir), _) => Templates::from_dir(dir)?,
         // Rendering needs only the kinds its data files name (any file that cannot be read
         // here loads them all, and is reported as before).
-        (None, Command::Render { data, .. }) => {
+        (None, Command::Render { data, format, .. }) => {
+            // What every PDF needs (the faces and their shaping plans, the hyphenation
+            // patterns, the form font) is made on a spare core while the templates load.
+            if format.contains(&Format::Pdf) {
+                std::thread::spawn(|| {
+                    crate::layout::warm_up();
+                    crate::pdf::prepare();
+                });
+            }
             let kinds: Option<std::collections::BTreeSet<String>> = data
                 .iter()
                 .map(|path| {

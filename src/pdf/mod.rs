@@ -113,14 +113,42 @@ fn assemble(
     // We write the page contents ourselves (below), so one operation per face on the first
     // page names every glyph once; its content is replaced afterwards.
     let mut registry = Vec::new();
-    for (face, gids) in &used {
-        let mut remapper = subsetter::GlyphRemapper::new();
-        remapper.remap(0);
-        for g in gids.keys() {
-            remapper.remap(*g);
-        }
-        let gid_list: Vec<u16> = gids.keys().copied().collect();
-        let subset = subset_font(*face, gid_list, &remapper)?;
+    let remappers: Vec<(FaceId, Vec<u16>, subsetter::GlyphRemapper)> = used
+        .iter()
+        .map(|(face, gids)| {
+            let mut remapper = subsetter::GlyphRemapper::new();
+            remapper.remap(0);
+            for g in gids.keys() {
+                remapper.remap(*g);
+            }
+            (*face, gids.keys().copied().collect(), remapper)
+        })
+        .collect();
+    // The faces are subset one per thread for the first document (`parallel`).
+    let subsets: Vec<Result<_>> = if parallel {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = remappers
+                .iter()
+                .map(|(face, gids, remapper)| {
+                    scope.spawn(move || subset_font(*face, gids.clone(), remapper))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Usage("cannot subset the font".into())))
+                })
+                .collect()
+        })
+    } else {
+        remappers
+            .iter()
+            .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
+            .collect()
+    };
+    for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(remappers).zip(subsets) {
+        let subset = subset?;
         let (parsed, tag) = (&subset.1, &subset.2);
         // Our own font IDs: printpdf's come from a process-wide counter, so two renders in one
         // process would name (and order) the fonts differently.
