@@ -143,7 +143,8 @@ impl Engine {
             && !AHEAD.swap(true, std::sync::atomic::Ordering::Relaxed);
         let laid = std::thread::scope(|scope| {
             if ahead {
-                scope.spawn(|| {
+                // Without the thread (it could not start) the layout only takes longer.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, || {
                     layout::prefetch(&rendered.document, setup);
                     pdf::prepare();
                 });

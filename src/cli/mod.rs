@@ -337,10 +337,13 @@ fn engine(cli: &Cli) -> anyhow::Result<Engine> {
             // What every PDF needs (the faces and their shaping plans, the hyphenation
             // patterns, the form font) is made on a spare core while the templates load.
             if format.contains(&Format::Pdf) {
-                std::thread::spawn(|| {
-                    crate::layout::warm_up();
-                    crate::pdf::prepare();
-                });
+                // Without the thread (it could not start) they are made where first used.
+                let _ = std::thread::Builder::new()
+                    .name("engross-warm-up".into())
+                    .spawn(|| {
+                        crate::layout::warm_up();
+                        crate::pdf::prepare();
+                    });
             }
             let kinds: Option<std::collections::BTreeSet<String>> = data
                 .iter()

@@ -130,14 +130,20 @@ fn assemble(
             let handles: Vec<_> = remappers
                 .iter()
                 .map(|(face, gids, remapper)| {
-                    scope.spawn(move || subset_font(*face, gids.clone(), remapper))
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || subset_font(*face, gids.clone(), remapper))
+                        .ok()
                 })
                 .collect();
+            // A face whose thread could not start is subset here.
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::Usage("cannot subset the font".into())))
+                .zip(&remappers)
+                .map(|(h, (face, gids, remapper))| match h {
+                    Some(h) => h
+                        .join()
+                        .unwrap_or_else(|_| Err(Error::Usage("cannot subset the font".into()))),
+                    None => subset_font(*face, gids.clone(), remapper),
                 })
                 .collect()
         })
@@ -285,13 +291,20 @@ fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
             b.push(s);
         }
     }
+    let other_half = std::sync::Mutex::new(Some(b));
+    let take = || other_half.lock().ok().and_then(|mut half| half.take());
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| deflate_all(b));
+        let other = std::thread::Builder::new()
+            .spawn_scoped(scope, || take().map_or(Ok(()), deflate_all))
+            .ok();
         let mine = deflate_all(a);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|_| Err(Error::Usage("the compressor's thread failed".into())));
-        mine.and(theirs)
+        let theirs = other.map_or(Ok(()), |h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Usage("the compressor's thread failed".into())))
+        });
+        // What the other thread did not take (it could not start) is deflated here.
+        let rest = take().map_or(Ok(()), deflate_all);
+        mine.and(theirs).and(rest)
     })
 }
 
