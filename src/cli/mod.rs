@@ -333,18 +333,7 @@ fn engine(cli: &Cli) -> anyhow::Result<Engine> {
         (Some(dir), _) => Templates::from_dir(dir)?,
         // Rendering needs only the kinds its data files name (any file that cannot be read
         // here loads them all, and is reported as before).
-        (None, Command::Render { data, format, .. }) => {
-            // What every PDF needs (the faces and their shaping plans, the hyphenation
-            // patterns, the form font) is made on a spare core while the templates load.
-            if format.contains(&Format::Pdf) {
-                // Without the thread (it could not start) they are made where first used.
-                let _ = std::thread::Builder::new()
-                    .name("engross-warm-up".into())
-                    .spawn(|| {
-                        crate::layout::warm_up();
-                        crate::pdf::prepare();
-                    });
-            }
+        (None, Command::Render { data, .. }) => {
             let kinds: Option<std::collections::BTreeSet<String>> = data
                 .iter()
                 .map(|path| {

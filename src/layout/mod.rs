@@ -116,13 +116,6 @@ impl Flow {
     }
 }
 
-/// Load what every layout needs (the faces and their shaping plans, the hyphenation patterns)
-/// now rather than at the first use: called on a spare thread while the templates load.
-pub fn warm_up() {
-    Fonts::get();
-    let _ = dictionary();
-}
-
 /// The bytes of text in a block and the blocks inside it: how long it takes to set, roughly.
 fn weight(b: &Block) -> usize {
     let runs = |runs: &[Run]| -> usize {

@@ -124,35 +124,10 @@ fn assemble(
             (*face, gids.keys().copied().collect(), remapper)
         })
         .collect();
-    // The faces are subset one per thread for the first document (`parallel`).
-    let subsets: Vec<Result<_>> = if parallel {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = remappers
-                .iter()
-                .map(|(face, gids, remapper)| {
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || subset_font(*face, gids.clone(), remapper))
-                        .ok()
-                })
-                .collect();
-            // A face whose thread could not start is subset here.
-            handles
-                .into_iter()
-                .zip(&remappers)
-                .map(|(h, (face, gids, remapper))| match h {
-                    Some(h) => h
-                        .join()
-                        .unwrap_or_else(|_| Err(Error::Usage("cannot subset the font".into()))),
-                    None => subset_font(*face, gids.clone(), remapper),
-                })
-                .collect()
-        })
-    } else {
-        remappers
-            .iter()
-            .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
-            .collect()
-    };
+    let subsets: Vec<Result<_>> = remappers
+        .iter()
+        .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
+        .collect();
     for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(remappers).zip(subsets) {
         let subset = subset?;
         let (parsed, tag) = (&subset.1, &subset.2);
