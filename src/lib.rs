@@ -136,12 +136,29 @@ impl Engine {
         let short = short_id(&rendered.source);
         let kind = self.templates.kind(&rendered.data.template);
         check_size(&rendered.document)?;
-        let laid = layout::layout_with_caption(
-            &rendered.document,
-            page_setup(&rendered.data.page),
-            &format!("Doc. {short}"),
-            kind.and_then(|k| k.schema.signature_caption.as_deref()),
-        );
+        let setup = page_setup(&rendered.data.page);
+        // The first long document of a process is set on two threads: a second one sets the
+        // later half of its paragraphs into the layout's cache and makes the form font while
+        // this one lays out, and the streams are deflated on both. Later documents find most
+        // of their paragraphs and streams in the caches. The bytes are the same either way.
+        static AHEAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let ahead = rendered.document.blocks.len() >= 64
+            && !AHEAD.swap(true, std::sync::atomic::Ordering::Relaxed);
+        let laid = std::thread::scope(|scope| {
+            if ahead {
+                // Without the thread (it could not start) the layout only takes longer.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, || {
+                    layout::prefetch(&rendered.document, setup);
+                    pdf::prepare();
+                });
+            }
+            layout::layout_with_caption(
+                &rendered.document,
+                setup,
+                &format!("Doc. {short}"),
+                kind.and_then(|k| k.schema.signature_caption.as_deref()),
+            )
+        });
         check_pages(laid.pages.len())?;
         let leaves = rendered.data.values.leaves();
         let warnings = laid
@@ -172,7 +189,7 @@ impl Engine {
             })
             .collect();
         Ok((
-            pdf::write(&laid, &meta, rendered.source.as_bytes())?,
+            pdf::write_with(&laid, &meta, rendered.source.as_bytes(), ahead)?,
             warnings,
         ))
     }

@@ -5,8 +5,8 @@
 //!   regular file keeps that file's mode. A symbolic link at the target is replaced, never
 //!   followed.
 //! - Temporary files are named `.engross-<pid>-XXXXXX` and registered while they exist, so
-//!   SIGINT/SIGTERM remove them (see `signals`); after a SIGKILL, the next write in that folder
-//!   removes those of processes that no longer run, owned by the same user.
+//!   SIGINT/SIGTERM remove them (see `signals`); after a SIGKILL, the next process's first
+//!   write in that folder removes those of processes that no longer run, owned by the same user.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::io::Write;
@@ -72,7 +72,11 @@ pub fn stage(target: &Path, bytes: &[u8], force: bool) -> anyhow::Result<Staged>
         target: target.to_path_buf(),
     };
     let written = (|| -> anyhow::Result<()> {
-        remove_stale(&dir, staged.tmp.path());
+        // Once per folder and process: a roster writes thousands of files into one folder,
+        // and reading it before each made the run quadratic in the rows.
+        if first_write_in(&dir) {
+            remove_stale(&dir, staged.tmp.path());
+        }
         if force && let Ok(old) = std::fs::symlink_metadata(target) {
             // Overwriting a regular file keeps its mode; a link is replaced by a new file.
             if old.file_type().is_file() {
@@ -137,6 +141,16 @@ pub fn commit(staged: Staged, force: bool) -> anyhow::Result<()> {
     });
     forget(&path);
     result
+}
+
+/// Whether this process has not written in `dir` before (and now has).
+fn first_write_in(dir: &Path) -> bool {
+    static SWEPT: Mutex<std::collections::BTreeSet<PathBuf>> =
+        Mutex::new(std::collections::BTreeSet::new());
+    SWEPT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(dir.to_path_buf())
 }
 
 /// Remove temporary files left in `dir` by engross processes that no longer run (killed with

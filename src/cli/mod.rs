@@ -169,8 +169,8 @@ pub enum Command {
         /// With --each: render nothing if any row fails (by default the good rows are rendered).
         #[arg(long)]
         strict: bool,
-        /// With --each: render this many documents at once (default: twice the cores, as each
-        /// waits on the disk before it is put in place).
+        /// With --each: render this many documents at once (default: the cores); four writers
+        /// for each put the documents in place, as each waits on the disk.
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
         /// With --each: render only the K-th of N slices of the rows (1-based: `--shard 2/4`),

@@ -22,6 +22,9 @@ pub(super) struct Flow {
     /// The structure element of every paragraph-like unit (heading, paragraph, table cell) in
     /// reading order, to tell where each landed ([`Layout::unit_pages`]).
     pub(super) units: Vec<Option<usize>>,
+    /// Setting paragraphs ahead on another thread ([`super::prefetch`]): every paragraph set
+    /// is kept in the cache at once, and the slices are thrown away.
+    pub(super) prefetch: bool,
 }
 
 /// How a paragraph's lines are set.
@@ -131,6 +134,23 @@ impl Flow {
                     s.keep_with_next = true;
                 }
             }
+        }
+    }
+
+    /// Set the blocks from `from` on as [`Flow::blocks`] sets them (each with the hanging
+    /// indent of its list among all `blocks`), for their paragraphs to be in the cache when
+    /// the flow gets there. Only the cache is the better for it.
+    pub(super) fn prefetch_blocks(&mut self, blocks: &[Block], from: usize, x0: f32, width: f32) {
+        let hangs = self.hangs(blocks);
+        for (b, hang) in blocks.iter().zip(hangs).skip(from) {
+            self.para_text = match b {
+                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                _ => None,
+            };
+            self.hang = hang;
+            self.block(b, x0, width);
+            self.hang = None;
+            self.slices.clear();
         }
     }
 
@@ -537,8 +557,37 @@ impl Flow {
         words
     }
 
-    /// Break a paragraph into lines and set them. Returns one slice per line.
+    /// Break a paragraph into lines and set them. Returns one slice per line. Set once per
+    /// process for each paragraph, setting and page setup ([`super::cache`]): a paragraph met
+    /// again takes the lines it was set in, with the same tokens reported as broken.
     fn paragraph_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
+        let key = super::cache::Key::new(label, runs, &s, &self.setup);
+        if let Some(entry) = super::cache::get(&key, label, runs) {
+            for w in &entry.warnings {
+                if !self.warnings.contains(w) {
+                    self.warnings.push(w.clone());
+                }
+            }
+            let mut slices = entry.slices.clone();
+            for slice in &mut slices {
+                slice.tags.fill(self.current);
+            }
+            return slices;
+        }
+        let before = std::mem::take(&mut self.warnings);
+        let slices = self.set_lines(label, runs, s);
+        let made = std::mem::replace(&mut self.warnings, before);
+        for w in &made {
+            if !self.warnings.contains(w) {
+                self.warnings.push(w.clone());
+            }
+        }
+        super::cache::put(key, label, runs, &slices, &made, self.prefetch);
+        slices
+    }
+
+    /// [`Flow::paragraph_lines`], without the cache.
+    fn set_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
         let mut words = self.words(label, s.size, s.bold);
         let label_words = words.len();
         words.extend(self.words(runs, s.size, s.bold));

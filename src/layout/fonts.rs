@@ -60,11 +60,70 @@ pub struct Glyph {
     /// Glyph id in the face's font file.
     pub gid: u16,
     /// The text this glyph stands for (several characters for a ligature), for copy and search.
-    pub text: std::sync::Arc<str>,
+    pub text: GlyphText,
     /// The shaped advance, in font units.
     pub advance: i32,
     /// The advance the font's metrics give the glyph alone, in font units.
     pub natural: i32,
+}
+
+/// The text a glyph stands for: held in place when short (nearly always: one character, or a
+/// ligature's two or three), so that copying and dropping glyph runs (a set paragraph is
+/// copied out of the layout's cache) touches no reference count; shared when longer.
+#[derive(Clone)]
+pub enum GlyphText {
+    /// Up to [`GlyphText::INLINE`] bytes.
+    Inline {
+        /// How many of `bytes` are the text.
+        len: u8,
+        /// The text's bytes, then zeros.
+        bytes: [u8; GlyphText::INLINE],
+    },
+    /// Longer text.
+    Shared(Arc<str>),
+}
+
+impl GlyphText {
+    /// The most bytes held in place.
+    pub const INLINE: usize = 22;
+}
+
+impl From<&str> for GlyphText {
+    fn from(text: &str) -> GlyphText {
+        let mut bytes = [0u8; GlyphText::INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(head), Ok(len)) => {
+                head.copy_from_slice(text.as_bytes());
+                GlyphText::Inline { len, bytes }
+            }
+            _ => GlyphText::Shared(text.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for GlyphText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            GlyphText::Inline { len, bytes } => bytes
+                .get(..usize::from(*len))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            GlyphText::Shared(text) => text,
+        }
+    }
+}
+
+impl PartialEq for GlyphText {
+    fn eq(&self, other: &GlyphText) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for GlyphText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// The loaded faces.
@@ -230,6 +289,25 @@ mod tests {
         // Liberation Serif kerns "AV" tighter than the two glyphs' own advances.
         let av = &glyphs[glyphs.len() - 2];
         assert!(av.advance < av.natural, "{glyphs:?}");
+    }
+
+    #[test]
+    fn glyph_text_is_held_in_place_or_shared_and_reads_the_same() {
+        for text in [
+            "",
+            "f",
+            "ffi",
+            "\u{e9}\u{301}",
+            &"x".repeat(22),
+            &"y".repeat(23),
+        ] {
+            let g = GlyphText::from(text);
+            assert_eq!(&*g, text);
+            assert_eq!(g.clone(), g);
+            let inline = matches!(g, GlyphText::Inline { .. });
+            assert_eq!(inline, text.len() <= GlyphText::INLINE, "{text:?}");
+        }
+        assert_ne!(GlyphText::from("fi"), GlyphText::from("fl"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! gets a footer, "Page X of Y" and the document's short ID. Layout knows nothing of Tera, TOML or
 //! PDF syntax; the PDF writer only serialises what this produces.
 
+mod cache;
 mod flow;
 pub mod fonts;
 mod frame;
@@ -48,19 +49,7 @@ pub fn layout_with_caption(
 /// line.
 pub fn layout_parts(parts: &[(&Document, PageSetup)], id: &str, caption: Option<&str>) -> Layout {
     let last = parts.last().map_or_else(PageSetup::default, |p| p.1);
-    let mut flow = Flow {
-        setup: last,
-        fonts: Fonts::get(),
-        slices: Vec::new(),
-        in_column: false,
-        warnings: Vec::new(),
-        hang: None,
-        para_text: None,
-        line_glyphs: 0,
-        structure: Vec::new(),
-        current: None,
-        units: Vec::new(),
-    };
+    let mut flow = Flow::new(last);
     let mut pages: Vec<(Page, PageSetup)> = Vec::new();
     let mut outline = Vec::new();
     for &(doc, setup) in parts {
@@ -106,6 +95,68 @@ pub fn layout_parts(parts: &[(&Document, PageSetup)], id: &str, caption: Option<
         links: Vec::new(),
         unit_pages,
     }
+}
+
+impl Flow {
+    fn new(setup: PageSetup) -> Flow {
+        Flow {
+            setup,
+            fonts: Fonts::get(),
+            slices: Vec::new(),
+            in_column: false,
+            warnings: Vec::new(),
+            hang: None,
+            para_text: None,
+            line_glyphs: 0,
+            structure: Vec::new(),
+            current: None,
+            units: Vec::new(),
+            prefetch: false,
+        }
+    }
+}
+
+/// The bytes of text in a block and the blocks inside it: how long it takes to set, roughly.
+fn weight(b: &Block) -> usize {
+    let runs = |runs: &[Run]| -> usize {
+        runs.iter()
+            .map(|r| match r {
+                Run::Text { text, .. } => text.len() + 1,
+                _ => 1,
+            })
+            .sum()
+    };
+    match b {
+        Block::Heading { runs: r, .. } => runs(r),
+        Block::Paragraph(p) => runs(&p.label) + runs(&p.runs),
+        Block::Quote(inner) | Block::Group { blocks: inner, .. } => inner.iter().map(weight).sum(),
+        Block::Signatures(cols) => cols.iter().flatten().map(weight).sum(),
+        Block::Table(rows) => rows.iter().flat_map(|r| &r.cells).map(|c| runs(c)).sum(),
+        _ => 0,
+    }
+}
+
+/// Set the later half of a document's paragraphs (by the length of their text) into the
+/// process's cache of set paragraphs, as [`layout`] sets them in `setup`: run on a second
+/// thread beside the layout of the same document, the layout finds them set when it gets
+/// there. The layout is the same with or without it (the cache changes no byte).
+pub fn prefetch(doc: &Document, setup: PageSetup) {
+    let weights: Vec<usize> = doc.blocks.iter().map(weight).collect();
+    let total: usize = weights.iter().sum();
+    let mut from = 0;
+    let mut before = 0;
+    while from < weights.len() && before * 2 < total {
+        before += weights[from];
+        from += 1;
+    }
+    let mut flow = Flow::new(setup);
+    flow.prefetch = true;
+    flow.prefetch_blocks(
+        &doc.blocks,
+        from,
+        setup.margin,
+        setup.width - 2.0 * setup.margin,
+    );
 }
 
 /// The page each unit begins on: the first page holding an item of its structure element or
@@ -346,6 +397,86 @@ mod tests {
         let text = text_of(&l.pages[0]);
         assert!(text.contains("averyveryverylongpathsegment/"), "{text}");
         assert!(!text.contains(" /"), "{text}");
+    }
+
+    #[test]
+    fn a_paragraph_set_again_from_the_cache_is_set_alike_in_its_own_place() {
+        // Unique text, so that no other test has set these paragraphs in this process.
+        let token = "q".repeat(130);
+        let para =
+            format!("Cache check: the Subscriber shall deliver {token} to the Company forthwith.");
+        let first = layout(
+            &djot::parse(&format!("{para}\n")),
+            PageSetup::default(),
+            "A",
+        );
+        let again = layout(
+            &djot::parse(&format!("{para}\n")),
+            PageSetup::default(),
+            "A",
+        );
+        assert_eq!(first, again);
+        assert_eq!(again.warnings, std::slice::from_ref(&token));
+        // The same paragraph after a heading and in a list: its items belong to its own P.
+        let src = format!("# CACHE CHECK\n\n{para}\n\n[1.]{{.label}} {para}\n");
+        let l = layout(&djot::parse(&src), PageSetup::default(), "B");
+        assert_eq!(l.warnings, [token]);
+        let roles: Vec<&str> = l.pages[0]
+            .items
+            .iter()
+            .zip(&l.pages[0].tags)
+            .filter(|(i, _)| matches!(i, Item::Text { .. }))
+            .filter_map(|(_, t)| t.map(|t| l.structure[t].role))
+            .collect();
+        assert_eq!(roles.first(), Some(&"H1"));
+        assert!(roles.contains(&"P"), "{roles:?}");
+        assert!(roles.contains(&"LI"), "{roles:?}");
+        // A different measure is a different setting: not taken from the cache.
+        let narrow = PageSetup {
+            margin: 144.0,
+            ..PageSetup::default()
+        };
+        let n = layout(&djot::parse(&format!("{para}\n")), narrow, "A");
+        assert!(n.pages[0].items.len() > first.pages[0].items.len());
+    }
+
+    /// A layout set without the cache of set paragraphs.
+    fn uncached(doc: &Document, setup: PageSetup, id: &str) -> Layout {
+        cache::BYPASS.with(|b| b.set(true));
+        let l = layout(doc, setup, id);
+        cache::BYPASS.with(|b| b.set(false));
+        l
+    }
+
+    #[test]
+    fn layouts_from_the_cache_and_after_a_prefetch_are_the_layout_set_afresh() {
+        // A long document of words no other test sets: lists with hanging labels, headings,
+        // a token too long for its line, blanks.
+        let mut src = String::from("# PREFETCH CHECK AGREEMENT\n\n");
+        for i in 0..120 {
+            let words: Vec<String> = (0..40 + i % 17).map(|k| format!("w{i}x{k}")).collect();
+            match i % 4 {
+                0 => src.push_str(&format!("## {i}. Heading w{i}\n\n")),
+                1 => src.push_str(&format!(
+                    "{{.hang}}\n[({i})]{{.label}} {}\n\n",
+                    words.join(" ")
+                )),
+                2 => src.push_str(&format!("{} {}\n\n", "v".repeat(100 + i), words.join(" "))),
+                _ => src.push_str(&format!(
+                    "{{.indent}}\n{} sign ___________ here.\n\n",
+                    words.join(" ")
+                )),
+            }
+        }
+        let doc = djot::parse(&src);
+        let fresh = uncached(&doc, PageSetup::default(), "P");
+        assert!(fresh.pages.len() > 5, "{} pages", fresh.pages.len());
+        assert!(!fresh.warnings.is_empty());
+        prefetch(&doc, PageSetup::default());
+        assert_eq!(layout(&doc, PageSetup::default(), "P"), fresh);
+        // Every paragraph now set twice: the third layout takes them all from the cache.
+        assert_eq!(layout(&doc, PageSetup::default(), "P"), fresh);
+        assert_eq!(layout(&doc, PageSetup::default(), "P"), fresh);
     }
 
     #[test]

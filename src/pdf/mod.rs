@@ -4,6 +4,7 @@
 //! It never measures or wraps text. Same input, same bytes.
 
 mod archive;
+mod serial;
 mod tags;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,35 @@ pub use archive::{Stamp, document_date};
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
 pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec<u8>> {
+    write_with(layout, meta, content_key, false)
+}
+
+/// What is the same for every PDF (the form font's program and tables), made now: called on a
+/// spare thread while the first document of a process is laid out.
+pub fn prepare() {
+    form_font_program();
+    form_font_tables();
+}
+
+/// [`write`], deflating the streams on two threads when `parallel` (the same bytes either way:
+/// each stream is deflated alone).
+pub fn write_with(
+    layout: &Layout,
+    meta: &Metadata,
+    content_key: &[u8],
+    parallel: bool,
+) -> Result<Vec<u8>> {
+    let pdf = assemble(layout, meta, content_key, parallel)?;
+    save(pdf)
+}
+
+/// The document as lopdf objects, streams deflated.
+fn assemble(
+    layout: &Layout,
+    meta: &Metadata,
+    content_key: &[u8],
+    parallel: bool,
+) -> Result<lopdf::Document> {
     let fonts = Fonts::get();
 
     // Which glyphs each face uses (with the text each stands for), for subsetting.
@@ -58,7 +88,7 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
                         map.resize(i + 1, None);
                     }
                     if map[i].is_none() {
-                        map[i] = Some(&g.text);
+                        map[i] = Some(&*g.text);
                     }
                 }
             }
@@ -83,27 +113,32 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
     // We write the page contents ourselves (below), so one operation per face on the first
     // page names every glyph once; its content is replaced afterwards.
     let mut registry = Vec::new();
-    for (face, gids) in &used {
-        let mut remapper = subsetter::GlyphRemapper::new();
-        remapper.remap(0);
-        for g in gids.keys() {
-            remapper.remap(*g);
-        }
-        let subset = subsetter::subset(face.bytes(), 0, &remapper)
-            .map_err(|e| Error::Usage(format!("cannot subset the font: {e}")))?;
-        let parsed = ParsedFont::from_bytes(&subset, 0, &mut Vec::new())
-            .ok_or_else(|| Error::Usage("cannot read the subset font".into()))?;
+    let remappers: Vec<(FaceId, Vec<u16>, subsetter::GlyphRemapper)> = used
+        .iter()
+        .map(|(face, gids)| {
+            let mut remapper = subsetter::GlyphRemapper::new();
+            remapper.remap(0);
+            for g in gids.keys() {
+                remapper.remap(*g);
+            }
+            (*face, gids.keys().copied().collect(), remapper)
+        })
+        .collect();
+    let subsets: Vec<Result<_>> = remappers
+        .iter()
+        .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
+        .collect();
+    for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(remappers).zip(subsets) {
+        let subset = subset?;
+        let (parsed, tag) = (&subset.1, &subset.2);
         // Our own font IDs: printpdf's come from a process-wide counter, so two renders in one
         // process would name (and order) the fonts differently.
         let id = printpdf::FontId(format!("F{}", faces.len() + 1));
         doc.resources
             .fonts
             .map
-            .insert(id.clone(), printpdf::PdfFont::new(parsed));
-        tags.push((
-            id.0.clone(),
-            format!("{}+{}", subset_tag(&subset), postscript_name(*face)),
-        ));
+            .insert(id.clone(), printpdf::PdfFont::new(parsed.clone()));
+        tags.push((id.0.clone(), tag.clone()));
         registry.push(Op::StartTextSection);
         registry.push(Op::SetFont {
             font: PdfFontHandle::External(id.clone()),
@@ -150,14 +185,22 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
-    let (contents, marks): (Vec<Vec<u8>>, Vec<tags::PageMarks>) = layout
+    let (contents, marks): (Vec<Vec<Vec<u8>>>, Vec<tags::PageMarks>) = layout
         .pages
         .iter()
         .map(|page| page_content(page, layout, &faces, fonts))
         .unzip();
     set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
-    compress(&mut pdf)?;
+    compress(&mut pdf, parallel)?;
+    Ok(pdf)
+}
+
+/// The document's bytes: lopdf's, written by [`serial::serialize`].
+fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
+    if let Some(out) = serial::serialize(&mut pdf) {
+        return Ok(out);
+    }
     let mut out = Vec::new();
     pdf.save_to(&mut out)
         .map_err(|e| Error::Usage(format!("cannot write the PDF: {e}")))?;
@@ -167,27 +210,154 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 /// Deflate every stream that is not compressed yet, at zlib's fastest level. lopdf's own
 /// `compress` uses the slowest setting, which took most of the writer's time; level 6 still
 /// took a quarter of the whole render of the subscription agreement, and level 1 takes a
-/// third of that for a file about 18% larger (292 KB against 247 KB). One compressor serves
-/// every stream (setting one up clears its window), and streams too short to gain are left as
-/// they are.
-fn compress(pdf: &mut lopdf::Document) -> Result<()> {
-    let mut deflater = Deflater::new();
-    for object in pdf.objects.values_mut() {
-        if let Object::Stream(stream) = object
-            && stream.allows_compression
-            && stream.content.len() > 64
-            && stream.dict.get(b"Filter").is_err()
-        {
-            let compressed = deflater.deflate(&stream.content)?;
-            if compressed.len() + 19 < stream.content.len() {
-                stream
-                    .dict
-                    .set("Filter", Object::Name(b"FlateDecode".to_vec()));
-                stream.set_content(compressed);
+/// third of that for a file about 18% larger (292 KB against 247 KB). One compressor per
+/// thread serves every stream (making one cost a twentieth of the writer), and streams too
+/// short to gain are left as they are ([`MIN_COMPRESSED`]). Streams met
+/// before in this process (the fonts, the colour profile, the page bodies of a roster's
+/// documents) take their deflated bytes from [`deflated`].
+fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
+    thread_local! {
+        static DEFLATER: std::cell::RefCell<Option<Deflater>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let deflate_all = |streams: Vec<&mut lopdf::Stream>| -> Result<()> {
+        DEFLATER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let deflater = slot.get_or_insert_with(Deflater::new);
+            for stream in streams {
+                let compressed = deflated(deflater, &stream.content)?;
+                if compressed.len() + 19 < stream.content.len() {
+                    stream
+                        .dict
+                        .set("Filter", Object::Name(b"FlateDecode".to_vec()));
+                    stream.set_content(compressed);
+                }
+            }
+            Ok(())
+        })
+    };
+    let mut streams: Vec<&mut lopdf::Stream> = pdf
+        .objects
+        .values_mut()
+        .filter_map(|object| match object {
+            Object::Stream(stream)
+                if stream.allows_compression
+                    && stream.content.len() >= MIN_COMPRESSED
+                    && stream.dict.get(b"Filter").is_err() =>
+            {
+                Some(stream)
+            }
+            _ => None,
+        })
+        .collect();
+    if !parallel {
+        return deflate_all(streams);
+    }
+    // Two halves of about the same size: largest first, each to the lighter half.
+    streams.sort_by_key(|s| std::cmp::Reverse(s.content.len()));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut size_a, mut size_b) = (0, 0);
+    for s in streams {
+        if size_a <= size_b {
+            size_a += s.content.len();
+            a.push(s);
+        } else {
+            size_b += s.content.len();
+            b.push(s);
+        }
+    }
+    let other_half = std::sync::Mutex::new(Some(b));
+    let take = || other_half.lock().ok().and_then(|mut half| half.take());
+    std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(scope, || take().map_or(Ok(()), deflate_all))
+            .ok();
+        let mine = deflate_all(a);
+        let theirs = other.map_or(Ok(()), |h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Usage("the compressor's thread failed".into())))
+        });
+        // What the other thread did not take (it could not start) is deflated here.
+        let rest = take().map_or(Ok(()), deflate_all);
+        mine.and(theirs).and(rest)
+    })
+}
+
+/// Streams shorter than this are left as they are: they gain little, and setting the
+/// compressor up for each (clearing its tables) cost more than deflating them.
+const MIN_COMPRESSED: usize = 512;
+
+/// Streams of at least this many bytes are kept deflated for the process, up to
+/// [`MAX_DEFLATED`] bytes (content and deflated bytes together); past that they are deflated
+/// each time.
+const MIN_DEFLATED: usize = 1024;
+const MAX_DEFLATED: usize = 32 << 20;
+
+/// A stream's content and its deflated bytes.
+type Deflation = (Box<[u8]>, Box<[u8]>);
+
+/// Deflated streams by their content: found only when the content is equal byte for byte (the
+/// hash only picks the bucket), so the bytes are those the compressor would make again.
+#[derive(Default)]
+struct DeflatedCache {
+    entries: std::collections::HashMap<u64, Vec<Deflation>>,
+    bytes: usize,
+    /// The hashes of streams deflated once: a stream is kept the second time it is met, so
+    /// that one document's own streams (its attachments, a roster row's own pages) cost 8
+    /// bytes; at most [`MAX_SEEN`], then forgotten at once.
+    seen: std::collections::HashSet<u64>,
+}
+
+const MAX_SEEN: usize = 100_000;
+
+/// A fast hash of a stream's bytes (FxHash's step over 8-byte words).
+fn content_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0; 8];
+        b.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(b)).wrapping_mul(K).rotate_left(26);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(26);
+    }
+    h
+}
+
+/// `bytes` deflated: from the process's cache when this content was deflated before.
+fn deflated(deflater: &mut Deflater, bytes: &[u8]) -> Result<Vec<u8>> {
+    static CACHE: std::sync::OnceLock<std::sync::RwLock<DeflatedCache>> =
+        std::sync::OnceLock::new();
+    if bytes.len() < MIN_DEFLATED {
+        return deflater.deflate(bytes);
+    }
+    let cache = CACHE.get_or_init(Default::default);
+    let hash = content_hash(bytes);
+    if let Ok(c) = cache.read()
+        && let Some((_, out)) = c
+            .entries
+            .get(&hash)
+            .and_then(|b| b.iter().find(|(content, _)| **content == *bytes))
+    {
+        return Ok(out.to_vec());
+    }
+    let out = deflater.deflate(bytes)?;
+    if let Ok(mut c) = cache.write() {
+        let size = bytes.len() + out.len();
+        if c.seen.len() >= MAX_SEEN {
+            c.seen.clear();
+        }
+        if c.bytes + size <= MAX_DEFLATED && !c.seen.insert(hash) {
+            let bucket = c.entries.entry(hash).or_default();
+            if !bucket.iter().any(|(content, _)| **content == *bytes) {
+                bucket.push((bytes.into(), out.as_slice().into()));
+                c.bytes += size;
             }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// A zlib compressor at the writer's level, reset between streams.
@@ -271,18 +441,38 @@ fn glyph_bytes(out: &mut Vec<u8>, gid: u16) {
 
 /// The content stream of one page: every glyph run as one `TJ` (kerning and stretched spaces as
 /// adjustments), every rule as a stroked line.
+///
+/// The page's last artifacts (its footer: page number, document ID, caption) are a content
+/// stream of their own after the body's, each stream setting its own colours: a page's body
+/// is then often byte for byte the body of the same page of another document of a roster,
+/// and its deflated bytes are found in the writer's cache.
 fn page_content(
     page: &crate::layout::Page,
     layout: &Layout,
     faces: &BTreeMap<FaceId, (printpdf::FontId, subsetter::GlyphRemapper)>,
     fonts: &Fonts,
-) -> (Vec<u8>, tags::PageMarks) {
+) -> (Vec<Vec<u8>>, tags::PageMarks) {
+    let mut parts = Vec::with_capacity(2);
     let mut out = Vec::with_capacity(page.items.len() * 64);
     let mut fill: Option<Color> = None;
     let mut stroke: Option<(Color, f32)> = None;
     let mut marks = Vec::new();
     let mut state = None;
+    let artifact = |k: usize| {
+        page.tags.get(k).copied().flatten().is_none()
+            && matches!(page.items[k], Item::Text { .. } | Item::Rule { .. })
+    };
+    let mut footer = page.items.len();
+    while footer > 0 && artifact(footer - 1) {
+        footer -= 1;
+    }
     for (k, item) in page.items.iter().enumerate() {
+        if k == footer && k > 0 {
+            tags::close(&mut out, &mut state);
+            parts.push(std::mem::replace(&mut out, Vec::with_capacity(256)));
+            fill = None;
+            stroke = None;
+        }
         if !matches!(item, Item::Field { .. } | Item::Signature { .. }) {
             let tag = page.tags.get(k).copied().flatten();
             tags::mark(&mut out, &mut state, tag, layout, &mut marks);
@@ -363,12 +553,13 @@ fn page_content(
         }
     }
     tags::close(&mut out, &mut state);
-    (out, marks)
+    parts.push(out);
+    (parts, marks)
 }
 
-/// Put our content streams on the pages, and give every page the document's fonts (printpdf
-/// only lists on a page the fonts its own operations used).
-fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<u8>>) -> Result<()> {
+/// Put our content streams on the pages (one, or the body's and the footer's), and give every
+/// page the document's fonts (printpdf only lists on a page the fonts its own operations used).
+fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<Vec<u8>>>) -> Result<()> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
     let malformed = |e: lopdf::Error| Error::Usage(format!("malformed page: {e}"));
     // The fonts, from the first page's resources.
@@ -382,13 +573,25 @@ fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<u8>>) -> Result<()>
             _ => None,
         })
         .and_then(|r| r.get(b"Font").ok().cloned());
-    for (id, content) in page_ids.into_iter().zip(contents) {
-        let stream = pdf.add_object(lopdf::Stream::new(Dictionary::new(), content));
+    for (id, parts) in page_ids.into_iter().zip(contents) {
+        let mut streams: Vec<Object> = parts
+            .into_iter()
+            .map(|content| {
+                Object::Reference(pdf.add_object(lopdf::Stream::new(Dictionary::new(), content)))
+            })
+            .collect();
         let page = pdf
             .get_object_mut(id)
             .and_then(Object::as_dict_mut)
             .map_err(malformed)?;
-        page.set("Contents", Object::Reference(stream));
+        page.set(
+            "Contents",
+            if streams.len() == 1 {
+                streams.remove(0)
+            } else {
+                Object::Array(streams)
+            },
+        );
         let mut resources = Dictionary::new();
         if let Some(f) = &fonts {
             resources.set("Font", f.clone());
@@ -397,6 +600,42 @@ fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<u8>>) -> Result<()>
     }
     // The replaced streams are now unreferenced: `finish` prunes them.
     Ok(())
+}
+
+/// A face subset to the given glyphs (the remapper's order: glyph 0, then `gids` as listed),
+/// parsed, with its tagged name (`ABCDEF+LiberationSerif`): made once per process for each
+/// face and set of glyphs, since the documents of one kind use nearly the same glyphs.
+fn subset_font(
+    face: FaceId,
+    gids: Vec<u16>,
+    remapper: &subsetter::GlyphRemapper,
+) -> Result<std::sync::Arc<(Vec<u8>, ParsedFont, String)>> {
+    type Subsets = std::sync::Mutex<
+        std::collections::HashMap<
+            (FaceId, Vec<u16>),
+            std::sync::Arc<(Vec<u8>, ParsedFont, String)>,
+        >,
+    >;
+    /// At most this many subsets are kept.
+    const MAX_SUBSETS: usize = 64;
+    static SUBSETS: std::sync::OnceLock<Subsets> = std::sync::OnceLock::new();
+    let cache = SUBSETS.get_or_init(Default::default);
+    let key = (face, gids);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let subset = subsetter::subset(face.bytes(), 0, remapper)
+        .map_err(|e| Error::Usage(format!("cannot subset the font: {e}")))?;
+    let parsed = ParsedFont::from_bytes(&subset, 0, &mut Vec::new())
+        .ok_or_else(|| Error::Usage("cannot read the subset font".into()))?;
+    let tag = format!("{}+{}", subset_tag(&subset), postscript_name(face));
+    let made = std::sync::Arc::new((subset, parsed, tag));
+    if let Ok(mut c) = cache.lock()
+        && c.len() < MAX_SUBSETS
+    {
+        c.insert(key, made.clone());
+    }
+    Ok(made)
 }
 
 /// Six capital letters derived from the subset's bytes (PDF's convention for subset fonts).
@@ -1098,6 +1337,49 @@ fn with_cmap(font: &[u8], map: &[(u16, u16)]) -> Vec<u8> {
     out
 }
 
+/// The form font's widths (codes 32 to 255, in thousandths of an em) and its ToUnicode map,
+/// made once per process.
+fn form_font_tables() -> &'static (Vec<Object>, Vec<u8>) {
+    static TABLES: std::sync::OnceLock<(Vec<Object>, Vec<u8>)> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let face = rustybuzz::ttf_parser::Face::parse(FaceId::Regular.bytes(), 0).ok();
+        let widths: Vec<Object> = (32u8..=255)
+            .map(|code| {
+                let w = face
+                    .as_ref()
+                    .and_then(|face| {
+                        let upem = f32::from(face.units_per_em());
+                        win_ansi(code)
+                            .and_then(|c| face.glyph_index(c))
+                            .and_then(|g| face.glyph_hor_advance(g))
+                            .map(|w| (f32::from(w) * 1000.0 / upem).round() as i64)
+                    })
+                    .unwrap_or(0);
+                Object::Integer(w)
+            })
+            .collect();
+        // A ToUnicode map, so that typed-in text extracts as it reads.
+        let mut cmap = String::from(
+            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+             /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+             1 begincodespacerange <20> <FF> endcodespacerange\n",
+        );
+        let pairs: Vec<(u8, char)> = (32u8..=255)
+            .filter_map(|c| win_ansi(c).map(|u| (c, u)))
+            .collect();
+        for chunk in pairs.chunks(100) {
+            cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
+            for (code, c) in chunk {
+                cmap.push_str(&format!("<{code:02X}> <{:04X}>\n", u32::from(*c)));
+            }
+            cmap.push_str("endbfchar\n");
+        }
+        cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end\n");
+        (widths, cmap.into_bytes())
+    })
+}
+
 /// Liberation Serif Regular as a simple TrueType font with WinAnsi encoding, subset to that
 /// encoding's characters: the font a viewer sets typed-in field values in.
 fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
@@ -1106,26 +1388,25 @@ fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
         .map_err(|e| Error::Usage(format!("cannot read the font: {e}")))?;
     let upem = f32::from(face.units_per_em());
     let scale = |v: i16| Object::Integer((f32::from(v) * 1000.0 / upem).round() as i64);
-    let widths: Vec<Object> = (32u8..=255)
-        .map(|code| {
-            let w = win_ansi(code)
-                .and_then(|c| face.glyph_index(c))
-                .and_then(|g| face.glyph_hor_advance(g))
-                .unwrap_or(0);
-            Object::Integer((f32::from(w) * 1000.0 / upem).round() as i64)
-        })
-        .collect();
+    let (widths, cmap) = form_font_tables();
     let bbox = face.global_bounding_box();
     let (deflated, length) = form_font_program();
     let mut program_dict = Dictionary::new();
     program_dict.set("Length1", Object::Integer(*length as i64));
     program_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
     let program = pdf.add_object(lopdf::Stream::new(program_dict, deflated.clone()));
-    let name = format!(
-        "{}+{}",
-        subset_tag(deflated),
-        postscript_name(FaceId::Regular)
-    );
+    // The tagged name, once per process (hashing the program for each document was a
+    // twentieth of the writer's instructions).
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let name = NAME
+        .get_or_init(|| {
+            format!(
+                "{}+{}",
+                subset_tag(deflated),
+                postscript_name(FaceId::Regular)
+            )
+        })
+        .clone();
     let mut descriptor = Dictionary::new();
     descriptor.set("Type", Object::Name(b"FontDescriptor".to_vec()));
     descriptor.set("FontName", Object::Name(name.as_bytes().to_vec()));
@@ -1153,28 +1434,10 @@ fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
     font.set("BaseFont", Object::Name(name.into_bytes()));
     font.set("FirstChar", Object::Integer(32));
     font.set("LastChar", Object::Integer(255));
-    font.set("Widths", Object::Array(widths));
+    font.set("Widths", Object::Array(widths.clone()));
     font.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
     font.set("FontDescriptor", Object::Reference(descriptor));
-    // A ToUnicode map, so that typed-in text extracts as it reads.
-    let mut cmap = String::from(
-        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
-         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
-         /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
-         1 begincodespacerange <20> <FF> endcodespacerange\n",
-    );
-    let pairs: Vec<(u8, char)> = (32u8..=255)
-        .filter_map(|c| win_ansi(c).map(|u| (c, u)))
-        .collect();
-    for chunk in pairs.chunks(100) {
-        cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
-        for (code, c) in chunk {
-            cmap.push_str(&format!("<{code:02X}> <{:04X}>\n", u32::from(*c)));
-        }
-        cmap.push_str("endbfchar\n");
-    }
-    cmap.push_str("endcmap CMapName currentdict /CMap defineresource pop end end\n");
-    let cmap = pdf.add_object(lopdf::Stream::new(Dictionary::new(), cmap.into_bytes()));
+    let cmap = pdf.add_object(lopdf::Stream::new(Dictionary::new(), cmap.clone()));
     font.set("ToUnicode", Object::Reference(cmap));
     Ok(pdf.add_object(Object::Dictionary(font)))
 }
@@ -1220,6 +1483,42 @@ mod tests {
         assert_eq!(shown(0.05), "0.05");
         assert_eq!(shown(-0.0001), "0");
         assert_eq!(shown(1234.5004), "1234.5");
+    }
+
+    #[test]
+    fn the_serialiser_writes_what_lopdf_writes() {
+        let engine = crate::Engine::builtin().unwrap();
+        for name in ["subscription-2005", "option-2026", "severance-2007"] {
+            let dir = if name.ends_with("2026") {
+                "examples"
+            } else {
+                "originals"
+            };
+            let path = format!("{}/data/{dir}/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let r = engine
+                .run(&std::fs::read_to_string(&path).unwrap(), &path)
+                .unwrap();
+            let laid = crate::layout::layout(&r.document, crate::page_setup(&r.data.page), "X");
+            let meta = super::Metadata {
+                title: "A (title) with \\ and ) and \r".into(),
+                attachments: vec![("a b#.dj".into(), r.source.clone().into_bytes())],
+                ..Default::default()
+            };
+            let mut pdf = super::assemble(&laid, &meta, b"key", false).unwrap();
+            pdf.trailer
+                .set("Odd", lopdf::Object::Name(b"a b/(#)\xff".to_vec()));
+            pdf.trailer.set("Neg", lopdf::Object::Integer(-12));
+            pdf.objects.remove(&(5, 0));
+            let mut theirs = Vec::new();
+            pdf.clone().save_to(&mut theirs).unwrap();
+            let ours = super::serial::serialize(&mut pdf).unwrap();
+            assert!(
+                ours == theirs,
+                "{name}: {} vs {} bytes",
+                ours.len(),
+                theirs.len()
+            );
+        }
     }
 
     #[test]

@@ -32,12 +32,29 @@ pub fn mark(
         Some((t, role)) => {
             out.push(b'/');
             out.extend_from_slice(role.as_bytes());
-            out.extend_from_slice(format!(" <</MCID {}>> BDC\n", marks.len()).as_bytes());
+            out.extend_from_slice(b" <</MCID ");
+            decimal(out, marks.len());
+            out.extend_from_slice(b">> BDC\n");
             marks.push(t);
         }
         None => out.extend_from_slice(b"/Artifact BMC\n"),
     }
     *state = Some(tag);
+}
+
+/// `n` in decimal digits.
+fn decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Close what [`mark`] left open.
@@ -155,4 +172,16 @@ pub fn structure(
     mark.set("Marked", Object::Boolean(true));
     catalog.set("MarkInfo", Object::Dictionary(mark));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals() {
+        for n in [0usize, 7, 10, 99, 1234, usize::MAX] {
+            let mut out = Vec::new();
+            super::decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
 }
