@@ -117,7 +117,15 @@ fn no_module_uses_one_above_it() {
     for file in &files {
         let from = module_of(&src, file);
         let text = std::fs::read_to_string(file).unwrap();
+        // The library's graph: unit tests (from `#[cfg(test)]` on, and `tests.rs` files) may
+        // drive the whole engine.
+        if file.file_name().is_some_and(|f| f == "tests.rs") {
+            continue;
+        }
         for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
             let code = line.split("//").next().unwrap_or("");
             for to in targets(code) {
                 if to == from {

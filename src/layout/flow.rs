@@ -144,7 +144,7 @@ impl Flow {
         let hangs = self.hangs(blocks);
         for (b, hang) in blocks.iter().zip(hangs).skip(from) {
             self.para_text = match b {
-                Block::Paragraph(p) => Some(crate::render::text::runs_text(&p.runs)),
+                Block::Paragraph(p) => Some(crate::document::runs_text(&p.runs)),
                 _ => None,
             };
             self.hang = hang;

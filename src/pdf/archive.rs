@@ -155,7 +155,7 @@ pub fn describe(pdf: &mut lopdf::Document, d: &Described) -> Result<()> {
 
     let catalog = pdf
         .catalog_mut()
-        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF's catalog", e))?;
     catalog.set("Metadata", Object::Reference(metadata));
     catalog.set(
         "OutputIntents",
@@ -297,7 +297,7 @@ pub fn outline(pdf: &mut lopdf::Document, entries: &[OutlineEntry]) -> Result<()
     pdf.objects.insert(root, Object::Dictionary(r));
     let catalog = pdf
         .catalog_mut()
-        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF's catalog", e))?;
     catalog.set("Outlines", Object::Reference(root));
     catalog.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
     Ok(())

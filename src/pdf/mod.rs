@@ -203,7 +203,7 @@ fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
     }
     let mut out = Vec::new();
     pdf.save_to(&mut out)
-        .map_err(|e| Error::Usage(format!("cannot write the PDF: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF", e))?;
     Ok(out)
 }
 
@@ -274,8 +274,12 @@ fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
             .ok();
         let mine = deflate_all(a);
         let theirs = other.map_or(Ok(()), |h| {
-            h.join()
-                .unwrap_or_else(|_| Err(Error::Usage("the compressor's thread failed".into())))
+            h.join().unwrap_or_else(|_| {
+                Err(Error::internal(
+                    "compressing the PDF",
+                    "the compressor's thread failed",
+                ))
+            })
         });
         // What the other thread did not take (it could not start) is deflated here.
         let rest = take().map_or(Ok(()), deflate_all);
@@ -370,7 +374,7 @@ impl Deflater {
 
     /// `bytes` as one complete zlib stream.
     fn deflate(&mut self, bytes: &[u8]) -> Result<Vec<u8>> {
-        let failed = |e: String| Error::Usage(format!("cannot compress the PDF: {e}"));
+        let failed = |e: String| Error::internal("compressing the PDF", e);
         self.0.reset();
         let mut out = Vec::with_capacity(bytes.len() / 3 + 64);
         loop {
@@ -561,7 +565,7 @@ fn page_content(
 /// page the document's fonts (printpdf only lists on a page the fonts its own operations used).
 fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<Vec<u8>>>) -> Result<()> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
-    let malformed = |e: lopdf::Error| Error::Usage(format!("malformed page: {e}"));
+    let malformed = |e: lopdf::Error| Error::internal("writing the PDF's pages", e);
     // The fonts, from the first page's resources.
     let fonts = page_ids
         .first()
@@ -625,9 +629,9 @@ fn subset_font(
         return Ok(found);
     }
     let subset = subsetter::subset(face.bytes(), 0, remapper)
-        .map_err(|e| Error::Usage(format!("cannot subset the font: {e}")))?;
+        .map_err(|e| Error::internal("subsetting the font", format!("{e:?}")))?;
     let parsed = ParsedFont::from_bytes(&subset, 0, &mut Vec::new())
-        .ok_or_else(|| Error::Usage("cannot read the subset font".into()))?;
+        .ok_or_else(|| Error::internal("reading the subset font", "the subset has no face"))?;
     let tag = format!("{}+{}", subset_tag(&subset), postscript_name(face));
     let made = std::sync::Arc::new((subset, parsed, tag));
     if let Ok(mut c) = cache.lock()
@@ -819,7 +823,7 @@ fn attach(
     let tree = pdf.add_object(Object::Dictionary(tree));
     let catalog = pdf
         .catalog_mut()
-        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF's catalog", e))?;
     let mut name_dict = match catalog.get(b"Names") {
         Ok(Object::Dictionary(d)) => d.clone(),
         _ => Dictionary::new(),
@@ -849,7 +853,11 @@ fn attachment_content(s: &lopdf::Stream, name: &[u8]) -> Result<Vec<u8>> {
     flate2::read::ZlibDecoder::new(s.content.as_slice())
         .take(MAX_ATTACHMENT_BYTES.saturating_add(1))
         .read_to_end(&mut out)
-        .map_err(|e| Error::Usage(format!("cannot inflate the PDF's attachment: {e}")))?;
+        .map_err(|e| Error::Unreadable {
+            name: "the PDF's attachment".into(),
+            format: "a compressed stream",
+            source: e.to_string().into(),
+        })?;
     if out.len() as u64 > MAX_ATTACHMENT_BYTES {
         return Err(Error::Limit(format!(
             "the PDF's attachment {} decompresses to more than the limit of {} MiB",
@@ -862,8 +870,11 @@ fn attachment_content(s: &lopdf::Stream, name: &[u8]) -> Result<Vec<u8>> {
 
 /// The files embedded in a PDF (name, bytes), for reading back an engross PDF's source.
 pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
-    let doc = lopdf::Document::load_mem(bytes)
-        .map_err(|e| Error::Usage(format!("cannot read the PDF: {e}")))?;
+    let doc = lopdf::Document::load_mem(bytes).map_err(|e| Error::Unreadable {
+        name: "the input".into(),
+        format: "a PDF",
+        source: Box::new(e),
+    })?;
     let mut out = Vec::new();
     let resolve = |o: &Object| -> Option<Object> {
         match o {
@@ -1100,7 +1111,7 @@ fn add_fields(pdf: &mut lopdf::Document, layout: &Layout) -> Result<Vec<tags::Wi
     let form_id = pdf.add_object(Object::Dictionary(form));
     let catalog = pdf
         .catalog_mut()
-        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF's catalog", e))?;
     catalog.set("AcroForm", Object::Reference(form_id));
     Ok(made)
 }
@@ -1118,7 +1129,7 @@ fn add_annots(
         let page_dict = pdf
             .get_object_mut(id)
             .and_then(Object::as_dict_mut)
-            .map_err(|e| Error::Usage(format!("malformed page: {e}")))?;
+            .map_err(|e| Error::internal("writing the PDF's pages", e))?;
         match page_dict.get_mut(b"Annots") {
             Ok(Object::Array(existing)) => existing.extend(list),
             _ => page_dict.set("Annots", Object::Array(list)),
@@ -1385,7 +1396,7 @@ fn form_font_tables() -> &'static (Vec<Object>, Vec<u8>) {
 fn add_form_font(pdf: &mut lopdf::Document) -> Result<ObjectId> {
     let bytes = FaceId::Regular.bytes();
     let face = rustybuzz::ttf_parser::Face::parse(bytes, 0)
-        .map_err(|e| Error::Usage(format!("cannot read the font: {e}")))?;
+        .map_err(|e| Error::internal("reading the form font", e))?;
     let upem = f32::from(face.units_per_em());
     let scale = |v: i16| Object::Integer((f32::from(v) * 1000.0 / upem).round() as i64);
     let (widths, cmap) = form_font_tables();

@@ -166,7 +166,7 @@ pub fn structure(
     pdf.objects.insert(root, Object::Dictionary(r));
     let catalog = pdf
         .catalog_mut()
-        .map_err(|e| Error::Usage(format!("malformed catalog: {e}")))?;
+        .map_err(|e| Error::internal("writing the PDF's catalog", e))?;
     catalog.set("StructTreeRoot", Object::Reference(root));
     let mut mark = Dictionary::new();
     mark.set("Marked", Object::Boolean(true));
