@@ -811,36 +811,8 @@ fn number_word(w: &str) -> Option<u64> {
         let parts: Vec<Option<u64>> = w.split('-').map(number_word).collect();
         return parts.iter().copied().sum::<Option<u64>>();
     }
-    const SMALL: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    if let Some(i) = SMALL.iter().position(|s| *s == w) {
-        return Some(i as u64);
-    }
-    if let Some(i) = TENS.iter().position(|s| *s == w) {
-        return Some(20 + 10 * i as u64);
+    if let Some(n) = crate::words::word_value(&w) {
+        return Some(n);
     }
     match w.as_str() {
         "hundred" => Some(100),

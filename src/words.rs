@@ -47,6 +47,19 @@ const SCALES: [&str; 13] = [
     "Undecillion",
 ];
 
+/// The value of one number word below a hundred, any case: "seven" → 7, "Ninety" → 90.
+/// The reading side of [`number_words`] (proofing and extraction read amounts in words).
+pub fn word_value(word: &str) -> Option<u64> {
+    let found = |table: &[&str]| table.iter().position(|w| w.eq_ignore_ascii_case(word));
+    if let Some(i) = found(&ONES) {
+        return u64::try_from(i).ok();
+    }
+    found(&TENS)
+        .filter(|&i| i >= 2)
+        .and_then(|i| u64::try_from(i).ok())
+        .map(|i| i.saturating_mul(10))
+}
+
 /// A whole number in words, title case: 120000 → "One Hundred Twenty Thousand".
 #[allow(
     clippy::indexing_slicing,
@@ -459,6 +472,16 @@ mod prose_tests {
         ] {
             assert_eq!(a_an(p), a, "{p}");
         }
+    }
+
+    #[test]
+    fn number_words_read_back() {
+        for n in (0u64..20).chain((2..10).map(|t| t * 10)) {
+            assert_eq!(word_value(&number_words(n)), Some(n));
+            assert_eq!(word_value(&number_words(n).to_lowercase()), Some(n));
+        }
+        assert_eq!(word_value(""), None);
+        assert_eq!(word_value("hundred"), None);
     }
 
     #[test]

@@ -124,38 +124,7 @@ pub fn decimal(text: &str) -> Option<Decimal> {
 }
 
 fn unit(word: &str) -> Option<i64> {
-    const ONES: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    if let Some(i) = ONES.iter().position(|w| *w == word) {
-        return i64::try_from(i).ok();
-    }
-    TENS.iter()
-        .position(|w| *w == word)
-        .and_then(|i| i64::try_from(i).ok())
-        .map(|i| i.saturating_add(2).saturating_mul(10))
+    crate::words::word_value(word).and_then(|n| i64::try_from(n).ok())
 }
 
 /// A number written in words ("One Hundred Forty Million Two Hundred Fifty Thousand",
