@@ -43,6 +43,7 @@ fn forget(path: &Path) {
 
 /// Write `bytes` to a new temporary file beside `target`, with the mode `target` will have.
 pub fn stage(target: &Path, bytes: &[u8], force: bool) -> anyhow::Result<Staged> {
+    super::signals::install();
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

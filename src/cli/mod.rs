@@ -275,7 +275,6 @@ pub struct CompareArgs {
 /// Run the command line and return the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    signals::install();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = run(cli, color).and_then(|code| {
         // What is still buffered must reach the file too: a full disk shows here.

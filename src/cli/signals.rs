@@ -5,8 +5,15 @@
 // `allow` below says why it is safe.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-/// Start the thread that waits for the signals (once, at start-up).
+/// Start the thread that waits for the signals, once, before the first temporary file is
+/// made: a command that writes no file (a diff to standard output) starts no thread and keeps
+/// the default action, which leaves nothing behind.
 pub(super) fn install() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(start);
+}
+
+fn start() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};

@@ -123,8 +123,9 @@ struct Token {
 /// A paragraph-like unit.
 #[derive(Debug, Clone, PartialEq)]
 struct Unit {
-    /// The section it is in: its own label or the last one before it.
-    section: String,
+    /// The section it is in: its own label or the last one before it (shared by the units
+    /// of a section).
+    section: std::sync::Arc<str>,
     /// Its first words, to name it when it has no section: read from its tokens when needed,
     /// kept here only when `--ignore-punctuation` dropped words that name it.
     start: Option<String>,
@@ -531,6 +532,7 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
     // name it are dropped from them.
     let eager_start = interner.options.ignore_punctuation;
     let mut section = String::new();
+    let mut shared: std::sync::Arc<str> = "".into();
     // The last label that is not a lettered or roman sub-clause: "(a)" is read as "1.2(a)".
     let mut major = String::new();
     visit_units(&doc.blocks, &mut |shape, label, runs| {
@@ -622,12 +624,13 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
         let end = words.tokens.len();
         // A body without a label that opens with a clause number: that is its label.
         if label_end == label_start {
-            let text = |i: usize| {
-                words
-                    .tokens
-                    .get(i)
-                    .and_then(|t| words.word(t))
-                    .map_or_else(String::new, |(w, _)| ascii(w))
+            // Borrowed when ASCII (nearly always): no String per paragraph.
+            let text = |i: usize| -> std::borrow::Cow<'_, str> {
+                match words.tokens.get(i).and_then(|t| words.word(t)) {
+                    Some((w, _)) if w.is_ascii() => std::borrow::Cow::Borrowed(w),
+                    Some((w, _)) => std::borrow::Cow::Owned(ascii(w)),
+                    None => std::borrow::Cow::Borrowed(""),
+                }
             };
             let first = text(label_start);
             let lead = if is_number_word(&first) {
@@ -666,8 +669,11 @@ fn tokenize<'a>(doc: &'a Document, interner: &mut Interner<'a>) -> Words {
                 section = own;
             }
         }
+        if *shared != *section {
+            shared = section.as_str().into();
+        }
         words.units.push(Unit {
-            section: section.clone(),
+            section: shared.clone(),
             start: eager_start.then_some(start),
             shape,
             label_range: label_start..label_end,
@@ -831,8 +837,8 @@ impl Words {
     fn section(&self, token: usize) -> Option<String> {
         self.unit_of(token)
             .and_then(|u| self.units.get(u))
-            .map(|u| u.section.clone())
-            .filter(|s| !s.is_empty())
+            .filter(|u| !u.section.is_empty())
+            .map(|u| u.section.to_string())
     }
 
     fn keys(&self, r: &Range<usize>) -> Vec<u32> {
@@ -844,8 +850,17 @@ impl Words {
             .collect()
     }
 
-    fn body_keys(&self, u: usize) -> Vec<u32> {
-        self.keys(&self.units[u].body)
+    /// Every token's key, in order.
+    fn all_keys(&self) -> Vec<u32> {
+        self.tokens.iter().map(|t| t.key).collect()
+    }
+
+    /// Each unit's body keys, as slices of [`Words::all_keys`].
+    fn body_slices<'k>(&self, keys: &'k [u32]) -> Vec<&'k [u32]> {
+        self.units
+            .iter()
+            .map(|u| keys.get(u.body.clone()).unwrap_or_default())
+            .collect()
     }
 
     /// Whether a token range is the whole body of its unit.
@@ -953,18 +968,22 @@ fn likeness_of(
 /// or 80% alike elsewhere. Pairs of the same hunk that keep their order are edits in place,
 /// not moves.
 fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize)> {
-    let old_units: Vec<Vec<u32>> = (0..old.units.len()).map(|u| old.body_keys(u)).collect();
-    let new_units: Vec<Vec<u32>> = (0..new.units.len()).map(|u| new.body_keys(u)).collect();
-    fn intern<'a>(units: &'a [Vec<u32>], ids: &mut HashMap<&'a [u32], u32>) -> Vec<u32> {
+    // Every token's key in one vector, and each unit's body as a slice of it: one allocation
+    // for the document, not one per paragraph.
+    let (old_keys, new_keys) = (old.all_keys(), new.all_keys());
+    let old_units = old.body_slices(&old_keys);
+    let new_units = new.body_slices(&new_keys);
+    fn intern<'a>(units: &[&'a [u32]], ids: &mut WordMap<&'a [u32], u32>) -> Vec<u32> {
         units
             .iter()
-            .map(|k| {
+            .map(|&k| {
                 let n = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-                *ids.entry(k.as_slice()).or_insert(n)
+                *ids.entry(k).or_insert(n)
             })
             .collect()
     }
-    let mut ids: HashMap<&[u32], u32> = HashMap::new();
+    let mut ids: WordMap<&[u32], u32> = WordMap::default();
+    ids.reserve(old_units.len().saturating_add(new_units.len()));
     let a = intern(&old_units, &mut ids);
     let b = intern(&new_units, &mut ids);
     // Patience: paragraphs unique on both sides anchor the alignment, so that a common one
@@ -985,11 +1004,11 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
             None => h += 1,
         }
     }
-    let long = |k: &Vec<u32>| k.len() >= MIN_MOVE_WORDS;
+    let long = |k: &[u32]| k.len() >= MIN_MOVE_WORDS;
     // Exact copies first (first unmatched copy wins), then near copies.
     let mut by_key: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
     for &(v, h) in unmatched_new.iter().rev() {
-        if long(&new_units[v]) {
+        if long(new_units[v]) {
             by_key.entry(b[v]).or_default().push((v, h));
         }
     }
@@ -997,7 +1016,7 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
     let mut pairs: Vec<(usize, usize, usize, usize)> = Vec::new(); // (u, hu, v, hv)
     let mut rest_old = Vec::new();
     for &(u, hu) in &unmatched_old {
-        if !long(&old_units[u]) {
+        if !long(old_units[u]) {
             continue;
         }
         // A copy in the same gap is the paragraph in place; otherwise the first one.
@@ -1019,7 +1038,7 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
     let rest_new: Vec<(usize, usize)> = unmatched_new
         .iter()
         .copied()
-        .filter(|&(v, _)| !taken_new[v] && long(&new_units[v]))
+        .filter(|&(v, _)| !taken_new[v] && long(new_units[v]))
         .collect();
     let mut by_first: HashMap<u32, Vec<usize>> = HashMap::new();
     let mut by_last: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -1035,7 +1054,7 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
         if Instant::now() >= deadline {
             break;
         }
-        let mut sorted_old = old_units[u].clone();
+        let mut sorted_old = old_units[u].to_vec();
         sorted_old.sort_unstable();
         // The nearest candidates first: same hunk, then by distance in the document.
         // Candidates: the unmatched paragraphs of the same gap (edited in place), then those
@@ -1049,13 +1068,13 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
                 return;
             }
             let sorted = sorted_new[v].get_or_insert_with(|| {
-                let mut keys = new_units[v].clone();
+                let mut keys = new_units[v].to_vec();
                 keys.sort_unstable();
                 keys
             });
             if let Some(r) = likeness_of(
-                &old_units[u],
-                &new_units[v],
+                old_units[u],
+                new_units[v],
                 Some(&sorted_old),
                 Some(sorted),
                 deadline,
@@ -1244,11 +1263,13 @@ pub fn compare(
     let new_map = body_of(&new_words, &moved_new);
     let old_keys: Vec<u32> = old_map.iter().map(|&i| old_words.tokens[i].key).collect();
     let new_keys: Vec<u32> = new_map.iter().map(|&i| new_words.tokens[i].key).collect();
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &old_keys,
-        &new_keys,
-        Some(deadline),
+    let unit_at = |w: &Words, map: &[usize]| -> Vec<usize> {
+        map.iter().map(|&i| w.tokens[i].unit).collect()
+    };
+    let ops = anchored_diff(
+        (&old_keys, &unit_at(&old_words, &old_map)),
+        (&new_keys, &unit_at(&new_words, &new_map)),
+        deadline,
     );
     let timed_out = Instant::now() >= deadline;
     let (n_old, n_new) = (old_words.tokens.len(), new_words.tokens.len());
@@ -1543,6 +1564,146 @@ pub fn compare(
     };
     check(&cmp)?;
     Ok(cmp)
+}
+
+/// The word diff of two key sequences, anchored on whole paragraphs: paragraphs whose words
+/// are equal on both sides are paired first (Myers over one key per paragraph), and the word
+/// diff runs only in the gaps between them. Myers' cost grows with the length times the edits,
+/// so many small gaps cost far less than one document-long diff; the result is the same edit
+/// script wherever the equal paragraphs are the ones a reader would pair. `units` gives each
+/// key's paragraph.
+fn anchored_diff<'k>(
+    (old_keys, old_units): (&'k [u32], &[usize]),
+    (new_keys, new_units): (&'k [u32], &[usize]),
+    deadline: Instant,
+) -> Vec<DiffOp> {
+    // Each paragraph's stretch of keys.
+    fn stretches(units: &[usize]) -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = Vec::new();
+        for (i, u) in units.iter().enumerate() {
+            match out.last_mut() {
+                Some(r) if units.get(r.start) == Some(u) => r.end = i + 1,
+                _ => out.push(i..i + 1),
+            }
+        }
+        out
+    }
+    let (a, b) = (stretches(old_units), stretches(new_units));
+    let mut ids: WordMap<&'k [u32], u32> = WordMap::default();
+    ids.reserve(a.len() + b.len());
+    fn intern<'k>(
+        keys: &'k [u32],
+        rs: &[Range<usize>],
+        ids: &mut WordMap<&'k [u32], u32>,
+    ) -> Vec<u32> {
+        rs.iter()
+            .map(|r| {
+                let n = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+                *ids.entry(keys.get(r.clone()).unwrap_or_default())
+                    .or_insert(n)
+            })
+            .collect()
+    }
+    let (pa, pb) = (
+        intern(old_keys, &a, &mut ids),
+        intern(new_keys, &b, &mut ids),
+    );
+    let paragraph_ops =
+        similar::capture_diff_slices_deadline(Algorithm::Myers, &pa, &pb, Some(deadline));
+    // The span of keys that paragraphs `r` cover (an empty range at `at` when there are none).
+    let span = |rs: &[Range<usize>], r: Range<usize>, at: usize| -> Range<usize> {
+        match (
+            rs.get(r.start),
+            r.end.checked_sub(1).and_then(|e| rs.get(e)),
+        ) {
+            (Some(first), Some(last)) if !r.is_empty() => first.start..last.end,
+            _ => at..at,
+        }
+    };
+    let mut ops: Vec<DiffOp> = Vec::with_capacity(paragraph_ops.len() * 2);
+    let push = |ops: &mut Vec<DiffOp>, op: DiffOp| match (ops.last_mut(), op) {
+        (Some(DiffOp::Equal { len, .. }), DiffOp::Equal { len: more, .. }) => *len += more,
+        _ => ops.push(op),
+    };
+    // Where the next key on each side is.
+    let (mut at_old, mut at_new) = (0, 0);
+    for op in &paragraph_ops {
+        let (o, n) = match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => (old_index..old_index + len, new_index..new_index + len),
+            _ => op_ranges(op).unwrap_or_default(),
+        };
+        let (ko, kn) = (span(&a, o, at_old), span(&b, n, at_new));
+        (at_old, at_new) = (ko.end, kn.end);
+        if matches!(op, DiffOp::Equal { .. }) {
+            push(
+                &mut ops,
+                DiffOp::Equal {
+                    old_index: ko.start,
+                    new_index: kn.start,
+                    len: ko.len(),
+                },
+            );
+            continue;
+        }
+        let inner = similar::capture_diff_slices_deadline(
+            Algorithm::Myers,
+            old_keys.get(ko.clone()).unwrap_or_default(),
+            new_keys.get(kn.clone()).unwrap_or_default(),
+            Some(deadline),
+        );
+        for inner_op in inner {
+            push(&mut ops, shifted(inner_op, ko.start, kn.start));
+        }
+    }
+    ops
+}
+
+/// An op of a diff of two slices, moved to where the slices start.
+fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + old,
+            new_index: new_index + new,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + old,
+            new_index: new_index + new,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+            new_len,
+        },
+    }
 }
 
 /// Slide pure deletions and insertions past short equal runs so that they meet the change next
