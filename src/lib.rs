@@ -310,16 +310,23 @@ impl Engine {
         let files = if encrypted {
             Vec::new()
         } else {
-            crate::pdf::attachments(bytes)?
+            crate::pdf::attachments_of(&pdf)?
         };
         let get = |n: &str| files.iter().find(|(f, _)| f == n).map(|(_, b)| b.clone());
         if let Some(source) = get(SOURCE_ATTACHMENT) {
             let source = String::from_utf8_lossy(&source).to_string();
             let document = crate::document::djot::parse(&source);
-            // The source is trusted only if the pages show it.
+            // The source is trusted only if the pages show it: their content is what it was
+            // when the source was attached (a digest over the pages' drawing), and their
+            // letters and digits are the source's (for files written before the digest).
+            let drawn = match crate::pdf::claimed_page_digest(&pdf) {
+                Some(claimed) => crate::pdf::pages_digest_of(&pdf, MAX_PAGE_CONTENT)
+                    .is_some_and(|d| d == claimed),
+                None => true,
+            };
             let expected = letters(&crate::render::text::render(&document));
             let seen = letters(&crate::render::text::render(&shown));
-            if expected == seen {
+            if drawn && expected == seen {
                 let data = get(DATA_ATTACHMENT)
                     .and_then(|d| self.load(&String::from_utf8_lossy(&d), name).ok());
                 return Ok(Input {

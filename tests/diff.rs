@@ -520,6 +520,81 @@ fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
 }
 
 #[test]
+fn an_engross_pdf_with_lines_moved_on_a_page_never_compares_as_unchanged() {
+    // Two lines of page 2 drawn in each other's place: the same letters on the same pages, in
+    // another order. The digest of the pages' drawing written beside the source tells.
+    let dir = tempfile::tempdir().unwrap();
+    let path = root().join("data/originals/option-2005.toml");
+    engross(dir.path())
+        .args([
+            "render",
+            path.to_str().unwrap(),
+            "-f",
+            "pdf",
+            "-o",
+            "full.pdf",
+        ])
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(dir.path().join("full.pdf")).unwrap();
+    let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let page = doc.get_pages()[&2];
+    let stream_id = doc.get_page_contents(page)[0];
+    let content = {
+        let stream = doc.get_object(stream_id).unwrap().as_stream().unwrap();
+        String::from_utf8_lossy(&stream.decompressed_content().unwrap()).to_string()
+    };
+    // Each line is "… x y Tm [glyphs] TJ": swap the glyphs of two lines of body text, so that
+    // each is drawn in the other's place.
+    let lines: Vec<(usize, usize)> = content
+        .match_indices(" Tm ")
+        .map(|(at, m)| {
+            let start = at + m.len();
+            (start, start + content[start..].find(" TJ").unwrap())
+        })
+        .filter(|(a, b)| b - a > 200)
+        .collect();
+    let (a, b) = (lines[0], lines[1]);
+    assert_ne!(content[a.0..a.1], content[b.0..b.1]);
+    let swapped = format!(
+        "{}{}{}{}{}",
+        &content[..a.0],
+        &content[b.0..b.1],
+        &content[a.1..b.0],
+        &content[a.0..a.1],
+        &content[b.1..]
+    );
+    let stream = doc
+        .get_object_mut(stream_id)
+        .unwrap()
+        .as_stream_mut()
+        .unwrap();
+    stream.dict.remove(b"Filter");
+    stream.set_content(swapped.into_bytes());
+    doc.save(dir.path().join("moved.pdf")).unwrap();
+    let out = engross(dir.path())
+        .args(["diff", "full.pdf", "moved.pdf"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("moved.pdf: its pages do not show the engross source"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(!stdout.starts_with("0 changes"), "{stdout}");
+    // The untouched copy, saved again by another writer, is still read from its source.
+    let resaved = lopdf::Document::load_mem(&bytes).unwrap();
+    let mut resaved = resaved;
+    resaved.save(dir.path().join("resaved.pdf")).unwrap();
+    engross(dir.path())
+        .args(["diff", "resaved.pdf", path.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr("");
+}
+
+#[test]
 fn encrypted_pdfs_are_read_or_refused_clearly() {
     if !have("qpdf") {
         return;

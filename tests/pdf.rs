@@ -556,6 +556,26 @@ fn every_party_signs_every_document_and_all_signatures_validate() {
             sigs,
             "{path}: not every signature validated\n{report}"
         );
+        // Signed by every party, its pages still show its source: it compares with its data
+        // as the same document, with no warning.
+        let diff = Command::new(env!("CARGO_BIN_EXE_engross"))
+            .arg("diff")
+            .arg(&out_pdf)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            diff.status.code(),
+            Some(0),
+            "{path}: the signed copy differs from its data\n{}{}",
+            String::from_utf8_lossy(&diff.stdout),
+            String::from_utf8_lossy(&diff.stderr)
+        );
+        assert!(
+            diff.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&diff.stderr)
+        );
         signed += sigs;
     }
     assert!(signed >= 15, "only {signed} signatures made");

@@ -190,8 +190,15 @@ fn assemble(
         .iter()
         .map(|page| page_content(page, layout, &faces, fonts))
         .unzip();
+    let digest = page_digest(contents.iter().map(|parts| {
+        parts.iter().fold(Vec::new(), |mut page, part| {
+            page.extend_from_slice(part);
+            page.push(b'\n');
+            page
+        })
+    }));
     set_contents(&mut pdf, contents)?;
-    finish(&mut pdf, layout, meta, &tags, content_key, &marks)?;
+    finish(&mut pdf, layout, meta, &tags, content_key, &marks, &digest)?;
     compress(&mut pdf, parallel)?;
     Ok(pdf)
 }
@@ -660,6 +667,7 @@ fn finish(
     tags: &[(String, String)],
     content_key: &[u8],
     marks: &[tags::PageMarks],
+    digest: &str,
 ) -> Result<()> {
     tag_fonts(pdf, tags);
     // What is unreferenced now (printpdf's page contents and resources, replaced) is dropped
@@ -668,7 +676,7 @@ fn finish(
     pdf.prune_objects();
     let widgets = add_fields(pdf, layout)?;
     add_links(pdf, layout)?;
-    attach(pdf, &meta.attachments, meta.date)?;
+    attach(pdf, &meta.attachments, meta.date, digest)?;
     archive::outline(pdf, &layout.outline)?;
     let reference = |o: Result<&Object, lopdf::Error>| o.ok().and_then(|o| o.as_reference().ok());
     let old_info = reference(pdf.trailer.get(b"Info"));
@@ -758,6 +766,7 @@ fn attach(
     pdf: &mut lopdf::Document,
     files: &[(String, Vec<u8>)],
     date: Option<Stamp>,
+    digest: &str,
 ) -> Result<()> {
     if files.is_empty() {
         return Ok(());
@@ -802,6 +811,11 @@ fn attach(
         spec.set("EF", Object::Dictionary(ef));
         // PDF/A-3: the source the document was made from.
         spec.set("AFRelationship", Object::Name(b"Source".to_vec()));
+        // What the pages showed when the source was attached (see [`page_digest`]).
+        spec.set(
+            PAGE_DIGEST_KEY,
+            Object::String(digest.as_bytes().to_vec(), StringFormat::Literal),
+        );
         spec.set(
             "Desc",
             archive::text_string(if name.ends_with(".toml") {
@@ -875,43 +889,103 @@ pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
         format: "a PDF",
         source: Box::new(e),
     })?;
+    attachments_of(&doc)
+}
+
+/// [`attachments`] of a PDF already read.
+pub fn attachments_of(doc: &lopdf::Document) -> Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
-    let resolve = |o: &Object| -> Option<Object> {
-        match o {
-            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
-            other => Some(other.clone()),
+    for (name, spec) in embedded_specs(doc) {
+        let stream = spec
+            .get(b"EF")
+            .ok()
+            .and_then(|o| resolved(doc, o))
+            .and_then(|ef| ef.as_dict().ok().and_then(|d| d.get(b"F").ok().cloned()))
+            .and_then(|o| resolved(doc, &o));
+        if let Some(Object::Stream(s)) = stream {
+            let content = attachment_content(&s, &name)?;
+            out.push((String::from_utf8_lossy(&name).to_string(), content));
         }
-    };
+    }
+    Ok(out)
+}
+
+/// An object, with a reference followed (once).
+fn resolved(doc: &lopdf::Document, o: &Object) -> Option<Object> {
+    match o {
+        Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+        other => Some(other.clone()),
+    }
+}
+
+/// The file specifications of the catalogue's `/EmbeddedFiles` name tree (its top level, as
+/// engross writes it), with their names.
+fn embedded_specs(doc: &lopdf::Document) -> Vec<(Vec<u8>, Dictionary)> {
     let names = doc
         .catalog()
         .ok()
         .and_then(|c| c.get(b"Names").ok())
-        .and_then(resolve)
+        .and_then(|o| resolved(doc, o))
         .and_then(|n| {
             n.as_dict()
                 .ok()
                 .and_then(|d| d.get(b"EmbeddedFiles").ok().cloned())
         })
-        .and_then(|o| resolve(&o))
+        .and_then(|o| resolved(doc, &o))
         .and_then(|t| t.as_dict().ok().and_then(|d| d.get(b"Names").ok().cloned()))
-        .and_then(|o| resolve(&o));
+        .and_then(|o| resolved(doc, &o));
     let Some(Object::Array(items)) = names else {
-        return Ok(out);
+        return Vec::new();
     };
-    for pair in items.chunks(2) {
-        let [name, spec] = pair else { continue };
-        let Ok(name) = name.as_str() else { continue };
-        let stream = resolve(spec)
-            .and_then(|s| s.as_dict().ok().and_then(|d| d.get(b"EF").ok().cloned()))
-            .and_then(|o| resolve(&o))
-            .and_then(|ef| ef.as_dict().ok().and_then(|d| d.get(b"F").ok().cloned()))
-            .and_then(|o| resolve(&o));
-        if let Some(Object::Stream(s)) = stream {
-            let content = attachment_content(&s, name)?;
-            out.push((String::from_utf8_lossy(name).to_string(), content));
-        }
+    items
+        .chunks(2)
+        .filter_map(|pair| {
+            let [name, spec] = pair else { return None };
+            let name = name.as_str().ok()?.to_vec();
+            let spec = resolved(doc, spec)?.as_dict().ok()?.clone();
+            Some((name, spec))
+        })
+        .collect()
+}
+
+/// The key of an attachment's file specification that holds [`page_digest`] of the pages it
+/// was attached to (a private key: readers that do not know it ignore it).
+const PAGE_DIGEST_KEY: &str = "EngrossPageDigest";
+
+/// A digest of what a PDF's pages draw: SHA-256 over each page's content (its content streams
+/// decoded, each followed by a newline, as lopdf's `get_page_content` joins them), each page
+/// preceded by its length. Written beside the embedded source, so that a reader can tell
+/// whether the pages still show what the source says: a page removed, added, reordered or
+/// edited changes it (a form field filled in or a signature added does not: those are
+/// annotations, not page content).
+pub fn page_digest(pages: impl IntoIterator<Item = Vec<u8>>) -> String {
+    let mut h = Sha256::new();
+    for page in pages {
+        h.update((page.len() as u64).to_le_bytes());
+        h.update(&page);
     }
-    Ok(out)
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The digest of a PDF's pages as [`page_digest`] computes it, each page's content bounded to
+/// `limit` decoded bytes (`None` when a page is over it).
+pub fn pages_digest_of(doc: &lopdf::Document, limit: usize) -> Option<String> {
+    let mut pages = Vec::new();
+    for id in doc.get_pages().values() {
+        pages.push(doc.get_page_content_with_limit(*id, limit).ok()?);
+    }
+    Some(page_digest(pages))
+}
+
+/// The page digest an engross PDF's attachments claim (the first file specification that
+/// has one), if any.
+pub fn claimed_page_digest(doc: &lopdf::Document) -> Option<String> {
+    embedded_specs(doc).into_iter().find_map(|(_, spec)| {
+        spec.get(PAGE_DIGEST_KEY.as_bytes())
+            .ok()
+            .and_then(|o| o.as_str().ok())
+            .map(|b| String::from_utf8_lossy(b).to_string())
+    })
 }
 
 /// Fully qualified field names for the given dotted names, in the same order, unique by
