@@ -1263,13 +1263,11 @@ pub fn compare(
     let new_map = body_of(&new_words, &moved_new);
     let old_keys: Vec<u32> = old_map.iter().map(|&i| old_words.tokens[i].key).collect();
     let new_keys: Vec<u32> = new_map.iter().map(|&i| new_words.tokens[i].key).collect();
-    let unit_at = |w: &Words, map: &[usize]| -> Vec<usize> {
-        map.iter().map(|&i| w.tokens[i].unit).collect()
-    };
-    let ops = anchored_diff(
-        (&old_keys, &unit_at(&old_words, &old_map)),
-        (&new_keys, &unit_at(&new_words, &new_map)),
-        deadline,
+    let ops = similar::capture_diff_slices_deadline(
+        Algorithm::Myers,
+        &old_keys,
+        &new_keys,
+        Some(deadline),
     );
     let timed_out = Instant::now() >= deadline;
     let (n_old, n_new) = (old_words.tokens.len(), new_words.tokens.len());
@@ -1564,146 +1562,6 @@ pub fn compare(
     };
     check(&cmp)?;
     Ok(cmp)
-}
-
-/// The word diff of two key sequences, anchored on whole paragraphs: paragraphs whose words
-/// are equal on both sides are paired first (Myers over one key per paragraph), and the word
-/// diff runs only in the gaps between them. Myers' cost grows with the length times the edits,
-/// so many small gaps cost far less than one document-long diff; the result is the same edit
-/// script wherever the equal paragraphs are the ones a reader would pair. `units` gives each
-/// key's paragraph.
-fn anchored_diff<'k>(
-    (old_keys, old_units): (&'k [u32], &[usize]),
-    (new_keys, new_units): (&'k [u32], &[usize]),
-    deadline: Instant,
-) -> Vec<DiffOp> {
-    // Each paragraph's stretch of keys.
-    fn stretches(units: &[usize]) -> Vec<Range<usize>> {
-        let mut out: Vec<Range<usize>> = Vec::new();
-        for (i, u) in units.iter().enumerate() {
-            match out.last_mut() {
-                Some(r) if units.get(r.start) == Some(u) => r.end = i + 1,
-                _ => out.push(i..i + 1),
-            }
-        }
-        out
-    }
-    let (a, b) = (stretches(old_units), stretches(new_units));
-    let mut ids: WordMap<&'k [u32], u32> = WordMap::default();
-    ids.reserve(a.len() + b.len());
-    fn intern<'k>(
-        keys: &'k [u32],
-        rs: &[Range<usize>],
-        ids: &mut WordMap<&'k [u32], u32>,
-    ) -> Vec<u32> {
-        rs.iter()
-            .map(|r| {
-                let n = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-                *ids.entry(keys.get(r.clone()).unwrap_or_default())
-                    .or_insert(n)
-            })
-            .collect()
-    }
-    let (pa, pb) = (
-        intern(old_keys, &a, &mut ids),
-        intern(new_keys, &b, &mut ids),
-    );
-    let paragraph_ops =
-        similar::capture_diff_slices_deadline(Algorithm::Myers, &pa, &pb, Some(deadline));
-    // The span of keys that paragraphs `r` cover (an empty range at `at` when there are none).
-    let span = |rs: &[Range<usize>], r: Range<usize>, at: usize| -> Range<usize> {
-        match (
-            rs.get(r.start),
-            r.end.checked_sub(1).and_then(|e| rs.get(e)),
-        ) {
-            (Some(first), Some(last)) if !r.is_empty() => first.start..last.end,
-            _ => at..at,
-        }
-    };
-    let mut ops: Vec<DiffOp> = Vec::with_capacity(paragraph_ops.len() * 2);
-    let push = |ops: &mut Vec<DiffOp>, op: DiffOp| match (ops.last_mut(), op) {
-        (Some(DiffOp::Equal { len, .. }), DiffOp::Equal { len: more, .. }) => *len += more,
-        _ => ops.push(op),
-    };
-    // Where the next key on each side is.
-    let (mut at_old, mut at_new) = (0, 0);
-    for op in &paragraph_ops {
-        let (o, n) = match *op {
-            DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } => (old_index..old_index + len, new_index..new_index + len),
-            _ => op_ranges(op).unwrap_or_default(),
-        };
-        let (ko, kn) = (span(&a, o, at_old), span(&b, n, at_new));
-        (at_old, at_new) = (ko.end, kn.end);
-        if matches!(op, DiffOp::Equal { .. }) {
-            push(
-                &mut ops,
-                DiffOp::Equal {
-                    old_index: ko.start,
-                    new_index: kn.start,
-                    len: ko.len(),
-                },
-            );
-            continue;
-        }
-        let inner = similar::capture_diff_slices_deadline(
-            Algorithm::Myers,
-            old_keys.get(ko.clone()).unwrap_or_default(),
-            new_keys.get(kn.clone()).unwrap_or_default(),
-            Some(deadline),
-        );
-        for inner_op in inner {
-            push(&mut ops, shifted(inner_op, ko.start, kn.start));
-        }
-    }
-    ops
-}
-
-/// An op of a diff of two slices, moved to where the slices start.
-fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
-    match op {
-        DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } => DiffOp::Equal {
-            old_index: old_index + old,
-            new_index: new_index + new,
-            len,
-        },
-        DiffOp::Delete {
-            old_index,
-            old_len,
-            new_index,
-        } => DiffOp::Delete {
-            old_index: old_index + old,
-            old_len,
-            new_index: new_index + new,
-        },
-        DiffOp::Insert {
-            old_index,
-            new_index,
-            new_len,
-        } => DiffOp::Insert {
-            old_index: old_index + old,
-            new_index: new_index + new,
-            new_len,
-        },
-        DiffOp::Replace {
-            old_index,
-            old_len,
-            new_index,
-            new_len,
-        } => DiffOp::Replace {
-            old_index: old_index + old,
-            old_len,
-            new_index: new_index + new,
-            new_len,
-        },
-    }
 }
 
 /// Slide pure deletions and insertions past short equal runs so that they meet the change next
