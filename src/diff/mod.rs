@@ -265,21 +265,35 @@ pub struct Summary {
 }
 
 impl std::fmt::Display for Summary {
-    /// "3 changes: 1 insertions, 0 deletions, 1 replacements, 1 moves (2 edits inside),
+    /// "3 changes: 1 insertion, 0 deletions, 1 replacement, 1 move (2 edits inside),
     /// 0 renumbered; 7 words inserted, 1 deleted"
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // "1 change", "2 changes".
+        let n = |count: usize, one: &str| {
+            if count == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{count} {one}s")
+            }
+        };
         write!(
             f,
-            "{} changes: {} insertions, {} deletions, {} replacements, {} moves",
-            self.changes, self.insertions, self.deletions, self.replacements, self.moves,
+            "{}: {}, {}, {}, {}",
+            n(self.changes, "change"),
+            n(self.insertions, "insertion"),
+            n(self.deletions, "deletion"),
+            n(self.replacements, "replacement"),
+            n(self.moves, "move"),
         )?;
         if self.moved_edits > 0 {
-            write!(f, " ({} edits inside)", self.moved_edits)?;
+            write!(f, " ({} inside)", n(self.moved_edits, "edit"))?;
         }
         write!(
             f,
-            ", {} renumbered; {} words inserted, {} deleted",
-            self.renumbered, self.inserted_words, self.deleted_words
+            ", {} renumbered; {} inserted, {} deleted",
+            self.renumbered,
+            n(self.inserted_words, "word"),
+            self.deleted_words
         )
     }
 }
