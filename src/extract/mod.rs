@@ -570,6 +570,10 @@ struct Skeleton {
     alternatives: Vec<Alternative>,
     /// Slots whose every candidate renders like the reference.
     unseen: Vec<usize>,
+    /// Optional tables the reference leaves out (or empty) that the sentinel render has, its
+    /// fields filled with sentinels: against that render the table is present, and its
+    /// schema examples stand for it.
+    b_present: BTreeMap<usize, Value>,
 }
 
 struct Form<'e> {
@@ -1022,11 +1026,20 @@ impl<'e> Form<'e> {
         }
         let mut alternatives = Vec::new();
         let mut unseen = Vec::new();
+        let mut b_present = BTreeMap::new();
         for (i, slot) in self.slots.iter().enumerate() {
             if !structural(slot.ty) {
                 continue;
             }
             let current = get(reference, &slot.path);
+            let non_empty = |v: Option<&Value>| matches!(v, Some(Value::Table(e)) if !e.is_empty());
+            if matches!(slot.ty, FieldType::Table | FieldType::Party)
+                && !non_empty(current)
+                && let (Some(base), Some(example)) = (&all_values, &slot.example)
+                && non_empty(get(base, &slot.path))
+            {
+                b_present.insert(i, example.clone());
+            }
             let mut candidates: Vec<Option<Value>> = match slot.ty {
                 FieldType::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
                 FieldType::Table | FieldType::Party => vec![slot.example.clone()],
@@ -1104,6 +1117,7 @@ impl<'e> Form<'e> {
             occurrences,
             alternatives,
             unseen,
+            b_present,
         })
     }
 }
@@ -1770,7 +1784,9 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
     }
     // Enums and booleans: the value whose rendering the input resembles most.
-    let mut margins: BTreeMap<usize, Vec<(Option<Value>, i64, usize)>> = BTreeMap::new();
+    // Per slot: each alternative's value, margin, line and whether it was weighed on `B`.
+    type Weighed = (Option<Value>, i64, usize, bool);
+    let mut margins: BTreeMap<usize, Vec<Weighed>> = BTreeMap::new();
     let b0 = skeleton.bs.first().filter(|_| skeleton.b0);
     let aligned_b0 = b0.map(|(b, _)| align(b, input));
     let b0_keys: Vec<&str> = b0.map(|(b, _)| keys(b)).unwrap_or_default();
@@ -1824,7 +1840,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         margins
             .entry(alt.slot)
             .or_default()
-            .push((alt.value.clone(), margin, line));
+            .push((alt.value.clone(), margin, line, alt.on_b));
     }
     for (i, slot) in form.slots.iter().enumerate() {
         if !structural(slot.ty) {
@@ -1834,14 +1850,25 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             missing.insert(i, "none of its values changes the text of the form".into());
             continue;
         }
-        let current = get(reference, &slot.path).cloned();
         let list = margins.remove(&i).unwrap_or_default();
-        let best = list.iter().max_by_key(|(_, m, _)| *m);
-        let (value, line) = match best {
-            Some((v, m, line)) if *m > 0 => (v.clone(), *line),
-            Some((_, m, line)) if *m < 0 || list.iter().all(|(_, m, _)| *m < 0) => {
-                (current.clone(), *line)
+        // What the alternatives were weighed against: the reference's value, or, for a table
+        // the sentinel render has though the reference leaves it out, the table present (its
+        // schema examples stand for its sentinels).
+        let current = match skeleton.b_present.get(&i) {
+            Some(example) if !list.is_empty() && list.iter().all(|(_, _, _, on_b)| *on_b) => {
+                Some(example.clone())
             }
+            _ => get(reference, &slot.path).cloned(),
+        };
+        let best = list.iter().max_by_key(|(_, m, _, _)| *m);
+        // Every other value makes the text less like the input than the current one.
+        let others_worse = list
+            .iter()
+            .filter(|(v, _, _, _)| *v != current)
+            .all(|(_, m, _, _)| *m < 0);
+        let (value, line) = match best {
+            Some((v, m, line, _)) if *m > 0 => (v.clone(), *line),
+            Some((_, m, line, _)) if *m < 0 || others_worse => (current.clone(), *line),
             _ => {
                 missing.insert(
                     i,
@@ -2225,7 +2252,9 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             .iter()
             .any(|t| slot.path.len() > t.len() && slot.path.starts_with(t));
         if matches!(slot.ty, FieldType::Table | FieldType::Party) {
-            if table_left_out(&pass, i) {
+            if let Some(why) = pass.missing.get(&i) {
+                missing.push((slot.name.clone(), why.clone()));
+            } else if table_left_out(&pass, i) {
                 absent.push(slot.name.clone());
             }
             continue;
