@@ -204,6 +204,9 @@ struct Slot {
     example: Option<Value>,
     /// How many words the schema's example has (what a value of the field usually takes).
     example_words: Option<usize>,
+    /// Its schema example is punctuation only ("(", ","): a reading of punctuation is a value,
+    /// not a blank.
+    punctuation: bool,
 }
 
 /// A schema example as a typed value.
@@ -287,6 +290,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                         values: Vec::new(),
                         example: Some(example),
                         example_words: None,
+                        punctuation: false,
                     });
                 }
                 out.extend(slots(&f.fields, here, &path, optional));
@@ -301,6 +305,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                         values: Vec::new(),
                         example: None,
                         example_words: None,
+                        punctuation: false,
                     });
                     continue;
                 };
@@ -323,6 +328,7 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                                     .map(|s| s.split_whitespace().count()),
                                 _ => None,
                             },
+                            punctuation: false,
                         });
                     } else {
                         out.extend(slots(&f.fields, Some(item), &p, optional));
@@ -341,6 +347,15 @@ fn slots(fields: &[Field], values: Option<&Value>, prefix: &[Seg], optional: boo
                     .as_ref()
                     .and_then(toml::Value::as_str)
                     .map(|s| s.split_whitespace().count()),
+                punctuation: f
+                    .example
+                    .as_ref()
+                    .and_then(toml::Value::as_str)
+                    .is_some_and(|s| {
+                        !s.trim().is_empty()
+                            && !s.chars().any(char::is_alphanumeric)
+                            && !s.contains('_')
+                    }),
             }),
         }
     }
@@ -570,6 +585,10 @@ struct Skeleton {
     alternatives: Vec<Alternative>,
     /// Slots whose every candidate renders like the reference.
     unseen: Vec<usize>,
+    /// Optional tables the reference leaves out (or empty) that the sentinel render has, its
+    /// fields filled with sentinels: against that render the table is present, and its
+    /// schema examples stand for it.
+    b_present: BTreeMap<usize, Value>,
 }
 
 struct Form<'e> {
@@ -1022,11 +1041,20 @@ impl<'e> Form<'e> {
         }
         let mut alternatives = Vec::new();
         let mut unseen = Vec::new();
+        let mut b_present = BTreeMap::new();
         for (i, slot) in self.slots.iter().enumerate() {
             if !structural(slot.ty) {
                 continue;
             }
             let current = get(reference, &slot.path);
+            let non_empty = |v: Option<&Value>| matches!(v, Some(Value::Table(e)) if !e.is_empty());
+            if matches!(slot.ty, FieldType::Table | FieldType::Party)
+                && !non_empty(current)
+                && let (Some(base), Some(example)) = (&all_values, &slot.example)
+                && non_empty(get(base, &slot.path))
+            {
+                b_present.insert(i, example.clone());
+            }
             let mut candidates: Vec<Option<Value>> = match slot.ty {
                 FieldType::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
                 FieldType::Table | FieldType::Party => vec![slot.example.clone()],
@@ -1104,6 +1132,7 @@ impl<'e> Form<'e> {
             occurrences,
             alternatives,
             unseen,
+            b_present,
         })
     }
 }
@@ -1436,6 +1465,11 @@ fn split_window(
 fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
     let mut t = text.to_string();
     let (np, ns) = (normalise(prefix), normalise(suffix));
+    // The punctuation the text opens with.
+    let lead: String = normalise(&t)
+        .chars()
+        .take_while(|c| !c.is_alphanumeric() && !c.is_whitespace())
+        .collect();
     if !np.is_empty() && normalise(&t).starts_with(&np) {
         t = t.chars().skip(np.chars().count()).collect();
     } else if np.chars().count() >= 2
@@ -1448,16 +1482,71 @@ fn strip_affix(text: &str, prefix: &str, suffix: &str) -> String {
             .map_or(0, |s| s.chars().count())
             .saturating_add(np.trim_start().chars().count());
         t = t.chars().skip(skip).collect();
+    } else if !np.is_empty()
+        && !np.chars().any(char::is_alphanumeric)
+        && lead.ends_with(np.trim_start())
+    {
+        // Punctuation before the value that ends as the form's does ("(\"" where the form
+        // has "\""): an opening the copy adds.
+        t = t.chars().skip(lead.chars().count()).collect();
     } else if let Some(cut) = after_tail(&t, &np) {
         t = cut;
     }
     if !ns.is_empty() && normalise(&t).ends_with(&ns) {
         let keep = t.chars().count().saturating_sub(ns.chars().count());
         t = t.chars().take(keep).collect();
+    } else if let Some(cut) = before_glued(&t, &ns) {
+        t = cut;
     } else if let Some(cut) = before_head(&t, &ns) {
         t = cut;
     }
     t.trim().to_string()
+}
+
+/// A field printed glued to the word before it (`Note")` then the field, where the field
+/// before ends in "Note"): the prefix is one word, another field's letters then the form's
+/// punctuation. The text after the first place that punctuation is found.
+fn after_glued(text: &str, prefix: &str) -> Option<String> {
+    if prefix.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let tail: Vec<char> = prefix
+        .chars()
+        .rev()
+        .take_while(|c| !c.is_alphanumeric())
+        .collect();
+    let punct: String = normalise(&tail.into_iter().rev().collect::<String>());
+    if punct.is_empty() || punct.len() == prefix.len() {
+        return None;
+    }
+    let normal = normalise(text);
+    let at = normal.find(&punct)?;
+    let skip = normal
+        .get(..at)?
+        .chars()
+        .count()
+        .saturating_add(punct.chars().count());
+    Some(text.chars().skip(skip).collect())
+}
+
+/// A field printed glued to the word after it (the field then `"Term`, where the form's next
+/// field starts with "Term"): the text before the first place the suffix's punctuation is
+/// found.
+fn before_glued(text: &str, suffix: &str) -> Option<String> {
+    if suffix.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let punct: String = suffix
+        .chars()
+        .take_while(|c| !c.is_alphanumeric())
+        .collect();
+    if punct.is_empty() || punct.len() == suffix.len() {
+        return None;
+    }
+    let normal = normalise(text);
+    let at = normal.find(&punct)?;
+    let keep = normal.get(..at)?.chars().count();
+    Some(text.chars().take(keep).collect())
 }
 
 /// The text after the longest run of the prefix's last words found in it (an affix that is a
@@ -1508,7 +1597,14 @@ struct Pass {
     missing: BTreeMap<usize, String>,
 }
 
-fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[Tok]) -> Pass {
+/// `first`: the reference is the built-in one, not values read from this input.
+fn read_pass(
+    form: &Form<'_>,
+    skeleton: &Skeleton,
+    reference: &Value,
+    input: &[Tok],
+    first: bool,
+) -> Pass {
     let a_keys = keys(&skeleton.a);
     let in_keys = keys(input);
     let aligned = align(&skeleton.a, input);
@@ -1521,12 +1617,26 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
     // Every place with the input's words there: `A`'s places, then each sentinel render's.
     // Each place's words in the input and how sure their bounds are: 8 between matched
     // words, 3 split among fields sharing a window, 2 otherwise.
-    let mut places: Vec<(&Occurrence, Range<usize>, u32, &[Tok])> = skeleton
+    // With each, the form's words it was learnt on and that form's places of fields.
+    type Place<'s> = (
+        &'s Occurrence,
+        Range<usize>,
+        u32,
+        &'s [Tok],
+        &'s [Occurrence],
+    );
+    let mut places: Vec<Place<'_>> = skeleton
         .occurrences
         .iter()
         .map(|o| {
             let (r, clean) = aligned.gap(&o.range);
-            (o, r, if clean { 8 } else { 2 }, skeleton.a.as_slice())
+            (
+                o,
+                r,
+                if clean { 8 } else { 2 },
+                skeleton.a.as_slice(),
+                skeleton.occurrences.as_slice(),
+            )
         })
         .collect();
     for (b, b_places) in &skeleton.bs {
@@ -1572,10 +1682,10 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
                     (r, if clean { 8 } else { 2 })
                 }
             };
-            places.push((o, r, clean, b.as_slice()));
+            places.push((o, r, clean, b.as_slice(), b_places.as_slice()));
         }
     }
-    for (o, range, sureness, form_toks) in places {
+    for (o, range, sureness, form_toks, form_places) in places {
         let clean = sureness >= 8;
         let via_b = !std::ptr::eq(form_toks, skeleton.a.as_slice());
         let Some(slot) = form.slots.get(o.slot) else {
@@ -1588,7 +1698,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             let words = input.get(range.clone()).unwrap_or_default();
             let text = strip_affix(&join(words), &o.prefix, &o.suffix);
             if !blank(&text)
-                && !form_wording(form_toks, &o.range, &text)
+                && !form_wording(form_toks, form_places, o, &text)
                 && let Ok(v) = read::value(slot.ty, &text)
             {
                 tentative.entry(o.slot).or_insert(v);
@@ -1603,7 +1713,11 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             readings.entry(o.slot).or_default().push((None, 8, line));
             continue;
         }
-        let mut value_text = strip_affix(&text, &o.prefix, &o.suffix);
+        let mut value_text = match after_glued(&text, &o.prefix) {
+            // Punctuation printed glued to the word before it.
+            Some(rest) if slot.punctuation => strip_affix(&rest, "", &o.suffix),
+            _ => strip_affix(&text, &o.prefix, &o.suffix),
+        };
         // A number after other figures in its place (a total before its parts): the figure
         // in the same position.
         let before = read::figures(&o.prefix).len();
@@ -1624,9 +1738,22 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             Case::AsWritten => sureness,
             Case::Upper => (sureness / 4).max(1),
         };
-        if blank(&value_text) {
+        // Punctuation is a value of a field whose values are punctuation.
+        let punctuation_value = slot.punctuation && !value_text.contains('_');
+        if blank(&value_text) && !punctuation_value {
             // A blank the executed copy left unfilled.
             readings.entry(o.slot).or_default().push((None, 1, line));
+            continue;
+        }
+        if text.is_empty() && clean && slot.optional && first {
+            // Nothing at all between the matched words around it: an optional field the text
+            // leaves out (the form prints nothing without it). Only against the built-in
+            // reference: once the reference holds values read from this input, a neighbour's
+            // value read too long can have taken the field's words.
+            readings
+                .entry(o.slot)
+                .or_default()
+                .push((None, sureness, line));
             continue;
         }
         if value_text.is_empty() {
@@ -1654,7 +1781,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             });
             continue;
         }
-        if slot.ty == FieldType::Text && form_wording(form_toks, &o.range, &value_text) {
+        if slot.ty == FieldType::Text && form_wording(form_toks, form_places, o, &value_text) {
             reasons.entry(o.slot).or_insert_with(|| {
                 format!(
                     "the words at its place (\"{}\") are the form's own",
@@ -1770,7 +1897,9 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         }
     }
     // Enums and booleans: the value whose rendering the input resembles most.
-    let mut margins: BTreeMap<usize, Vec<(Option<Value>, i64, usize)>> = BTreeMap::new();
+    // Per slot: each alternative's value, margin, line and whether it was weighed on `B`.
+    type Weighed = (Option<Value>, i64, usize, bool);
+    let mut margins: BTreeMap<usize, Vec<Weighed>> = BTreeMap::new();
     let b0 = skeleton.bs.first().filter(|_| skeleton.b0);
     let aligned_b0 = b0.map(|(b, _)| align(b, input));
     let b0_keys: Vec<&str> = b0.map(|(b, _)| keys(b)).unwrap_or_default();
@@ -1824,7 +1953,7 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
         margins
             .entry(alt.slot)
             .or_default()
-            .push((alt.value.clone(), margin, line));
+            .push((alt.value.clone(), margin, line, alt.on_b));
     }
     for (i, slot) in form.slots.iter().enumerate() {
         if !structural(slot.ty) {
@@ -1834,14 +1963,25 @@ fn read_pass(form: &Form<'_>, skeleton: &Skeleton, reference: &Value, input: &[T
             missing.insert(i, "none of its values changes the text of the form".into());
             continue;
         }
-        let current = get(reference, &slot.path).cloned();
         let list = margins.remove(&i).unwrap_or_default();
-        let best = list.iter().max_by_key(|(_, m, _)| *m);
-        let (value, line) = match best {
-            Some((v, m, line)) if *m > 0 => (v.clone(), *line),
-            Some((_, m, line)) if *m < 0 || list.iter().all(|(_, m, _)| *m < 0) => {
-                (current.clone(), *line)
+        // What the alternatives were weighed against: the reference's value, or, for a table
+        // the sentinel render has though the reference leaves it out, the table present (its
+        // schema examples stand for its sentinels).
+        let current = match skeleton.b_present.get(&i) {
+            Some(example) if !list.is_empty() && list.iter().all(|(_, _, _, on_b)| *on_b) => {
+                Some(example.clone())
             }
+            _ => get(reference, &slot.path).cloned(),
+        };
+        let best = list.iter().max_by_key(|(_, m, _, _)| *m);
+        // Every other value makes the text less like the input than the current one.
+        let others_worse = list
+            .iter()
+            .filter(|(v, _, _, _)| *v != current)
+            .all(|(_, m, _, _)| *m < 0);
+        let (value, line) = match best {
+            Some((v, m, line, _)) if *m > 0 => (v.clone(), *line),
+            Some((_, m, line, _)) if *m < 0 || others_worse => (current.clone(), *line),
             _ => {
                 missing.insert(
                     i,
@@ -1905,8 +2045,9 @@ fn blank(text: &str) -> bool {
 }
 
 /// Whether every word of a reading (of four letters or more) is a word the form prints
-/// near the field's place: a label of the form read as a value.
-fn form_wording(form: &[Tok], range: &Range<usize>, value: &str) -> bool {
+/// near the field's place: a label of the form read as a value. The words other fields print
+/// there (`places`: where the form's fields are) are values, not the form's own.
+fn form_wording(form: &[Tok], places: &[Occurrence], at: &Occurrence, value: &str) -> bool {
     let words: Vec<String> = value
         .split_whitespace()
         .map(key_of)
@@ -1915,10 +2056,16 @@ fn form_wording(form: &[Tok], range: &Range<usize>, value: &str) -> bool {
     if words.is_empty() {
         return false;
     }
+    let range = &at.range;
+    let field = |i: usize| {
+        places
+            .iter()
+            .any(|p| p.slot != at.slot && p.range.contains(&i))
+    };
     let lo = range.start.saturating_sub(15);
     let hi = range.end.saturating_add(15).min(form.len());
     let near: Vec<&str> = (lo..hi)
-        .filter(|i| !range.contains(i))
+        .filter(|i| !range.contains(i) && !field(*i))
         .filter_map(|i| form.get(i))
         .map(|t| t.key.as_str())
         .collect();
@@ -2119,7 +2266,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         list_notes,
     };
     let first_skeleton = form.learn(&reference)?;
-    let mut pass = read_pass(&form, &first_skeleton, &reference, &input);
+    let mut pass = read_pass(&form, &first_skeleton, &reference, &input, true);
     let mut current = reference.clone();
     // Each next pass starts from what the last one read (and from the tentative readings of
     // fields its reference left out), so that the structure is the input's and the words
@@ -2144,7 +2291,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         }
         match form.learn(&next_ref) {
             Ok(skeleton) => {
-                pass = read_pass(&form, &skeleton, &next_ref, &input);
+                pass = read_pass(&form, &skeleton, &next_ref, &input, false);
                 current = next_ref;
             }
             Err(_) => break,
@@ -2225,7 +2372,9 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             .iter()
             .any(|t| slot.path.len() > t.len() && slot.path.starts_with(t));
         if matches!(slot.ty, FieldType::Table | FieldType::Party) {
-            if table_left_out(&pass, i) {
+            if let Some(why) = pass.missing.get(&i) {
+                missing.push((slot.name.clone(), why.clone()));
+            } else if table_left_out(&pass, i) {
                 absent.push(slot.name.clone());
             }
             continue;

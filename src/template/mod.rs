@@ -296,36 +296,29 @@ impl Templates {
             .ok_or_else(|| Error::UnknownTemplate(data.template.clone()))?;
         let context = tera::Context::from_serialize(&data.values)
             .map_err(|e| Error::internal("passing the data to the template", e))?;
-        let tera = Arc::clone(&self.tera);
-        let root = kind.root.clone();
-        let limit = self.limits.output;
         let (tx, rx) = std::sync::mpsc::channel();
         let start = Instant::now();
         let baseline = resident_bytes();
-        std::thread::Builder::new()
-            .name("engross-template".into())
-            .stack_size(64 << 20)
-            .spawn(move || {
-                let mut out = Capped {
-                    bytes: Vec::new(),
-                    limit,
-                    over: false,
-                };
-                let result = tera.render_to(&root, &context, &mut out);
-                let _ = tx.send((result, out));
-            })
-            .map_err(|e| Error::Limit(format!("cannot start the template engine: {e}")))?;
+        submit(Job {
+            tera: Arc::clone(&self.tera),
+            root: kind.root.clone(),
+            context,
+            limit: self.limits.output,
+            reply: tx,
+        })?;
         let name = format!("{}{}", self.prefix, kind.root);
         let (result, out) = loop {
             match rx.recv_timeout(Duration::from_millis(5)) {
                 Ok(done) => break done,
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    retire();
                     return Err(Error::Limit(format!(
                         "{name}: the template engine failed on this template"
                     )));
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     if start.elapsed() > self.limits.deadline {
+                        retire();
                         return Err(Error::Limit(format!(
                             "{name}: rendering took longer than the limit of {} ms (a loop that does not end?)",
                             self.limits.deadline.as_millis()
@@ -334,6 +327,7 @@ impl Templates {
                     if let (Some(b), Some(now)) = (baseline, resident_bytes())
                         && now.saturating_sub(b) > self.limits.memory
                     {
+                        retire();
                         return Err(Error::Limit(format!(
                             "{name}: rendering used more than the limit of {} MiB of memory (a string that keeps growing?)",
                             self.limits.memory >> 20
@@ -345,7 +339,7 @@ impl Templates {
         if out.over {
             return Err(Error::Limit(format!(
                 "{name}: the template produced more than the limit of {} MiB of Djot",
-                limit >> 20
+                self.limits.output >> 20
             )));
         }
         result.map_err(|e| Error::from(tera_diagnostic(&e, &self.sources, &self.prefix)))?;
@@ -490,6 +484,84 @@ fn range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<i128>> {
     Ok((0..len)
         .map(|i| start.saturating_add(i.saturating_mul(step)))
         .collect())
+}
+
+/// One render for a template thread: the templates, the root to render, the data and the
+/// most bytes it may write; the result goes back on `reply`.
+struct Job {
+    tera: Arc<tera::Tera>,
+    root: String,
+    context: tera::Context,
+    limit: usize,
+    reply: std::sync::mpsc::Sender<(std::result::Result<(), tera::Error>, Capped)>,
+}
+
+thread_local! {
+    /// The template thread that renders for this thread, started on its first render and
+    /// kept (a thread per render cost more than a small template's render). A render that
+    /// runs past its limits retires it: the runaway keeps that thread, and the next render
+    /// starts another.
+    static WORKER: std::cell::RefCell<Option<std::sync::mpsc::Sender<Job>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A template thread: a big stack (templates recurse), rendering jobs until its sender is
+/// dropped.
+fn spawn_worker() -> Result<std::sync::mpsc::Sender<Job>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("engross-template".into())
+        .stack_size(64 << 20)
+        .spawn(move || {
+            while let Ok(job) = rx.recv() {
+                let mut out = Capped {
+                    bytes: Vec::new(),
+                    limit: job.limit,
+                    over: false,
+                };
+                let result = job.tera.render_to(&job.root, &job.context, &mut out);
+                let _ = job.reply.send((result, out));
+            }
+        })
+        .map_err(|e| Error::Limit(format!("cannot start the template engine: {e}")))?;
+    Ok(tx)
+}
+
+/// Give a render to this thread's template thread, starting one if there is none or the last
+/// one has stopped (a template that made the engine fail ends its thread).
+fn submit(job: Job) -> Result<()> {
+    let gone = || Error::Limit("cannot start the template engine: the thread is ending".into());
+    WORKER
+        .try_with(|worker| {
+            let mut worker = worker.try_borrow_mut().map_err(|_| gone())?;
+            let mut job = job;
+            for _ in 0..2 {
+                let tx = match worker.as_ref() {
+                    Some(tx) => tx,
+                    None => worker.insert(spawn_worker()?),
+                };
+                match tx.send(job) {
+                    Ok(()) => return Ok(()),
+                    Err(std::sync::mpsc::SendError(back)) => {
+                        job = back;
+                        *worker = None;
+                    }
+                }
+            }
+            Err(Error::Limit(
+                "cannot start the template engine: its thread stopped at once".into(),
+            ))
+        })
+        .map_err(|_| gone())?
+}
+
+/// Leave this thread's template thread to a runaway render: the next render starts another.
+fn retire() {
+    let _ = WORKER.try_with(|worker| {
+        if let Ok(mut worker) = worker.try_borrow_mut() {
+            *worker = None;
+        }
+    });
 }
 
 /// A writer that takes at most `limit` bytes, then fails (and says so).
