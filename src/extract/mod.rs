@@ -25,6 +25,7 @@ pub mod read;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
 use similar::{Algorithm, DiffOp};
@@ -372,9 +373,79 @@ fn structural(ty: FieldType) -> bool {
 /// A word of a text: its normalised form (what alignment compares), its text and line.
 #[derive(Debug, Clone)]
 struct Tok {
-    key: String,
-    raw: String,
+    key: Arc<str>,
+    raw: Arc<str>,
     line: usize,
+    /// A hash of `key`, so that word diffs compare and hash a number first.
+    hash: u64,
+}
+
+/// A word as the word diffs see it: its normalised form, with that form's hash.
+#[derive(Debug, Clone, Copy)]
+struct Key<'t> {
+    hash: u64,
+    key: &'t str,
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The words met in one extraction's texts, each stored once with its normalised form and
+/// its hash: the form is rendered a hundred times, nearly always in the same words.
+#[derive(Default)]
+struct Words {
+    seen: std::collections::HashMap<Arc<str>, (Arc<str>, u64), std::hash::BuildHasherDefault<Fnv>>,
+}
+
+impl Words {
+    fn word(&mut self, raw: &str) -> (Arc<str>, Arc<str>, u64) {
+        if let Some((known, (key, hash))) = self.seen.get_key_value(raw) {
+            return (Arc::clone(known), Arc::clone(key), *hash);
+        }
+        let key = key_of(raw);
+        let hash = word_hash(&key);
+        let (raw, key): (Arc<str>, Arc<str>) = (Arc::from(raw), Arc::from(key));
+        self.seen.insert(Arc::clone(&raw), (Arc::clone(&key), hash));
+        (raw, key, hash)
+    }
+}
+
+/// FNV-1a as a hasher, for the words' table.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let start = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        self.0 = bytes.iter().fold(start, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+}
+
+/// FNV-1a: a word's hash (the same on every run).
+fn word_hash(word: &str) -> u64 {
+    word.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn ascii_char(c: char) -> char {
@@ -434,7 +505,10 @@ fn furniture(line: &str) -> bool {
     false
 }
 
-fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
+fn tokens(text: &str, skip_furniture: bool, words: &Mutex<Words>) -> Vec<Tok> {
+    let mut words = words
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let lines: Vec<&str> = text.lines().collect();
     // Running headers and footers: a line that recurs next to page breaks (a form feed or a
     // page number line) at least twice.
@@ -458,14 +532,20 @@ fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
     }
     let mut out = Vec::new();
     for (n, line) in lines.iter().enumerate() {
-        let line = line.replace('\u{c}', " ");
+        let line: std::borrow::Cow<'_, str> = if line.contains('\u{c}') {
+            line.replace('\u{c}', " ").into()
+        } else {
+            (*line).into()
+        };
         if skip_furniture && (furniture(&line) || headers.contains(line.trim())) {
             continue;
         }
         for w in line.split_whitespace() {
+            let (raw, key, hash) = words.word(w);
             out.push(Tok {
-                key: key_of(w),
-                raw: w.to_string(),
+                hash,
+                key,
+                raw,
                 line: n.saturating_add(1),
             });
         }
@@ -474,17 +554,24 @@ fn tokens(text: &str, skip_furniture: bool) -> Vec<Tok> {
 }
 
 fn keys(toks: &[Tok]) -> Vec<&str> {
-    toks.iter().map(|t| t.key.as_str()).collect()
+    toks.iter().map(|t| &*t.key).collect()
+}
+
+/// The words of a text as the word diffs compare them.
+fn hashed(toks: &[Tok]) -> Vec<Key<'_>> {
+    toks.iter()
+        .map(|t| Key {
+            hash: t.hash,
+            key: &t.key,
+        })
+        .collect()
 }
 
 fn join(toks: &[Tok]) -> String {
-    toks.iter()
-        .map(|t| t.raw.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
+    toks.iter().map(|t| &*t.raw).collect::<Vec<_>>().join(" ")
 }
 
-fn diff<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<DiffOp> {
+fn diff<T: std::hash::Hash + Eq>(old: &[T], new: &[T]) -> Vec<DiffOp> {
     // Patience anchors on words that occur once on each side, then Myers between them: fast
     // on whole agreements that differ in many places, and the unique words are the anchors a
     // reader would take.
@@ -534,7 +621,7 @@ fn merged(
 }
 
 /// How many words two sequences share in order.
-fn common(a: &[&str], b: &[&str]) -> usize {
+fn common<T: std::hash::Hash + Eq>(a: &[T], b: &[T]) -> usize {
     diff(a, b)
         .iter()
         .filter_map(|op| match op {
@@ -568,7 +655,7 @@ struct Occurrence {
 struct Alternative {
     slot: usize,
     value: Option<Value>,
-    hunks: Vec<(Range<usize>, Vec<String>)>,
+    hunks: Vec<(Range<usize>, Vec<Arc<str>>)>,
     /// Learnt against the sentinel render (its words are literal words only), not `A`.
     on_b: bool,
 }
@@ -593,6 +680,7 @@ struct Skeleton {
 
 struct Form<'e> {
     engine: &'e Engine,
+    words: &'e Mutex<Words>,
     kind: String,
     page: crate::data::PageSettings,
     slots: Vec<Slot>,
@@ -816,9 +904,83 @@ impl<'e> Form<'e> {
         })
     }
 
+    /// The fields to learn again without the others they share a place with, learnt several
+    /// at a time: fields that never share a place get their sentinels in one render, and
+    /// each hunk of it that holds one of them is that field's place, as in a render of its
+    /// own. Returns each field's places; a field whose batch render fails or shares a hunk
+    /// there is left out (learnt on its own).
+    fn batches(
+        &self,
+        reference: &Value,
+        a: &[Tok],
+        sentinels: &BTreeMap<usize, Value>,
+        fields: &[usize],
+        conflicts: &[Vec<usize>],
+        alone: &std::collections::BTreeSet<usize>,
+    ) -> BTreeMap<usize, Vec<Occurrence>> {
+        let clash = |i: usize, j: usize| {
+            conflicts
+                .iter()
+                .any(|set| set.contains(&i) && set.contains(&j))
+        };
+        let mut batches: Vec<Vec<usize>> = Vec::new();
+        for &i in fields {
+            if alone.contains(&i) {
+                continue;
+            }
+            match batches.iter_mut().find(|b| b.iter().all(|&j| !clash(i, j))) {
+                Some(b) => b.push(i),
+                None => batches.push(vec![i]),
+            }
+        }
+        let a_keys = hashed(a);
+        let batches: Vec<Vec<usize>> = batches.into_iter().filter(|b| b.len() > 1).collect();
+        let learnt = par_map(&batches, |batch| {
+            let mut out = Vec::new();
+            let mut values = reference.clone();
+            let mut these = BTreeMap::new();
+            for &i in batch {
+                if let (Some(slot), Some(v)) = (self.slots.get(i), sentinels.get(&i)) {
+                    set(&mut values, &slot.path, Some(v.clone()));
+                    these.insert(i, v.clone());
+                }
+            }
+            let Ok(text) = self.render(&values) else {
+                return out;
+            };
+            let b = tokens(&text, false, self.words);
+            let mut found: BTreeMap<usize, Vec<Occurrence>> =
+                these.keys().map(|&i| (i, Vec::new())).collect();
+            let mut shared = std::collections::BTreeSet::new();
+            for (ra, rb) in merged(hunks(&diff(&a_keys, &hashed(&b))), 3) {
+                let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
+                match self.sentinels_in(&b_hunk, &these).as_slice() {
+                    [] => {}
+                    [i] => {
+                        if let Some(v) = these.get(i)
+                            && let Some(o) = self.occurrence(*i, v, a, &b, (ra, rb))
+                            && let Some(list) = found.get_mut(i)
+                        {
+                            list.push(o);
+                        }
+                    }
+                    many => shared.extend(many.iter().copied()),
+                }
+            }
+            for (i, list) in found {
+                if !shared.contains(&i) {
+                    out.push((i, list));
+                }
+            }
+            out
+        });
+        let out: BTreeMap<usize, Vec<Occurrence>> = learnt.into_iter().flatten().collect();
+        out
+    }
+
     fn learn(&self, reference: &Value) -> Result<Skeleton> {
-        let a = tokens(&self.render(reference)?, false);
-        let a_keys = keys(&a);
+        let a = tokens(&self.render(reference)?, false, self.words);
+        let a_keys = hashed(&a);
         let mut sentinels = BTreeMap::new();
         let mut b_values = reference.clone();
         for (i, slot) in self.slots.iter().enumerate() {
@@ -865,6 +1027,10 @@ impl<'e> Form<'e> {
         };
         let mut done = std::collections::BTreeSet::new();
         let mut all_values: Option<Value> = None;
+        // Fields printed in one place with others (learnt again without them), and fields
+        // whose group the template's checks refused (learnt one at a time).
+        let mut conflicts: Vec<Vec<usize>> = Vec::new();
+        let mut alone = std::collections::BTreeSet::new();
         for (g, group) in groups.iter().enumerate() {
             if g > 0 && group.iter().all(|i| done.contains(i)) {
                 continue;
@@ -883,6 +1049,7 @@ impl<'e> Form<'e> {
                     }
                     if g > 0 {
                         singly.extend_from_slice(group);
+                        alone.extend(group.iter().copied());
                     }
                     continue;
                 }
@@ -891,7 +1058,7 @@ impl<'e> Form<'e> {
                 .iter()
                 .filter_map(|i| sentinels.get(i).map(|v| (*i, v.clone())))
                 .collect();
-            let b = tokens(&text, false);
+            let b = tokens(&text, false, self.words);
             let mut places = Vec::new();
             // Text sentinels are found word by word.
             for (j, t) in b.iter().enumerate() {
@@ -928,7 +1095,7 @@ impl<'e> Form<'e> {
                     case,
                 });
             }
-            for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
+            for (ra, rb) in merged(hunks(&diff(&a_keys, &hashed(&b))), 3) {
                 let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
                 let found = self.sentinels_in(&b_hunk, &group_sentinels);
                 match found.as_slice() {
@@ -946,7 +1113,10 @@ impl<'e> Form<'e> {
                             occurrences.push(o);
                         }
                     }
-                    many => singly.extend_from_slice(many),
+                    many => {
+                        singly.extend_from_slice(many);
+                        conflicts.push(many.to_vec());
+                    }
                 }
             }
             done.extend(group.iter().copied());
@@ -969,10 +1139,17 @@ impl<'e> Form<'e> {
                 })
             })
             .collect();
-        for i in singly {
-            occurrences.retain(|o| o.slot != i);
+        let mut batched = self.batches(reference, &a, &sentinels, &singly, &conflicts, &alone);
+        // The others one render each, several at a time.
+        let alone_fields: Vec<usize> = singly
+            .iter()
+            .copied()
+            .filter(|i| !batched.contains_key(i))
+            .collect();
+        let learnt = par_map(&alone_fields, |&i| {
+            let mut found: Vec<Occurrence> = Vec::new();
             let (Some(slot), Some(v)) = (self.slots.get(i), sentinels.get(&i)) else {
-                continue;
+                return found;
             };
             let mut v = v.clone();
             let mut values = reference.clone();
@@ -982,10 +1159,10 @@ impl<'e> Form<'e> {
             if rendered.is_err() && numeric.contains(&i) {
                 for &j in &numeric {
                     if j == i {
-                        continue;
+                        return found;
                     }
                     let (Some(other), Some(w)) = (self.slots.get(j), sentinels.get(&j)) else {
-                        continue;
+                        return found;
                     };
                     let mut both = values.clone();
                     set(&mut both, &other.path, Some(w.clone()));
@@ -1013,13 +1190,13 @@ impl<'e> Form<'e> {
                     if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
                         eprintln!("{}: no render: {e}", slot.name);
                     }
-                    continue;
+                    return found;
                 }
             };
-            let b = tokens(&text, false);
+            let b = tokens(&text, false, self.words);
             let one: BTreeMap<usize, Value> = [(i, v.clone())].into_iter().collect();
             if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
-                for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
+                for (ra, rb) in merged(hunks(&diff(&a_keys, &hashed(&b))), 3) {
                     eprintln!(
                         "singly {} {:?}: {:?} -> {:?}",
                         slot.name,
@@ -1029,19 +1206,31 @@ impl<'e> Form<'e> {
                     );
                 }
             }
-            for (ra, rb) in merged(hunks(&diff(&a_keys, &keys(&b))), 3) {
+            for (ra, rb) in merged(hunks(&diff(&a_keys, &hashed(&b))), 3) {
                 let b_hunk = join(b.get(rb.clone()).unwrap_or_default());
                 if self.sentinels_in(&b_hunk, &one).is_empty() {
-                    continue;
+                    return found;
                 }
                 if let Some(o) = self.occurrence(i, &v, &a, &b, (ra, rb)) {
-                    occurrences.push(o);
+                    found.push(o);
                 }
+            }
+            found
+        });
+        let mut learnt: BTreeMap<usize, Vec<Occurrence>> =
+            alone_fields.into_iter().zip(learnt).collect();
+        for i in singly {
+            occurrences.retain(|o| o.slot != i);
+            if let Some(found) = batched.remove(&i).or_else(|| learnt.remove(&i)) {
+                occurrences.extend(found);
             }
         }
         let mut alternatives = Vec::new();
         let mut unseen = Vec::new();
         let mut b_present = BTreeMap::new();
+        // Every value of every enum, boolean and optional table but the reference's.
+        let mut jobs: Vec<(usize, Option<Value>)> = Vec::new();
+        let mut slots_seen = Vec::new();
         for (i, slot) in self.slots.iter().enumerate() {
             if !structural(slot.ty) {
                 continue;
@@ -1067,61 +1256,64 @@ impl<'e> Form<'e> {
             if slot.optional {
                 candidates.push(None);
             }
-            let mut any = false;
-            for c in candidates {
-                if c.as_ref() == current {
-                    continue;
+            jobs.extend(
+                candidates
+                    .into_iter()
+                    .filter(|c| c.as_ref() != current)
+                    .map(|c| (i, c)),
+            );
+            slots_seen.push(i);
+        }
+        let b0_keys: Option<Vec<Key<'_>>> = bs.first().map(|(b0, _)| hashed(b0));
+        // Each value rendered and compared on its own, several at a time.
+        let weighed = par_map(&jobs, |(i, c)| {
+            let slot = self.slots.get(*i)?;
+            // Against the sentinel render when there is one, so that the reference's
+            // values (which are not the input's) weigh for no alternative.
+            let mut on_b = false;
+            let mut rendered = None;
+            if let Some(base) = &all_values {
+                let mut values = base.clone();
+                set(&mut values, &slot.path, c.clone());
+                if let Ok(text) = self.render(&values) {
+                    rendered = Some(text);
+                    on_b = true;
                 }
-                // Against the sentinel render when there is one, so that the reference's
-                // values (which are not the input's) weigh for no alternative.
-                let mut on_b = false;
-                let mut rendered = None;
-                if let Some(base) = &all_values {
-                    let mut values = base.clone();
-                    set(&mut values, &slot.path, c.clone());
-                    if let Ok(text) = self.render(&values) {
-                        rendered = Some(text);
-                        on_b = true;
-                    }
-                }
-                if rendered.is_none() {
-                    let mut values = reference.clone();
-                    set(&mut values, &slot.path, c.clone());
-                    rendered = self.render(&values).ok();
-                }
-                let Some(text) = rendered else {
-                    continue;
-                };
-                let base_keys: Vec<&str> = match (on_b, bs.first()) {
-                    (true, Some((b0, _))) => keys(b0),
-                    _ => a_keys.clone(),
-                };
-                let b = tokens(&text, false);
-                let found: Vec<(Range<usize>, Vec<String>)> =
-                    merged(hunks(&diff(&base_keys, &keys(&b))), 3)
-                        .into_iter()
-                        .map(|(ra, rb)| {
-                            let words = b
-                                .get(rb)
-                                .unwrap_or_default()
-                                .iter()
-                                .map(|t| t.key.clone())
-                                .collect();
-                            (ra, words)
-                        })
-                        .collect();
-                if found.is_empty() {
-                    continue;
-                }
-                any = true;
-                alternatives.push(Alternative {
-                    slot: i,
-                    value: c,
-                    hunks: found,
-                    on_b,
-                });
             }
-            if !any {
+            if rendered.is_none() {
+                let mut values = reference.clone();
+                set(&mut values, &slot.path, c.clone());
+                rendered = self.render(&values).ok();
+            }
+            let text = rendered?;
+            let base_keys = match (on_b, &b0_keys) {
+                (true, Some(b0)) => b0,
+                _ => &a_keys,
+            };
+            let b = tokens(&text, false, self.words);
+            let found: Vec<(Range<usize>, Vec<Arc<str>>)> =
+                merged(hunks(&diff(base_keys, &hashed(&b))), 3)
+                    .into_iter()
+                    .map(|(ra, rb)| {
+                        let words = b
+                            .get(rb)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|t| t.key.clone())
+                            .collect();
+                        (ra, words)
+                    })
+                    .collect();
+            (!found.is_empty()).then(|| Alternative {
+                slot: *i,
+                value: c.clone(),
+                hunks: found,
+                on_b,
+            })
+        });
+        alternatives.extend(weighed.into_iter().flatten());
+        for i in slots_seen {
+            if !alternatives.iter().any(|alt| alt.slot == i) {
                 unseen.push(i);
             }
         }
@@ -1135,6 +1327,53 @@ impl<'e> Form<'e> {
             b_present,
         })
     }
+}
+
+/// `f` of every item, in the items' order, worked out on up to four threads (the caller's
+/// and helpers; a helper that cannot start, or fails, leaves its items to the caller).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let helpers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(4)
+        .min(items.len())
+        .saturating_sub(1);
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(k) else { break };
+            let r = f(item);
+            done.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((k, r));
+        }
+    };
+    std::thread::scope(|scope| {
+        let started: Vec<_> = (0..helpers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        work();
+        // Joined here, a helper's failure is not the scope's.
+        for helper in started {
+            let _ = helper.join();
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|(k, _)| *k);
+    // An item a failed helper took and did not finish: worked out here.
+    let mut out = Vec::with_capacity(items.len());
+    let mut results = done.into_iter().peekable();
+    for (k, item) in items.iter().enumerate() {
+        match results.next_if(|(j, _)| *j == k) {
+            Some((_, r)) => out.push(r),
+            None => out.push(f(item)),
+        }
+    }
+    out
 }
 
 /// The words before and after a number's figure (and its words, "seventy-five (75)") in a
@@ -1258,7 +1497,7 @@ fn same(a: &Value, b: &Value) -> bool {
 /// The input's words aligned with a render's.
 fn align<'t>(form: &[Tok], input: &'t [Tok]) -> Aligned<'t> {
     let mut map = vec![None; form.len()];
-    for op in diff(&keys(form), &keys(input)) {
+    for op in diff(&hashed(form), &hashed(input)) {
         if let DiffOp::Equal {
             old_index,
             new_index,
@@ -1917,7 +2156,7 @@ fn read_pass(
             // input word the literal words leave over.
             let is_sentinel = |k: &&str| k.contains("zq") && decode_sentinel_in(k).is_some();
             let ours: Vec<&str> = base_keys.get(range.clone()).unwrap_or_default().to_vec();
-            let theirs: Vec<&str> = words.iter().map(String::as_str).collect();
+            let theirs: Vec<&str> = words.iter().map(|w| &**w).collect();
             let distance = |x: &[&str]| -> i64 {
                 let literal: Vec<&str> = x.iter().copied().filter(|k| !is_sentinel(k)).collect();
                 let sentinels = x.len().saturating_sub(literal.len());
@@ -2067,7 +2306,7 @@ fn form_wording(form: &[Tok], places: &[Occurrence], at: &Occurrence, value: &st
     let near: Vec<&str> = (lo..hi)
         .filter(|i| !range.contains(i) && !field(*i))
         .filter_map(|i| form.get(i))
-        .map(|t| t.key.as_str())
+        .map(|t| &*t.key)
         .collect();
     words.iter().all(|w| near.contains(&w.as_str()))
 }
@@ -2145,15 +2384,16 @@ fn fit_lists(
     page: crate::data::PageSettings,
     fields: &[Field],
     reference: &Value,
-    input: &[&str],
+    input: &[Key<'_>],
+    words: &Mutex<Words>,
 ) -> Value {
     let mut best = reference.clone();
     let mut paths = Vec::new();
     list_paths(fields, reference, &[], &mut paths);
     let score = |values: &Value| -> Option<usize> {
         let text = render_text(engine, kind, page, values).ok()?;
-        let toks = tokens(&text, false);
-        Some(common(&keys(&toks), input))
+        let toks = tokens(&text, false, words);
+        Some(common(&hashed(&toks), input))
     };
     let Some(mut best_score) = score(&best) else {
         return best;
@@ -2166,19 +2406,23 @@ fn fit_lists(
             continue;
         };
         let most = items.len().saturating_add(2).clamp(4, 12);
+        let candidates: Vec<Value> = (1..=most)
+            .filter(|n| *n != items.len())
+            .map(|n| {
+                let mut resized = items.clone();
+                resized.truncate(n);
+                while resized.len() < n {
+                    resized.push(last.clone());
+                }
+                let mut values = best.clone();
+                set(&mut values, &path, Some(Value::List(resized)));
+                values
+            })
+            .collect();
+        let scores = par_map(&candidates, |values| score(values));
         let mut chosen = None;
-        for n in 1..=most {
-            if n == items.len() {
-                continue;
-            }
-            let mut resized = items.clone();
-            resized.truncate(n);
-            while resized.len() < n {
-                resized.push(last.clone());
-            }
-            let mut values = best.clone();
-            set(&mut values, &path, Some(Value::List(resized)));
-            if let Some(s) = score(&values)
+        for (values, s) in candidates.into_iter().zip(scores) {
+            if let Some(s) = s
                 && s > best_score
             {
                 best_score = s;
@@ -2233,7 +2477,8 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             schema,
         )?,
     };
-    let input = tokens(text, true);
+    let words = Mutex::new(Words::default());
+    let input = tokens(text, true, &words);
     if input.is_empty() {
         return Err(Error::Usage(format!(
             "{origin}: no words to read (expected the text of a {kind} agreement)"
@@ -2245,7 +2490,8 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         reference_data.page,
         &schema.fields,
         &reference_data.values,
-        &keys(&input),
+        &hashed(&input),
+        &words,
     );
     let slots = slots(&schema.fields, Some(&reference), &[], false);
     let list_notes = slots
@@ -2260,6 +2506,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         .collect();
     let form = Form {
         engine,
+        words: &words,
         kind: kind.to_string(),
         page: reference_data.page,
         slots,
@@ -2309,20 +2556,24 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         }
     }
     if let Ok(full) = form.render(&values) {
-        for (i, slot) in form.slots.iter().enumerate() {
-            if !slot.optional || !pass.values.contains_key(&i) {
-                continue;
+        let single: Vec<Vec<usize>> = form
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(i, slot)| slot.optional && pass.values.contains_key(i))
+            .map(|(i, _)| vec![i])
+            .collect();
+        for i in redundant(&form, &full, &mut values, &single)
+            .into_iter()
+            .flatten()
+        {
+            if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some()
+                && let Some(slot) = form.slots.get(i)
+            {
+                eprintln!("redundant: {}", slot.name);
             }
-            let mut without = values.clone();
-            set(&mut without, &slot.path, None);
-            if form.render(&without).is_ok_and(|t| t == full) {
-                if std::env::var_os("ENGROSS_EXTRACT_DEBUG").is_some() {
-                    eprintln!("redundant: {}", slot.name);
-                }
-                pass.values.remove(&i);
-                pass.absent.push(i);
-                values = without;
-            }
+            pass.values.remove(&i);
+            pass.absent.push(i);
         }
         // Optional fields of one table that together give the default (a signatory's name
         // and title that print what the template prints without them).
@@ -2336,22 +2587,14 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
                 parents.entry(parent.to_vec()).or_default().push(i);
             }
         }
-        for (_, members) in parents {
-            if members.len() < 2 {
-                continue;
-            }
-            let mut without = values.clone();
-            for i in &members {
-                if let Some(slot) = form.slots.get(*i) {
-                    set(&mut without, &slot.path, None);
-                }
-            }
-            if form.render(&without).is_ok_and(|t| t == full) {
-                for i in members {
-                    pass.values.remove(&i);
-                    pass.absent.push(i);
-                }
-                values = without;
+        let tables: Vec<Vec<usize>> = parents
+            .into_values()
+            .filter(|members| members.len() >= 2)
+            .collect();
+        for members in redundant(&form, &full, &mut values, &tables) {
+            for i in members {
+                pass.values.remove(&i);
+                pass.absent.push(i);
             }
         }
     }
@@ -2418,6 +2661,47 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         absent,
         missing,
     })
+}
+
+/// Of `sets` of slots, in order, those whose values can be left out of `values` without
+/// changing the text (`full`); each one found is left out before the next is tried. Tried a
+/// few at a time on several threads: a set found redundant makes the sets tried beside it
+/// after it be tried again.
+fn redundant(
+    form: &Form<'_>,
+    full: &str,
+    values: &mut Value,
+    sets: &[Vec<usize>],
+) -> Vec<Vec<usize>> {
+    let without = |values: &Value, set_of: &[usize]| {
+        let mut v = values.clone();
+        for i in set_of {
+            if let Some(slot) = form.slots.get(*i) {
+                set(&mut v, &slot.path, None);
+            }
+        }
+        v
+    };
+    let mut found = Vec::new();
+    let mut next = 0;
+    while let Some(rest) = sets.get(next..).filter(|r| !r.is_empty()) {
+        let chunk = rest.get(..rest.len().min(4)).unwrap_or(rest);
+        let same = par_map(chunk, |set_of| {
+            form.render(&without(values, set_of))
+                .is_ok_and(|t| t == full)
+        });
+        match same.iter().position(|s| *s) {
+            Some(k) => {
+                if let Some(set_of) = chunk.get(k) {
+                    *values = without(values, set_of);
+                    found.push(set_of.clone());
+                }
+                next = next.saturating_add(k).saturating_add(1);
+            }
+            None => next = next.saturating_add(chunk.len()),
+        }
+    }
+    found
 }
 
 /// The scalar lists directly in a table.

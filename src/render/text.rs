@@ -172,19 +172,25 @@ fn label_prefix(label: &str) -> String {
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut prefix = first;
+    let rest_len = rest.chars().count();
     for segment in text.split('\n') {
         let mut line = prefix.to_string();
+        // The line's length in characters, kept as it grows.
+        let mut len = line.chars().count();
         let mut empty = true;
         for word in segment.split_whitespace() {
-            let len = line.chars().count();
-            if !empty && len.saturating_add(1).saturating_add(word.chars().count()) > width {
+            let word_len = word.chars().count();
+            if !empty && len.saturating_add(1).saturating_add(word_len) > width {
                 lines.push(std::mem::replace(&mut line, rest.to_string()));
+                len = rest_len;
                 empty = true;
             }
             if !empty {
                 line.push(' ');
+                len = len.saturating_add(1);
             }
             line.push_str(word);
+            len = len.saturating_add(word_len);
             empty = false;
         }
         lines.push(line);
