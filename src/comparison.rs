@@ -129,6 +129,29 @@ pub struct Report {
     pub changes: Vec<Change>,
     /// Whether the diff's deadline cut it short (the changes are then coarser).
     pub timed_out: bool,
+    /// With `redline --proof`: what proofing the new version finds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Vec<Proofed>>,
+}
+
+/// A proof finding on the new version, for a redline's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proofed {
+    /// The finding; its paragraph is counted in the new version.
+    #[serde(flatten)]
+    pub finding: crate::proof::Finding,
+    /// Whether the old version has no such finding: the change brought it in.
+    pub introduced: bool,
+}
+
+/// What a redline proofs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Proof {
+    /// Nothing.
+    #[default]
+    None,
+    /// The new version, each finding told as brought in by the change or already in the old.
+    New,
 }
 
 impl Report {
@@ -151,6 +174,9 @@ pub struct Redline {
     /// For every change, the number of the marked document's paragraph it is in, and for a
     /// move the one where it was.
     pub anchors: Vec<(usize, usize)>,
+    /// For every paragraph-like unit of the new document, the marked document's paragraph it
+    /// became (where a proof finding is shown).
+    pub units: Vec<usize>,
     /// The page setup of the new document (its data's, or the default for text).
     pub setup: crate::layout::PageSetup,
     /// The new document's date (its data's, else `SOURCE_DATE_EPOCH`): the PDF's metadata
@@ -160,6 +186,16 @@ pub struct Redline {
 
 /// Compare two inputs.
 pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
+    compare_and_proof(old, new, options, Proof::None)
+}
+
+/// Compare two inputs, and proof the new one as `proof` says.
+pub fn compare_and_proof(
+    old: &Input,
+    new: &Input,
+    options: &Options,
+    proof: Proof,
+) -> Result<Redline> {
     // Like with like: an engross PDF against a PDF read from its pages is read from its pages
     // too, so that the extraction's own quirks cancel out.
     fn doc<'a>(a: &'a Input, b: &Input) -> &'a Document {
@@ -191,8 +227,16 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         fields,
         changes: cmp.changes.clone(),
         timed_out: cmp.timed_out,
+        proof: match proof {
+            Proof::None => None,
+            Proof::New => Some(proofed(old_doc, new_doc)),
+        },
     };
-    let (marked, anchors) = diff::redline_with_anchors(new_doc, &cmp);
+    let diff::Marked {
+        document: marked,
+        anchors,
+        units,
+    } = diff::redline_with_anchors(new_doc, &cmp);
     let setup = new
         .data
         .as_ref()
@@ -213,9 +257,54 @@ pub fn compare(old: &Input, new: &Input, options: &Options) -> Result<Redline> {
         comparison: cmp,
         marked,
         anchors,
+        units,
         setup,
         date,
     })
+}
+
+/// The proof findings of `new`, each told as brought in or not by comparing with those of `old`
+/// (same check and message, paragraph numbers aside, as often as there).
+fn proofed(old: &Document, new: &Document) -> Vec<Proofed> {
+    fn key(f: &crate::proof::Finding) -> (&'static str, String) {
+        // "… in paragraph 12": the numbers move with any edit before them.
+        let mut m = String::with_capacity(f.message.len());
+        let mut rest = f.message.as_str();
+        while let Some(at) = rest.find("paragraph ") {
+            let (head, tail) = rest.split_at(at + "paragraph ".len());
+            m.push_str(head);
+            let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits > 0 {
+                m.push('#');
+            }
+            rest = &tail[digits..];
+        }
+        m.push_str(rest);
+        (f.check, m)
+    }
+    let mut before: std::collections::BTreeMap<(&'static str, String), usize> = Default::default();
+    for f in crate::proof::proof(old) {
+        *before.entry(key(&f)).or_default() += 1;
+    }
+    let mut found = crate::proof::proof(new);
+    // In the document's order, as the changes are.
+    found.sort_by_key(|f| f.paragraph);
+    found
+        .into_iter()
+        .map(|finding| {
+            let introduced = match before.get_mut(&key(&finding)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            };
+            Proofed {
+                finding,
+                introduced,
+            }
+        })
+        .collect()
 }
 
 fn para(runs: Vec<Run>) -> Block {
@@ -326,6 +415,60 @@ impl Redline {
     /// Whether anything differs.
     pub fn differs(&self) -> bool {
         self.report.differs()
+    }
+
+    /// With `--proof`: how many findings, and how many the changes brought in.
+    pub fn proof_count(&self) -> Option<String> {
+        let proof = self.report.proof.as_ref()?;
+        let new = proof.iter().filter(|p| p.introduced).count();
+        Some(match proof.len() {
+            0 => "no findings".to_string(),
+            n => format!(
+                "{n} finding{}, {new} brought in by the changes",
+                if n == 1 { "" } else { "s" }
+            ),
+        })
+    }
+
+    /// With `--proof`: a line for each finding, its place (section and paragraph of the new
+    /// version; with `pages`, the page of the redline it is on), its reason and check, and
+    /// whether the changes brought it in.
+    pub fn proof_lines(&self, pages: Option<&[usize]>) -> Vec<String> {
+        self.report
+            .proof
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, p)| {
+                let f = &p.finding;
+                let at = match &f.section {
+                    Some(s) => format!("\u{a7}{s}, paragraph {}", f.paragraph),
+                    None => format!("paragraph {}", f.paragraph),
+                };
+                let page = pages
+                    .and_then(|p| p.get(i))
+                    .map_or_else(String::new, |p| format!(", p.\u{a0}{p}"));
+                let when = if p.introduced {
+                    "new"
+                } else {
+                    "also in the old version"
+                };
+                format!("{at}{page}: {} ({}; {when})", f.message, f.check)
+            })
+            .collect()
+    }
+
+    /// The marked document's paragraph of each proof finding.
+    fn proof_anchors(&self) -> Vec<usize> {
+        self.report
+            .proof
+            .iter()
+            .flatten()
+            .map(|p| {
+                let unit = p.finding.paragraph.max(1) - 1;
+                self.units.get(unit).copied().unwrap_or(1)
+            })
+            .collect()
     }
 
     /// The summary's lines: groups first, then the ungrouped changes in document order.
@@ -450,6 +593,13 @@ impl Redline {
         };
         out.push_str(&colour("1", &format!("{}{deadline}", r.summary)));
         out.push('\n');
+        if let Some(count) = self.proof_count() {
+            out.push_str(&colour("1", &format!("Proof of the new version: {count}")));
+            out.push('\n');
+            for line in self.proof_lines(None) {
+                out.push_str(&format!("{} {line}\n", colour("35", "proof")));
+            }
+        }
         out
     }
 
@@ -551,7 +701,33 @@ impl Redline {
                 escape(&describe(c))
             ));
         }
-        h.push_str("</ol>\n</nav>\n");
+        h.push_str("</ol>\n");
+        if let Some(count) = self.proof_count() {
+            h.push_str(&format!(
+                "<h3>Proof of the new version</h3>\n<p>{}.</p>\n<ol class=\"proof\">\n",
+                escape(&count)
+            ));
+            for (p, a) in r.proof.iter().flatten().zip(self.proof_anchors()) {
+                let f = &p.finding;
+                let at = match &f.section {
+                    Some(s) => format!("\u{a7}{s}, paragraph {}", f.paragraph),
+                    None => format!("paragraph {}", f.paragraph),
+                };
+                let when = if p.introduced {
+                    "<strong>new</strong>"
+                } else {
+                    "also in the old version"
+                };
+                h.push_str(&format!(
+                    "<li><a href=\"#p{a}\">{}</a>: {} ({}; {when})</li>\n",
+                    escape(&at),
+                    escape(&f.message),
+                    f.check
+                ));
+            }
+            h.push_str("</ol>\n");
+        }
+        h.push_str("</nav>\n");
         h
     }
 
@@ -630,6 +806,21 @@ impl Redline {
                 .collect();
             blocks.push(two_columns(entries, column));
         }
+        if let Some(count) = self.proof_count() {
+            blocks.push(Block::Heading {
+                level: 2,
+                align: Align::Left,
+                runs: vec![Run::text("Proof of the new version")],
+            });
+            blocks.push(para(vec![Run::text(format!(
+                "{count} (paragraphs counted in the new version)."
+            ))]));
+            let changes = r.changes.len();
+            let lines = self.proof_lines(pages.and_then(|p| p.get(changes..)));
+            for (i, line) in lines.into_iter().enumerate() {
+                blocks.push(para(vec![Run::text(format!("{}. {line}", i + 1))]));
+            }
+        }
         Document { blocks }
     }
 
@@ -676,6 +867,15 @@ impl Redline {
                 .enumerate()
                 .map(|(i, l)| format!("{}. {l}", i + 1)),
         );
+        if let Some(count) = self.proof_count() {
+            comment.push(format!("Proof of the new version: {count}."));
+            comment.extend(
+                self.proof_lines(None)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("P{}. {l}", i + 1)),
+            );
+        }
         let meta = crate::docx::Meta {
             title: self.title(),
             author: author.to_string(),
@@ -712,7 +912,17 @@ impl Redline {
     /// The 1-based page of the PDF redline on which each change of [`Report::changes`] is
     /// drawn (for a move, where it is now), as its summary gives them.
     pub fn pdf_pages(&self) -> Result<Vec<usize>> {
-        Ok(self.pdf_layout()?.1)
+        let mut pages = self.pdf_layout()?.1;
+        pages.truncate(self.report.changes.len());
+        Ok(pages)
+    }
+
+    /// With `--proof`: the 1-based page of the PDF redline on which each proof finding's
+    /// paragraph is drawn, as its summary gives them.
+    pub fn pdf_proof_pages(&self) -> Result<Vec<usize>> {
+        let mut pages = self.pdf_layout()?.1;
+        pages.drain(..self.report.changes.len().min(pages.len()));
+        Ok(pages)
     }
 
     /// The PDF redline laid out, with the page of each change.
@@ -740,10 +950,13 @@ impl Redline {
             );
             crate::layout::check_pages(laid.pages.len())?;
             let before = units(&summary);
+            // The changes' pages, then the proof findings'.
             let found: Vec<usize> = self
                 .anchors
                 .iter()
-                .map(|&(a, _)| {
+                .map(|&(a, _)| a)
+                .chain(self.proof_anchors())
+                .map(|a| {
                     let unit = before + a.max(1) - 1;
                     laid.unit_pages
                         .get(unit)

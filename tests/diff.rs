@@ -462,7 +462,7 @@ fn every_output_format_of_a_tiny_text_pair() {
 }
 
 /// The tool CI requires (`CI` set) and a developer may lack.
-fn have(tool: &str) -> bool {
+pub(crate) fn have(tool: &str) -> bool {
     let found = std::process::Command::new(tool)
         .arg("--version")
         .output()

@@ -424,6 +424,27 @@ fn redline_new_words(marked: &Document) -> Vec<String> {
     all
 }
 
+/// The words of every paragraph-like unit of a marked document, struck words and notes dropped.
+fn marked_units(marked: &Document) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    engross::document::visit_units(&marked.blocks, &mut |_, label, runs| {
+        let mut text = String::new();
+        for r in label.iter().chain(runs) {
+            if let Run::Text { text: t, style } = r
+                && !matches!(
+                    style.mark,
+                    Some(Mark::Delete | Mark::DeleteInMove | Mark::MovedFrom | Mark::Note)
+                )
+            {
+                text.push_str(t);
+                text.push(' ');
+            }
+        }
+        out.push(text.split_whitespace().map(str::to_string).collect());
+    });
+    out
+}
+
 /// Run `n` seeded cases: sample an old document, apply `script`, compare, and let `judge` say
 /// what is wrong (None: the case passed). `ENGROSS_GEN_ONLY` picks one case and dumps it.
 ///
@@ -541,7 +562,17 @@ fn any_edit_script_is_consistent_and_minimal() {
             let b = document(new);
             let s = cmp.summary();
             let (ow, nw) = (words_of(old), words_of(new));
-            let shown = redline_new_words(&diff::redline(&b, cmp));
+            let marked = diff::redline_with_anchors(&b, cmp);
+            let shown = redline_new_words(&marked.document);
+            // Where each new paragraph is in the redline (a proof finding's place there): the
+            // unit that shows its words and nothing else new.
+            let units = marked_units(&marked.document);
+            let placed = marked.units.len() == new.len()
+                && marked.units.iter().zip(new).all(|(&a, p)| {
+                    let words: Vec<String> =
+                        p.join(" ").split_whitespace().map(str::to_string).collect();
+                    a >= 1 && units.get(a - 1) == Some(&words)
+                });
             let adds_up = ow.len() + s.inserted_words == nw.len() + s.deleted_words;
             // Known limit: a clause number that becomes a plain word (or the reverse) when an edit
             // lands next to it is compared as a label on one side and a word on the other, and may
@@ -557,9 +588,9 @@ fn any_edit_script_is_consistent_and_minimal() {
                 || starts_labelled(new)
                 || s.inserted_words + s.deleted_words <= cost;
             let empty_ok = cmp.is_identical() == (ow == nw);
-            (shown != nw || !adds_up || !minimal || !empty_ok).then(|| {
+            (shown != nw || !adds_up || !minimal || !empty_ok || !placed).then(|| {
             format!(
-                "shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}",
+                "placed {placed} shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}",
                 shown == nw,
                 s.inserted_words,
                 s.deleted_words,

@@ -212,6 +212,11 @@ pub enum Command {
         /// The author of a Word redline's tracked changes.
         #[arg(long, default_value = "engross")]
         author: String,
+        /// Proof the new version too (as `engross proof`): its findings go on the summary,
+        /// each with its page (PDF) or link (HTML), and marked "new" when the old version
+        /// has no such finding.
+        #[arg(long)]
+        proof: bool,
     },
 }
 
@@ -515,7 +520,15 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             output,
             force,
             author,
-        } => redline(&engine, &args, format, &output, force, &author),
+            proof,
+        } => {
+            let proof = if proof {
+                crate::comparison::Proof::New
+            } else {
+                crate::comparison::Proof::None
+            };
+            redline(&engine, &args, format, &output, force, &author, proof)
+        }
         Command::Render {
             data,
             format,
@@ -589,7 +602,11 @@ fn proof(engine: &Engine, files: &[PathBuf], format: CheckFormat) -> anyhow::Res
             }
         }
         if format == CheckFormat::Text {
-            note(format_args!("{name}: {} findings", findings.len()));
+            let n = findings.len();
+            note(format_args!(
+                "{name}: {n} finding{}",
+                if n == 1 { "" } else { "s" }
+            ));
         }
     }
     Ok(if found {
@@ -745,7 +762,11 @@ fn check(
     })
 }
 
-fn compared(engine: &Engine, args: &CompareArgs) -> anyhow::Result<crate::comparison::Redline> {
+fn compared(
+    engine: &Engine,
+    args: &CompareArgs,
+    proof: crate::comparison::Proof,
+) -> anyhow::Result<crate::comparison::Redline> {
     let old_engine = match &args.old_templates {
         Some(dir) => Some(Engine::new(Templates::from_dir(dir)?)),
         None => None,
@@ -766,7 +787,7 @@ fn compared(engine: &Engine, args: &CompareArgs) -> anyhow::Result<crate::compar
         ignore_punctuation: args.ignore_punctuation,
         deadline: std::time::Duration::from_millis(args.deadline),
     };
-    let redline = crate::comparison::compare(&old, &new, &options)?;
+    let redline = crate::comparison::compare_and_proof(&old, &new, &options, proof)?;
     // The process ends after one comparison: freeing tens of thousands of small allocations
     // one by one would only delay the exit (about a tenth of the command's time).
     std::mem::forget((old, new));
@@ -785,7 +806,7 @@ fn stdout_colour() -> bool {
 }
 
 fn diff(engine: &Engine, args: &CompareArgs, format: DiffFormat) -> anyhow::Result<ExitCode> {
-    let redline = compared(engine, args)?;
+    let redline = compared(engine, args, crate::comparison::Proof::None)?;
     let text = match format {
         DiffFormat::Json => redline.json(),
         DiffFormat::Txt => redline.txt(),
@@ -809,6 +830,7 @@ fn redline(
     output: &Path,
     force: bool,
     author: &str,
+    proof: crate::comparison::Proof,
 ) -> anyhow::Result<ExitCode> {
     let extension = output
         .extension()
@@ -835,7 +857,7 @@ fn redline(
         }
         .into());
     }
-    let redline = compared(engine, args)?;
+    let redline = compared(engine, args, proof)?;
     let bytes = match format {
         RedlineFormat::Html => redline.html().into_bytes(),
         RedlineFormat::Pdf => redline.pdf()?,
@@ -847,8 +869,11 @@ fn redline(
         write_stdout(&bytes)?;
     } else {
         write_atomic(output, &bytes, force)?;
+        let proof = redline
+            .proof_count()
+            .map_or_else(String::new, |c| format!("; proof: {c}"));
         note(format_args!(
-            "wrote {} ({})",
+            "wrote {} ({}{proof})",
             output.display(),
             redline.report.summary
         ));

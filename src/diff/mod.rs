@@ -36,7 +36,9 @@ use similar::{Algorithm, DiffOp};
 use crate::document::{Document, Run, Style};
 use crate::document::{Shape, ascii, push_ascii, runs_text, visit_units, visit_units_mut};
 
-pub use redline::{MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors};
+pub use redline::{
+    Marked, MarkedText, Piece, marked_paragraphs, markup, redline, redline_with_anchors,
+};
 
 /// The shortest run of words that counts as a move.
 pub const MIN_MOVE_WORDS: usize = 4;

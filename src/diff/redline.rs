@@ -242,13 +242,24 @@ fn note_style() -> Style {
 
 /// The new document with the changes marked.
 pub fn redline(new: &Document, cmp: &Comparison) -> Document {
-    redline_with_anchors(new, cmp).0
+    redline_with_anchors(new, cmp).document
 }
 
-/// The new document with the changes marked, and for every change the 1-based numbers of the
-/// paragraph-like units of the marked document it is in (what the HTML renderer's `#pN`
-/// anchors count): where it is, and for a move where it was.
-pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<(usize, usize)>) {
+/// A redline's marked Document and where things landed in it, as the 1-based numbers of its
+/// paragraph-like units (what the HTML renderer's `#pN` anchors count).
+#[derive(Debug, Clone)]
+pub struct Marked {
+    /// The new document with the changes marked.
+    pub document: Document,
+    /// For every change, the unit it is in, and for a move the one where it was.
+    pub anchors: Vec<(usize, usize)>,
+    /// For every unit of the new document, in reading order, the unit it became.
+    pub units: Vec<usize>,
+}
+
+/// The new document with the changes marked, with the places of the changes and of the new
+/// document's units in it (see [`Marked`]).
+pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> Marked {
     let (marks, placed) = place(cmp);
     let n = cmp.new.tokens.len();
     let mut doc = new.clone();
@@ -422,7 +433,11 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> (Document, Vec<
             (here, there)
         })
         .collect();
-    (Document { blocks }, anchors)
+    Marked {
+        document: Document { blocks },
+        anchors,
+        units: rb.new_anchor,
+    }
 }
 
 fn wrap(mark: Mark, block: Block) -> Block {
