@@ -445,6 +445,23 @@ fn marked_units(marked: &Document) -> Vec<Vec<String>> {
     out
 }
 
+/// The old words as rejecting every change in a redline gives them: the words unmarked, deleted
+/// or struck where a passage was moved from, in reading order (letters only: a replacement shares
+/// one space between the old and the new word).
+fn rejected_letters(marked: &Document) -> String {
+    let mut out = String::new();
+    engross::document::visit_units(&marked.blocks, &mut |_, label, runs| {
+        for r in label.iter().chain(runs) {
+            if let Run::Text { text, style } = r
+                && matches!(style.mark, None | Some(Mark::Delete | Mark::MovedFrom))
+            {
+                out.extend(text.chars().filter(|c| !c.is_whitespace()));
+            }
+        }
+    });
+    out
+}
+
 /// Run `n` seeded cases: sample an old document, apply `script`, compare, and let `judge` say
 /// what is wrong (None: the case passed). `ENGROSS_GEN_ONLY` picks one case and dumps it.
 ///
@@ -515,8 +532,13 @@ fn exact_edit_scripts_are_found_exactly() {
         "exact",
         &[],
         exact_script,
-        |_, _, expect, cmp| {
+        |old, new, expect, cmp| {
             let s = cmp.summary();
+            // Rejecting every change gives the old words, in their order.
+            let marked = diff::redline(&document(new), cmp);
+            if rejected_letters(&marked) != words_of(old).concat() {
+                return Some("rejecting every change does not give the old words".into());
+            }
             let mut found_words: Vec<String> = cmp
                 .changes
                 .iter()
@@ -588,9 +610,28 @@ fn any_edit_script_is_consistent_and_minimal() {
                 || starts_labelled(new)
                 || s.inserted_words + s.deleted_words <= cost;
             let empty_ok = cmp.is_identical() == (ow == nw);
-            (shown != nw || !adds_up || !minimal || !empty_ok || !placed).then(|| {
+            // Rejecting every change gives the old words, in their order.
+            let (got, want) = (rejected_letters(&marked.document), ow.concat());
+            let rejected = got == want;
+            let reject_note = if rejected {
+                String::new()
+            } else {
+                let at = got
+                    .chars()
+                    .zip(want.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let ctx = |t: &str| {
+                    t.chars()
+                        .skip(at.saturating_sub(30))
+                        .take(90)
+                        .collect::<String>()
+                };
+                format!(" (from letter {at}: {} vs {})", ctx(&got), ctx(&want))
+            };
+            (shown != nw || !adds_up || !minimal || !empty_ok || !placed || !rejected).then(|| {
             format!(
-                "placed {placed} shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}",
+                "rejected {rejected}{reject_note} placed {placed} shown==new {} adds_up {adds_up} minimal {minimal} ({} + {} vs cost {cost}) identical {}\n old {:?}\n new {:?}",
                 shown == nw,
                 s.inserted_words,
                 s.deleted_words,

@@ -857,7 +857,7 @@ impl Words {
             .map(|u| u.section.to_string())
     }
 
-    fn keys(&self, r: &Range<usize>) -> Vec<u32> {
+    pub(super) fn keys(&self, r: &Range<usize>) -> Vec<u32> {
         self.tokens
             .get(r.clone())
             .unwrap_or_default()
@@ -1718,7 +1718,8 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
     };
     let small = |r: &Range<usize>| !r.is_empty() && r.len() <= 3;
     // Deletions by words and gap, labels and plain words apart: a label pairs with either, a
-    // plain word only with a label. Each list is used from its end (amortised constant time).
+    // plain word only with a label. Each list is used from its front, in the old order
+    // (amortised constant time).
     type Key = (Vec<u32>, usize, usize);
     let mut label_deletes: HashMap<Key, Vec<usize>> = HashMap::new();
     let mut word_deletes: HashMap<Key, Vec<usize>> = HashMap::new();
@@ -1744,20 +1745,28 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
     {
         return;
     }
+    for list in label_deletes.values_mut().chain(word_deletes.values_mut()) {
+        list.sort_by_key(|&d| std::cmp::Reverse(changes[d].old_range.start));
+    }
     let mut gone = vec![false; changes.len()];
+    // In each gap, the end of the last deletion paired: the pairs made kept keep the order of
+    // both documents (an insertion pairs only with a deletion after the last one paired), or
+    // the kept words would cross and a redline would hide the reorder.
+    let mut paired_to: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if c.kind != Kind::Insert || !small(&c.new_range) {
             continue;
         }
-        let key = (
-            new.keys(&c.new_range),
+        let gap = (
             old_next[c.old_range.start.min(n_old)],
             new_next[c.new_range.end],
         );
+        let key = (new.keys(&c.new_range), gap.0, gap.1);
+        let floor = paired_to.get(&gap).copied().unwrap_or(0);
         let take = |map: &mut HashMap<Key, Vec<usize>>| -> Option<usize> {
             let list = map.get_mut(&key)?;
             while let Some(d) = list.pop() {
-                if !gone[d] {
+                if !gone[d] && changes[d].old_range.start >= floor {
                     return Some(d);
                 }
             }
@@ -1771,6 +1780,7 @@ fn reconcile(changes: &mut Vec<Change>, kept: &mut [Option<usize>], old: &Words,
         let Some(d) = found else { continue };
         gone[d] = true;
         gone[i] = true;
+        paired_to.insert(gap, changes[d].old_range.end);
         for (o, n) in changes[d].old_range.clone().zip(c.new_range.clone()) {
             kept[o] = Some(n);
         }

@@ -162,12 +162,305 @@ fn place(cmp: &Comparison) -> (Vec<Option<Mark>>, Placement) {
         earliest = earliest.min(x.1).max(floor.min(x.1));
         x.1 = earliest;
     }
+    in_old_order(cmp, &marks, &mut p);
     p.inline.sort_by_key(|x| (x.1, x.0));
     p.after.sort_by_key(|x| (x.1, x.0));
     p.blocks.sort_by_key(|x| (x.1, x.0));
     p.notes.sort();
     p.old_notes.sort();
     (marks, p)
+}
+
+/// Where an old word lands in the redline, as a key that sorts in the marked document's
+/// reading order: (new token, slot, old token). Slots: 0 a whole old paragraph put before the
+/// paragraph of that token, 1 an old word put before the token inside its paragraph, 2 the
+/// token itself (a kept word), 3 an old word put after it, 4 old paragraphs after the last
+/// paragraph.
+type Key = (usize, u8, usize);
+
+/// Where an old word goes.
+#[derive(Clone, Copy, PartialEq)]
+enum Spot {
+    Kept(usize),
+    Inline(usize),
+    After(usize),
+    /// Whole, with the paragraph of its placement (an index into `Placement::blocks`).
+    Block(usize),
+    /// Not in the old document's words once every change is rejected (a word deleted inside a
+    /// moved passage: the passage is back where it was, whole).
+    None,
+}
+
+/// Put every old word where rejecting every change gives the old words in their order: walk
+/// the old words and move each deleted or moved-away word (or whole paragraph) that lands
+/// after the next kept word, or before the last, or before an earlier deleted word, to the
+/// nearest place that keeps the order. A whole paragraph stays whole when a paragraph break
+/// lies between its bounds, and goes inline otherwise.
+fn in_old_order(cmp: &Comparison, marks: &[Option<Mark>], p: &mut Placement) {
+    let (old, new) = (&cmp.old, &cmp.new);
+    let (n_old, n_new) = (old.tokens.len(), new.tokens.len());
+    let units = new.units.len();
+    // A block placed before unit `u` is drawn before it, except inside a table: there it
+    // goes after the table (before the first unit that is not one of its cells).
+    let mut after_table = (0..=units).collect::<Vec<usize>>();
+    for u in (0..units).rev() {
+        if new.units[u].shape == Shape::Cell && u + 1 < units {
+            let next = new.units[u + 1].shape == Shape::Cell;
+            after_table[u] = if next { after_table[u + 1] } else { u + 1 };
+        }
+    }
+    let table_start = |u: usize| {
+        let mut s = u;
+        while s > 0 && new.units[s].shape == Shape::Cell && new.units[s - 1].shape == Shape::Cell {
+            s -= 1;
+        }
+        s
+    };
+    let drawn_before = |u: usize| -> usize {
+        if u >= units {
+            return units;
+        }
+        let first_cell =
+            new.units[u].shape == Shape::Cell && (u == 0 || new.units[u - 1].shape != Shape::Cell);
+        if new.units[u].shape == Shape::Cell && !first_cell {
+            after_table[u]
+        } else {
+            u
+        }
+    };
+    let block_key = |u: usize, first_old: usize| -> Key {
+        let e = drawn_before(u);
+        match new.units.get(e) {
+            Some(unit) => (unit.label_range.start, 0, first_old),
+            None => (n_new, 4, first_old),
+        }
+    };
+    let mut spot = vec![Spot::None; n_old];
+    for (i, k) in cmp.kept.iter().enumerate() {
+        if let Some(k) = *k {
+            spot[i] = Spot::Kept(k);
+        }
+    }
+    for &(i, at, mark) in &p.inline {
+        if mark != Mark::DeleteInMove {
+            spot[i] = Spot::Inline(at);
+        }
+    }
+    for &(i, at, _) in &p.after {
+        spot[i] = Spot::After(at);
+    }
+    for (b, &(u, _, _, _)) in p.blocks.iter().enumerate() {
+        let unit = &old.units[u];
+        for s in &mut spot[unit.label_range.start..unit.body.end] {
+            *s = Spot::Block(b);
+        }
+    }
+    // A label compared equal with its new paragraph's is kept without a word of `kept`: pair
+    // it with that label here (the new paragraph is where the old one's first kept word is).
+    for unit in &old.units {
+        let label = unit.label_range.clone();
+        if label.is_empty() || spot[label.clone()].iter().any(|s| *s != Spot::None) {
+            continue;
+        }
+        let Some(v) = (label.start..unit.body.end)
+            .find_map(|i| cmp.kept[i])
+            .map(|j| new.tokens[j].unit)
+        else {
+            continue;
+        };
+        let theirs = new.units[v].label_range.clone();
+        if old.keys(&label) == new.keys(&theirs) && theirs.clone().all(|j| marks[j].is_none()) {
+            for (i, j) in label.zip(theirs) {
+                spot[i] = Spot::Kept(j);
+            }
+        }
+    }
+    let block_at: Vec<usize> = p.blocks.iter().map(|b| b.1).collect();
+    let block_first: Vec<usize> = p
+        .blocks
+        .iter()
+        .map(|b| old.units[b.0].label_range.start)
+        .collect();
+    let key = |s: Spot, i: usize, block_at: &[usize]| -> Option<Key> {
+        match s {
+            Spot::Kept(k) => Some((k, 2, i)),
+            // With no new paragraph, inline words come last, in a paragraph of their own.
+            Spot::Inline(_) if units == 0 => Some((n_new, 5, i)),
+            Spot::Inline(at) => Some((at.min(n_new), 1, i)),
+            Spot::After(at) => Some((at, 3, i)),
+            Spot::Block(b) => Some(block_key(block_at[b], block_first[b])),
+            Spot::None => None,
+        }
+    };
+    let unit_of = |t: usize| new.tokens.get(t).map_or(units, |x| x.unit);
+    let mut block_at = block_at;
+    let mut inline_blocks: Vec<bool> = vec![false; p.blocks.len()];
+    // Backward: nothing lands after what follows it.
+    let mut bound: Option<Key> = None;
+    let mut i = n_old;
+    while i > 0 {
+        i -= 1;
+        let Some(k) = key(spot[i], i, &block_at) else {
+            continue;
+        };
+        let first = match spot[i] {
+            Spot::Block(b) => block_first[b],
+            _ => i,
+        };
+        if let (Some(b), false) = (bound, matches!(spot[i], Spot::Kept(_))) {
+            if k > b {
+                match spot[i] {
+                    Spot::Block(x) => {
+                        // Before the paragraph that holds what follows.
+                        let u = match b.1 {
+                            0 | 4 => block_at[x].min(unit_of(b.0)),
+                            _ => unit_of(b.0),
+                        };
+                        let u = if u < units && new.units[u].shape == Shape::Cell {
+                            table_start(u)
+                        } else {
+                            u
+                        };
+                        block_at[x] = u;
+                        if block_key(u, block_first[x]) > b {
+                            inline_blocks[x] = true;
+                        }
+                    }
+                    _ => {
+                        // Before what follows; at the end of the paragraph before when that
+                        // is the start of a paragraph (not inside its label).
+                        let starts = new
+                            .tokens
+                            .get(b.0)
+                            .is_some_and(|t| new.units[t.unit].label_range.start == b.0);
+                        spot[i] = match b.1 {
+                            _ if b.0 > 0 && (b.1 == 0 || starts) => Spot::After(b.0 - 1),
+                            _ => Spot::Inline(b.0),
+                        };
+                    }
+                }
+            }
+        }
+        if let Some(k) = key(spot[i], i, &block_at) {
+            bound = Some(bound.map_or(k, |b| b.min(k)));
+        }
+        i = first;
+    }
+    // Blocks that cannot stay whole go inline where the walk forward puts them.
+    for (x, &inl) in inline_blocks.iter().enumerate() {
+        if inl {
+            let unit = &old.units[p.blocks[x].0];
+            let at = new
+                .units
+                .get(block_at[x])
+                .map_or(n_new, |u| u.label_range.start);
+            for s in &mut spot[unit.label_range.start..unit.body.end] {
+                *s = Spot::Inline(at);
+            }
+        }
+    }
+    // Forward: nothing lands before what precedes it.
+    let mut last: Option<Key> = None;
+    let mut i = 0;
+    while i < n_old {
+        let Some(k) = key(spot[i], i, &block_at) else {
+            i += 1;
+            continue;
+        };
+        let end = match spot[i] {
+            Spot::Block(b) => {
+                let unit = &old.units[p.blocks[b].0];
+                unit.body.end
+            }
+            _ => i + 1,
+        };
+        if let (Some(l), false) = (last, matches!(spot[i], Spot::Kept(_)))
+            && k < l
+        {
+            let raised = |l: Key| match l.1 {
+                2 | 3 => Spot::After(l.0),
+                _ => Spot::Inline(l.0),
+            };
+            match spot[i] {
+                Spot::Block(x) => {
+                    // Before the next paragraph, if nothing kept comes first; else inline.
+                    let u = match l.1 {
+                        0 => block_at[x].max(unit_of(l.0)),
+                        _ => unit_of(l.0) + 1,
+                    };
+                    let next_kept = (end..n_old).find_map(|j| match spot[j] {
+                        Spot::Kept(t) => Some((t, 2, j)),
+                        _ => None,
+                    });
+                    let fits = block_key(u, block_first[x]) > l
+                        && next_kept.is_none_or(|n| block_key(u, block_first[x]) < n);
+                    if fits {
+                        block_at[x] = u;
+                    } else {
+                        inline_blocks[x] = true;
+                        let s = raised(l);
+                        for v in &mut spot[i..end] {
+                            *v = s;
+                        }
+                    }
+                }
+                _ => spot[i] = raised(l),
+            }
+        }
+        if let Some(k) = key(spot[i], i, &block_at) {
+            last = Some(last.map_or(k, |l| l.max(k)));
+        }
+        i = end;
+    }
+    // Write the spots back.
+    let mut marks: Vec<Option<Mark>> = vec![None; n_old];
+    for x in p.inline.iter().chain(&p.after) {
+        if x.2 != Mark::DeleteInMove {
+            marks[x.0] = Some(x.2);
+        }
+    }
+    let in_move: Vec<(usize, usize, Mark)> = p
+        .inline
+        .iter()
+        .copied()
+        .filter(|x| x.2 == Mark::DeleteInMove)
+        .collect();
+    let mut inline = in_move;
+    let mut after = Vec::new();
+    let mut blocks = Vec::new();
+    for (x, b) in p.blocks.iter().enumerate() {
+        if inline_blocks[x] {
+            let unit = &old.units[b.0];
+            if let Some(note) = &b.3 {
+                p.old_notes.push((unit.label_range.start, note.clone()));
+            }
+        } else {
+            blocks.push((b.0, block_at[x], b.2, b.3.clone()));
+        }
+    }
+    let block_mark: Vec<Mark> = p.blocks.iter().map(|b| b.2).collect();
+    let mut block_of = vec![None; n_old];
+    for (x, b) in p.blocks.iter().enumerate() {
+        let unit = &old.units[b.0];
+        for v in &mut block_of[unit.label_range.start..unit.body.end] {
+            *v = Some(x);
+        }
+    }
+    for (i, s) in spot.iter().enumerate() {
+        let mark = || {
+            marks[i]
+                .or_else(|| block_of[i].map(|x| block_mark[x]))
+                .unwrap_or(Mark::Delete)
+        };
+        match *s {
+            Spot::Inline(at) => inline.push((i, at, mark())),
+            Spot::After(at) => after.push((i, at, mark())),
+            _ => {}
+        }
+    }
+    p.inline = inline;
+    p.after = after;
+    p.blocks = blocks;
 }
 
 /// Runs of one unit being rebuilt: label and body, with the separator logic of the source.
@@ -341,6 +634,9 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> Marked {
             out.push(in_label, (&cmp.new, t), marks[index], sep);
             while let Some(&&(old, _, mark)) = after.peek().filter(|a| a.1 == index) {
                 after.next();
+                while let Some((_, text)) = old_notes.next_if(|(o, _)| *o == old) {
+                    out.note(text);
+                }
                 let o = &cmp.old.tokens[old];
                 out.push(in_label, (&cmp.old, o), Some(mark), old_sep(cmp, old));
             }
