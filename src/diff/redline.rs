@@ -359,6 +359,14 @@ fn in_old_order(cmp: &Comparison, marks: &[Option<Mark>], p: &mut Placement) {
             }
         }
     }
+    // What the walk back settled: the least key from each old word on.
+    let mut least: Vec<Option<Key>> = vec![None; n_old + 1];
+    for i in (0..n_old).rev() {
+        least[i] = match (key(spot[i], i, &block_at), least[i + 1]) {
+            (Some(k), Some(l)) => Some(k.min(l)),
+            (k, l) => k.or(l),
+        };
+    }
     // Forward: nothing lands before what precedes it.
     let mut last: Option<Key> = None;
     let mut i = 0;
@@ -388,12 +396,9 @@ fn in_old_order(cmp: &Comparison, marks: &[Option<Mark>], p: &mut Placement) {
                         0 => block_at[x].max(unit_of(l.0)),
                         _ => unit_of(l.0) + 1,
                     };
-                    let next_kept = (end..n_old).find_map(|j| match spot[j] {
-                        Spot::Kept(t) => Some((t, 2, j)),
-                        _ => None,
-                    });
+                    // Before what follows it too (as the walk back left it).
                     let fits = block_key(u, block_first[x]) > l
-                        && next_kept.is_none_or(|n| block_key(u, block_first[x]) < n);
+                        && least[end].is_none_or(|n| block_key(u, block_first[x]) < n);
                     if fits {
                         block_at[x] = u;
                     } else {
