@@ -574,11 +574,14 @@ fn any_edit_script_is_consistent_and_minimal() {
     // 16712: found by the 100,000-case run of 2026-12-01 against a word diff anchored on
     // equal paragraphs (since reverted): the same words split into paragraphs differently, with
     // repeated rules ("____"), were paired paragraph by paragraph into a deletion and an
-    // insertion.
+    // insertion. 5741 and 10871: found by the 20,000-case run of 2026-12-01 with the Reject
+    // All order checked: a clause number compared equal with its new paragraph's while words
+    // kept on both sides lay between them (the paragraphs cut elsewhere), so rejecting every
+    // change put it among other words; such a label is now deleted and inserted.
     run_cases(
         0x5EED_0002,
         "any",
-        &[16712],
+        &[5741, 10871, 16712],
         any_script,
         |old, new, cost, cmp| {
             let b = document(new);

@@ -1417,6 +1417,11 @@ pub fn compare(
     for j in (0..n_new).rev() {
         new_next_old[j] = new_next_old[j].min(new_next_old[j + 1]);
     }
+    // The new token of the last kept word before each old position.
+    let mut old_prev_new: Vec<Option<usize>> = vec![None; n_old + 1];
+    for i in 0..n_old {
+        old_prev_new[i + 1] = kept[i].or(old_prev_new[i]);
+    }
     // Which new unit each old unit went to: where its first kept word is, or its move.
     let mut unit_map: Vec<Option<usize>> = vec![None; old_words.units.len()];
     for (i, k) in kept.iter().enumerate() {
@@ -1446,7 +1451,20 @@ pub fn compare(
             old_words.units[u].label_range.clone(),
             new_words.units[v].label_range.clone(),
         );
+        // The same label, but its words are not between the same kept words on both sides
+        // (its paragraph was cut elsewhere): shown where it went and where it came from, so
+        // that nothing moves unseen.
+        let crosses = !nl.is_empty()
+            && !ol.is_empty()
+            && (old_prev_new[ol.start].is_some_and(|p| p >= nl.start)
+                || old_next_new[ol.end] < nl.end);
         if old_words.keys(&ol) == new_words.keys(&nl) {
+            if crosses {
+                let at = old_next_new[ol.end];
+                b.push(Kind::Delete, ol, at..at, false);
+                let at = new_next_old[nl.end];
+                b.push(Kind::Insert, at..at, nl, false);
+            }
             continue;
         }
         let (ow, nw) = (old_words.label_words(u), new_words.label_words(v));

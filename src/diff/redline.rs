@@ -592,8 +592,10 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> Marked {
             let t = &tokens[index];
             let in_label = t.part == Part::Label;
             // Deleted words take the place (and the line break or space) of the word they
-            // stand before; that word then follows them after a space.
+            // stand before; that word then follows them after a space (none if it was glued on,
+            // and they kept their own).
             let mut k = 0;
+            let mut glued = false;
             while let Some(&&(old, at, mark)) = inline.peek() {
                 if at != index {
                     break;
@@ -614,6 +616,7 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> Marked {
                     Some((text, style))
                         if k == 0 && !sep.0 && !sep.1 && old_sep(cmp, old).1 && !out.first_runs =>
                     {
+                        glued = true;
                         out.push_spaced(
                             in_label,
                             text,
@@ -629,10 +632,13 @@ pub fn redline_with_anchors(new: &Document, cmp: &Comparison) -> Marked {
             }
             while let Some((_, text)) = notes.next_if(|(i, _)| *i == index) {
                 out.note(text);
+                glued = false;
                 k += 1;
             }
             let sep = if k == 0 {
                 (t.break_before, t.space_before)
+            } else if glued {
+                (false, false)
             } else {
                 (false, true)
             };
