@@ -347,7 +347,7 @@ fn clip(s: &str, max: usize) -> String {
 /// One line of a summary: what a change did, in a few words.
 pub fn describe(c: &Change) -> String {
     const MAX: usize = 90;
-    let q = |s: &str| format!("\u{201c}{}\u{201d}", clip(s, MAX));
+    let q = |s: &str| format!("\u{201c}{}\u{201d}", nested_quotes(&clip(s, MAX)));
     match c.kind {
         diff::Kind::Insert => format!("inserted {}", q(&c.new)),
         diff::Kind::Delete => format!("deleted {}", q(&c.old)),
@@ -382,7 +382,7 @@ fn move_origin<'a>(c: &'a Change, with: &str) -> (&'a str, String) {
 /// A change in a few words, for a summary line that holds several.
 fn describe_short(c: &Change) -> String {
     const MAX: usize = 40;
-    let q = |s: &str| format!("\u{201c}{}\u{201d}", clip(s, MAX));
+    let q = |s: &str| format!("\u{201c}{}\u{201d}", nested_quotes(&clip(s, MAX)));
     match c.kind {
         diff::Kind::Insert => format!("+{}", q(&c.new)),
         diff::Kind::Delete => format!("\u{2212}{}", q(&c.old)),
@@ -398,6 +398,28 @@ fn describe_short(c: &Change) -> String {
             )
         }
     }
+}
+
+/// A text to quote in double quotes, its own double quotes made single (typographic: opening at
+/// a word's start, closing elsewhere), so that `"Business Day" means` reads
+/// “‘Business Day’ means” and not “"Business Day" means”.
+fn nested_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        out.push(match c {
+            '"' | '\u{201c}' | '\u{201d}' => {
+                if prev.is_none_or(|p| p.is_whitespace() || "([{\u{2014}".contains(p)) {
+                    '\u{2018}'
+                } else {
+                    '\u{2019}'
+                }
+            }
+            c => c,
+        });
+        prev = Some(c);
+    }
+    out
 }
 
 /// Draws a text in an ANSI style given by its code (`"31;9"`).
@@ -1136,4 +1158,18 @@ fn units(doc: &Document) -> usize {
     let mut n = 0usize;
     crate::document::visit_units(&doc.blocks, &mut |_, _, _| n = n.saturating_add(1));
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nested_quotes;
+
+    #[test]
+    fn quoted_text_nests_its_own_quotes_as_single_ones() {
+        assert_eq!(
+            nested_quotes("\"Business Day\" means (\"Day\")"),
+            "\u{2018}Business Day\u{2019} means (\u{2018}Day\u{2019})"
+        );
+        assert_eq!(nested_quotes("no quotes"), "no quotes");
+    }
 }
