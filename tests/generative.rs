@@ -646,3 +646,194 @@ fn any_edit_script_is_consistent_and_minimal() {
         },
     );
 }
+
+/// Paragraphs laid out as a document with structure: headings, table cells, signature columns,
+/// quotes and plain paragraphs, chosen by `rng` (the same words, in reading order).
+fn structured(paras: &[Vec<String>], rng: &mut Rng) -> Document {
+    use engross::document::{Align, Row};
+    let text = |p: &Vec<String>| vec![Run::text(p.join(" "))];
+    let para = |p: &Vec<String>| {
+        Block::Paragraph(Paragraph {
+            runs: text(p),
+            ..Paragraph::default()
+        })
+    };
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i < paras.len() {
+        let left = paras.len() - i;
+        match rng.below(8) {
+            0 => {
+                blocks.push(Block::Heading {
+                    level: 2,
+                    align: Align::Left,
+                    runs: text(&paras[i]),
+                });
+                i += 1;
+            }
+            1 if left >= 2 => {
+                // A table of one to three rows of two cells.
+                let rows = (1 + rng.below(3)).min(left / 2);
+                blocks.push(Block::Table(
+                    (0..rows)
+                        .map(|r| Row {
+                            head: false,
+                            cells: vec![text(&paras[i + 2 * r]), text(&paras[i + 2 * r + 1])],
+                        })
+                        .collect(),
+                ));
+                i += 2 * rows;
+            }
+            2 if left >= 2 => {
+                // Two signature columns.
+                let a = 1 + rng.below(left.min(4) - 1);
+                let b = (1 + rng.below(3)).min(left - a);
+                let col = |r: std::ops::Range<usize>| r.map(|k| para(&paras[k])).collect();
+                blocks.push(Block::Signatures(vec![
+                    col(i..i + a),
+                    col(i + a..i + a + b),
+                ]));
+                i += a + b;
+            }
+            3 => {
+                blocks.push(Block::Quote(vec![para(&paras[i])]));
+                i += 1;
+            }
+            _ => {
+                blocks.push(para(&paras[i]));
+                i += 1;
+            }
+        }
+    }
+    Document { blocks }
+}
+
+/// The new words of a redline in reading order: unmarked, inserted and moved text.
+fn accepted_letters(marked: &Document) -> String {
+    let mut out = String::new();
+    engross::document::visit_units(&marked.blocks, &mut |_, label, runs| {
+        for r in label.iter().chain(runs) {
+            if let Run::Text { text, style } = r
+                && matches!(style.mark, None | Some(Mark::Insert | Mark::Move))
+            {
+                out.extend(text.chars().filter(|c| !c.is_whitespace()));
+            }
+        }
+    });
+    out
+}
+
+/// The words of a document in its reading order (the units' order).
+fn reading_words(doc: &Document) -> String {
+    let mut out = String::new();
+    engross::document::visit_units(&doc.blocks, &mut |_, label, runs| {
+        for r in label.iter().chain(runs) {
+            if let Run::Text { text, .. } = r {
+                out.extend(text.chars().filter(|c| !c.is_whitespace()));
+            }
+        }
+    });
+    out
+}
+
+#[test]
+fn redlines_of_documents_with_tables_and_signatures_accept_and_reject_exactly() {
+    // Any edit script on paragraphs laid out with structure (each side its own): the redline
+    // shows the new words, and rejecting every change gives the old words, in reading order.
+    let corpora = corpora();
+    let mut rng = Rng(0x5EED_0003);
+    let mut failures = Vec::new();
+    let n = cases(600);
+    for case in 0..n {
+        let old = sample(&corpora, &mut rng);
+        let (new, _) = any_script(&old, &mut rng);
+        let (a, b) = (structured(&old, &mut rng), structured(&new, &mut rng));
+        if only().is_some_and(|o| o != case) {
+            continue;
+        }
+        let options = Options {
+            deadline: std::time::Duration::from_secs(120),
+            ..Options::default()
+        };
+        let cmp = match diff::compare(&a, &b, &options) {
+            Ok(cmp) => cmp,
+            Err(e) => {
+                failures.push(format!("case {case}: {e}"));
+                continue;
+            }
+        };
+        let marked = diff::redline(&b, &cmp);
+        if only().is_some() {
+            let show = |d: &Document| {
+                let mut k = 0;
+                engross::document::visit_units(&d.blocks, &mut |shape, _, runs| {
+                    let t: String = runs
+                        .iter()
+                        .map(|r| match r {
+                            Run::Text { text, style } => format!(
+                                "{}{text}",
+                                match style.mark {
+                                    None => "",
+                                    Some(Mark::Insert) => "+",
+                                    Some(Mark::Delete) => "-",
+                                    Some(Mark::MovedFrom) => "<",
+                                    Some(Mark::Move) => ">",
+                                    Some(Mark::DeleteInMove) => "~",
+                                    Some(Mark::Note) => "#",
+                                }
+                            ),
+                            _ => String::new(),
+                        })
+                        .collect();
+                    eprintln!(
+                        "  {k} {shape:?} {}",
+                        t.chars().take(160).collect::<String>()
+                    );
+                    k += 1;
+                });
+            };
+            eprintln!("OLD");
+            show(&a);
+            eprintln!("NEW");
+            show(&b);
+            eprintln!("MARKED");
+            show(&marked);
+        }
+        let shown = accepted_letters(&marked);
+        let (got, want) = (rejected_letters(&marked), reading_words(&a));
+        if shown != reading_words(&b) {
+            failures.push(format!(
+                "case {case}: the redline does not show the new words"
+            ));
+        }
+        if got != want {
+            let at = got
+                .chars()
+                .zip(want.chars())
+                .take_while(|(x, y)| x == y)
+                .count();
+            let ctx = |t: &str| {
+                t.chars()
+                    .skip(at.saturating_sub(30))
+                    .take(90)
+                    .collect::<String>()
+            };
+            failures.push(format!(
+                "case {case}: rejected, the old words differ from letter {at}: {} vs {}",
+                ctx(&got),
+                ctx(&want)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} structured cases failed:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

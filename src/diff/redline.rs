@@ -204,8 +204,8 @@ fn in_old_order(cmp: &Comparison, marks: &[Option<Mark>], p: &mut Placement) {
     // goes after the table (before the first unit that is not one of its cells).
     let mut after_table = (0..=units).collect::<Vec<usize>>();
     for u in (0..units).rev() {
-        if new.units[u].shape == Shape::Cell && u + 1 < units {
-            let next = new.units[u + 1].shape == Shape::Cell;
+        if new.units[u].shape == Shape::Cell {
+            let next = u + 1 < units && new.units[u + 1].shape == Shape::Cell;
             after_table[u] = if next { after_table[u + 1] } else { u + 1 };
         }
     }
