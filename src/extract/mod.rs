@@ -378,24 +378,27 @@ struct Tok {
     line: usize,
     /// A hash of `key`, so that word diffs compare and hash a number first.
     hash: u64,
+    /// The number of `key` among the words of the extraction (one per normalised form).
+    id: u32,
 }
 
-/// A word as the word diffs see it: its normalised form, with that form's hash.
+/// A word as the word diffs see it: its normalised form's hash and number (the words of one
+/// extraction have one number per form, so numbers compare as the forms).
 #[derive(Debug, Clone, Copy)]
-struct Key<'t> {
+struct Key {
     hash: u64,
-    key: &'t str,
+    id: u32,
 }
 
-impl PartialEq for Key<'_> {
+impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.key == other.key
+        self.id == other.id
     }
 }
 
-impl Eq for Key<'_> {}
+impl Eq for Key {}
 
-impl std::hash::Hash for Key<'_> {
+impl std::hash::Hash for Key {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_u64(self.hash);
     }
@@ -405,21 +408,28 @@ impl std::hash::Hash for Key<'_> {
 /// its hash: the form is rendered a hundred times, nearly always in the same words.
 #[derive(Default)]
 struct Words {
-    seen: std::collections::HashMap<Arc<str>, (Arc<str>, u64), std::hash::BuildHasherDefault<Fnv>>,
+    seen: FnvMap<Arc<str>, (Arc<str>, u64, u32)>,
+    /// The number of each normalised form.
+    ids: FnvMap<Arc<str>, u32>,
 }
 
 impl Words {
-    fn word(&mut self, raw: &str) -> (Arc<str>, Arc<str>, u64) {
-        if let Some((known, (key, hash))) = self.seen.get_key_value(raw) {
-            return (Arc::clone(known), Arc::clone(key), *hash);
+    fn word(&mut self, raw: &str) -> (Arc<str>, Arc<str>, u64, u32) {
+        if let Some((known, (key, hash, id))) = self.seen.get_key_value(raw) {
+            return (Arc::clone(known), Arc::clone(key), *hash, *id);
         }
         let key = key_of(raw);
         let hash = word_hash(&key);
         let (raw, key): (Arc<str>, Arc<str>) = (Arc::from(raw), Arc::from(key));
-        self.seen.insert(Arc::clone(&raw), (Arc::clone(&key), hash));
-        (raw, key, hash)
+        let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        let id = *self.ids.entry(Arc::clone(&key)).or_insert(next);
+        self.seen
+            .insert(Arc::clone(&raw), (Arc::clone(&key), hash, id));
+        (raw, key, hash, id)
     }
 }
+
+type FnvMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// FNV-1a as a hasher, for the words' table.
 #[derive(Default)]
@@ -541,9 +551,10 @@ fn tokens(text: &str, skip_furniture: bool, words: &Mutex<Words>) -> Vec<Tok> {
             continue;
         }
         for w in line.split_whitespace() {
-            let (raw, key, hash) = words.word(w);
+            let (raw, key, hash, id) = words.word(w);
             out.push(Tok {
                 hash,
+                id,
                 key,
                 raw,
                 line: n.saturating_add(1),
@@ -558,11 +569,11 @@ fn keys(toks: &[Tok]) -> Vec<&str> {
 }
 
 /// The words of a text as the word diffs compare them.
-fn hashed(toks: &[Tok]) -> Vec<Key<'_>> {
+fn hashed(toks: &[Tok]) -> Vec<Key> {
     toks.iter()
         .map(|t| Key {
+            id: t.id,
             hash: t.hash,
-            key: &t.key,
         })
         .collect()
 }
@@ -582,17 +593,25 @@ fn diff<T: Word>(old: &[T], new: &[T]) -> Vec<DiffOp> {
 /// A word the diffs compare, with a hash made once (a hash that equal words share).
 trait Word: std::hash::Hash + Eq {
     fn hash64(&self) -> u64;
+    /// A small number that equal words, and only they, share.
+    fn id(&self) -> Option<u32>;
 }
 
-impl Word for Key<'_> {
+impl Word for Key {
     fn hash64(&self) -> u64 {
         self.hash
+    }
+    fn id(&self) -> Option<u32> {
+        Some(self.id)
     }
 }
 
 impl Word for &str {
     fn hash64(&self) -> u64 {
         word_hash(self)
+    }
+    fn id(&self) -> Option<u32> {
+        None
     }
 }
 
@@ -714,6 +733,28 @@ mod patience {
 
     /// The items that occur once, in order.
     fn unique<T: Word>(items: &[T]) -> Vec<Unique<'_, T>> {
+        if let Some(ids) = items.iter().map(Word::id).collect::<Option<Vec<u32>>>() {
+            // Each word's first place, or `usize::MAX` once it is met again.
+            let most = ids.iter().copied().max().map_or(0, |m| m as usize);
+            let mut first = vec![None; most.saturating_add(1)];
+            for (index, id) in ids.iter().enumerate() {
+                if let Some(slot) = first.get_mut(*id as usize) {
+                    *slot = match slot {
+                        None => Some(index),
+                        Some(_) => Some(usize::MAX),
+                    };
+                }
+            }
+            return ids
+                .iter()
+                .enumerate()
+                .filter(|(index, id)| first.get(**id as usize) == Some(&Some(*index)))
+                .map(|(index, _)| Unique {
+                    lookup: items,
+                    index,
+                })
+                .collect();
+        }
         let mut first: std::collections::HashMap<
             ByHash<'_, T>,
             Option<usize>,
@@ -1480,7 +1521,7 @@ impl<'e> Form<'e> {
             );
             slots_seen.push(i);
         }
-        let b0_keys: Option<Vec<Key<'_>>> = bs.first().map(|(b0, _)| hashed(b0));
+        let b0_keys: Option<Vec<Key>> = bs.first().map(|(b0, _)| hashed(b0));
         // Each value rendered and compared on its own, several at a time.
         let weighed = par_map(&jobs, |(i, c)| {
             let slot = self.slots.get(*i)?;
@@ -2823,7 +2864,7 @@ fn fit_lists(
     render: &(dyn Fn(&Value) -> Result<String> + Sync),
     fields: &[Field],
     reference: &Value,
-    input: &[Key<'_>],
+    input: &[Key],
     words: &Mutex<Words>,
 ) -> Value {
     let mut best = reference.clone();
