@@ -411,10 +411,16 @@ struct Words {
     seen: FnvMap<Arc<str>, (Arc<str>, u64, u32)>,
     /// The number of each normalised form.
     ids: FnvMap<Arc<str>, u32>,
+    /// The words of every line of a render met (a form feed is a space to `split_whitespace`,
+    /// so a line's words are its words in the text).
+    lines: std::collections::HashMap<String, Arc<[Word4]>>,
 }
 
+/// A word as [`Words::word`] gives it: its text, normalised form, hash and number.
+type Word4 = (Arc<str>, Arc<str>, u64, u32);
+
 impl Words {
-    fn word(&mut self, raw: &str) -> (Arc<str>, Arc<str>, u64, u32) {
+    fn word(&mut self, raw: &str) -> Word4 {
         if let Some((known, (key, hash, id))) = self.seen.get_key_value(raw) {
             return (Arc::clone(known), Arc::clone(key), *hash, *id);
         }
@@ -540,8 +546,28 @@ fn tokens(text: &str, skip_furniture: bool, words: &Mutex<Words>) -> Vec<Tok> {
         }
         headers.extend(seen.into_iter().filter(|(_, n)| *n >= 2).map(|(t, _)| t));
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 6);
     for (n, line) in lines.iter().enumerate() {
+        // A render's line met before: its words as they were read then.
+        if !skip_furniture {
+            let known = match words.lines.get(*line) {
+                Some(known) => Arc::clone(known),
+                None => {
+                    let read: Arc<[Word4]> =
+                        line.split_whitespace().map(|w| words.word(w)).collect();
+                    words.lines.insert((*line).to_string(), Arc::clone(&read));
+                    read
+                }
+            };
+            out.extend(known.iter().map(|(raw, key, hash, id)| Tok {
+                hash: *hash,
+                id: *id,
+                key: Arc::clone(key),
+                raw: Arc::clone(raw),
+                line: n.saturating_add(1),
+            }));
+            continue;
+        }
         let line: std::borrow::Cow<'_, str> = if line.contains('\u{c}') {
             line.replace('\u{c}', " ").into()
         } else {
