@@ -28,7 +28,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use rust_decimal::Decimal;
-use similar::{Algorithm, DiffOp};
+use similar::DiffOp;
 
 use crate::Engine;
 use crate::data::{Data, Field, FieldType, Value};
@@ -378,24 +378,27 @@ struct Tok {
     line: usize,
     /// A hash of `key`, so that word diffs compare and hash a number first.
     hash: u64,
+    /// The number of `key` among the words of the extraction (one per normalised form).
+    id: u32,
 }
 
-/// A word as the word diffs see it: its normalised form, with that form's hash.
+/// A word as the word diffs see it: its normalised form's hash and number (the words of one
+/// extraction have one number per form, so numbers compare as the forms).
 #[derive(Debug, Clone, Copy)]
-struct Key<'t> {
+struct Key {
     hash: u64,
-    key: &'t str,
+    id: u32,
 }
 
-impl PartialEq for Key<'_> {
+impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.key == other.key
+        self.id == other.id
     }
 }
 
-impl Eq for Key<'_> {}
+impl Eq for Key {}
 
-impl std::hash::Hash for Key<'_> {
+impl std::hash::Hash for Key {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_u64(self.hash);
     }
@@ -405,21 +408,34 @@ impl std::hash::Hash for Key<'_> {
 /// its hash: the form is rendered a hundred times, nearly always in the same words.
 #[derive(Default)]
 struct Words {
-    seen: std::collections::HashMap<Arc<str>, (Arc<str>, u64), std::hash::BuildHasherDefault<Fnv>>,
+    seen: FnvMap<Arc<str>, (Arc<str>, u64, u32)>,
+    /// The number of each normalised form.
+    ids: FnvMap<Arc<str>, u32>,
+    /// The words of every line of a render met (a form feed is a space to `split_whitespace`,
+    /// so a line's words are its words in the text).
+    lines: std::collections::HashMap<String, Arc<[Word4]>>,
 }
 
+/// A word as [`Words::word`] gives it: its text, normalised form, hash and number.
+type Word4 = (Arc<str>, Arc<str>, u64, u32);
+
 impl Words {
-    fn word(&mut self, raw: &str) -> (Arc<str>, Arc<str>, u64) {
-        if let Some((known, (key, hash))) = self.seen.get_key_value(raw) {
-            return (Arc::clone(known), Arc::clone(key), *hash);
+    fn word(&mut self, raw: &str) -> Word4 {
+        if let Some((known, (key, hash, id))) = self.seen.get_key_value(raw) {
+            return (Arc::clone(known), Arc::clone(key), *hash, *id);
         }
         let key = key_of(raw);
         let hash = word_hash(&key);
         let (raw, key): (Arc<str>, Arc<str>) = (Arc::from(raw), Arc::from(key));
-        self.seen.insert(Arc::clone(&raw), (Arc::clone(&key), hash));
-        (raw, key, hash)
+        let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        let id = *self.ids.entry(Arc::clone(&key)).or_insert(next);
+        self.seen
+            .insert(Arc::clone(&raw), (Arc::clone(&key), hash, id));
+        (raw, key, hash, id)
     }
 }
+
+type FnvMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// FNV-1a as a hasher, for the words' table.
 #[derive(Default)]
@@ -530,8 +546,28 @@ fn tokens(text: &str, skip_furniture: bool, words: &Mutex<Words>) -> Vec<Tok> {
         }
         headers.extend(seen.into_iter().filter(|(_, n)| *n >= 2).map(|(t, _)| t));
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 6);
     for (n, line) in lines.iter().enumerate() {
+        // A render's line met before: its words as they were read then.
+        if !skip_furniture {
+            let known = match words.lines.get(*line) {
+                Some(known) => Arc::clone(known),
+                None => {
+                    let read: Arc<[Word4]> =
+                        line.split_whitespace().map(|w| words.word(w)).collect();
+                    words.lines.insert((*line).to_string(), Arc::clone(&read));
+                    read
+                }
+            };
+            out.extend(known.iter().map(|(raw, key, hash, id)| Tok {
+                hash: *hash,
+                id: *id,
+                key: Arc::clone(key),
+                raw: Arc::clone(raw),
+                line: n.saturating_add(1),
+            }));
+            continue;
+        }
         let line: std::borrow::Cow<'_, str> = if line.contains('\u{c}') {
             line.replace('\u{c}', " ").into()
         } else {
@@ -541,9 +577,10 @@ fn tokens(text: &str, skip_furniture: bool, words: &Mutex<Words>) -> Vec<Tok> {
             continue;
         }
         for w in line.split_whitespace() {
-            let (raw, key, hash) = words.word(w);
+            let (raw, key, hash, id) = words.word(w);
             out.push(Tok {
                 hash,
+                id,
                 key,
                 raw,
                 line: n.saturating_add(1),
@@ -558,11 +595,11 @@ fn keys(toks: &[Tok]) -> Vec<&str> {
 }
 
 /// The words of a text as the word diffs compare them.
-fn hashed(toks: &[Tok]) -> Vec<Key<'_>> {
+fn hashed(toks: &[Tok]) -> Vec<Key> {
     toks.iter()
         .map(|t| Key {
+            id: t.id,
             hash: t.hash,
-            key: &t.key,
         })
         .collect()
 }
@@ -571,12 +608,257 @@ fn join(toks: &[Tok]) -> String {
     toks.iter().map(|t| &*t.raw).collect::<Vec<_>>().join(" ")
 }
 
-fn diff<T: std::hash::Hash + Eq>(old: &[T], new: &[T]) -> Vec<DiffOp> {
+fn diff<T: Word>(old: &[T], new: &[T]) -> Vec<DiffOp> {
     // Patience anchors on words that occur once on each side, then Myers between them: fast
     // on whole agreements that differ in many places, and the unique words are the anchors a
     // reader would take.
     let deadline = std::time::Instant::now().checked_add(std::time::Duration::from_secs(2));
-    similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, deadline)
+    patience::diff(old, new, deadline)
+}
+
+/// A word the diffs compare, with a hash made once (a hash that equal words share).
+trait Word: std::hash::Hash + Eq {
+    fn hash64(&self) -> u64;
+    /// A small number that equal words, and only they, share.
+    fn id(&self) -> Option<u32>;
+}
+
+impl Word for Key {
+    fn hash64(&self) -> u64 {
+        self.hash
+    }
+    fn id(&self) -> Option<u32> {
+        Some(self.id)
+    }
+}
+
+impl Word for &str {
+    fn hash64(&self) -> u64 {
+        word_hash(self)
+    }
+    fn id(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// `similar`'s Patience diff, step for step and so with the same result, but with the words
+/// that occur once found by their hashes made once (in `similar` a quarter of an extraction
+/// went into hashing them again for every diff).
+mod patience {
+    use similar::algorithms::{Capture, Compact, DiffHook, NoFinishHook, Replace, myers};
+    use similar::{Algorithm, DiffOp};
+    use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+    use super::Word;
+
+    /// What `similar::capture_diff_slices_deadline` with Patience gives.
+    pub(super) fn diff<T: Word>(
+        old: &[T],
+        new: &[T],
+        deadline: Option<std::time::Instant>,
+    ) -> Vec<DiffOp> {
+        // `similar` first tries a fast path for inputs with next to nothing in common; it is
+        // never taken when the inputs are short or begin or end alike (as two renders of a
+        // form do), and where it might be, `similar` itself is asked.
+        let (n, m) = (old.len(), new.len());
+        let no_fast_path = n < 512
+            || m < 512
+            || n.saturating_mul(m) < 128 * 1024
+            || old.first() == new.first()
+            || old.last() == new.last();
+        if !no_fast_path || n == 0 || m == 0 {
+            return similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, deadline);
+        }
+        let mut d = Compact::new(Replace::new(Capture::new()), old, new);
+        let old_indexes = unique(old);
+        let new_indexes = unique(new);
+        let mut patience_d = Replace::new(Patience {
+            d: &mut d,
+            old,
+            old_current: 0,
+            old_end: n,
+            old_indexes: &old_indexes,
+            new,
+            new_current: 0,
+            new_end: m,
+            new_indexes: &new_indexes,
+            deadline,
+        });
+        let Ok(()) = myers::diff_deadline(
+            &mut patience_d,
+            &old_indexes,
+            0..old_indexes.len(),
+            &new_indexes,
+            0..new_indexes.len(),
+            deadline,
+        );
+        d.into_inner().into_inner().into_ops()
+    }
+
+    /// An item that occurs once, compared and hashed as the item.
+    pub(super) struct Unique<'a, T> {
+        lookup: &'a [T],
+        index: usize,
+    }
+
+    impl<T> Unique<'_, T> {
+        fn value(&self) -> Option<&T> {
+            self.lookup.get(self.index)
+        }
+    }
+
+    impl<T: PartialEq> PartialEq for Unique<'_, T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.value() == other.value()
+        }
+    }
+
+    impl<T: Eq> Eq for Unique<'_, T> {}
+
+    impl<T: Word> Hash for Unique<'_, T> {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            state.write_u64(self.value().map_or(0, Word::hash64));
+        }
+    }
+
+    /// A hasher for words already hashed: their hash, mixed.
+    #[derive(Default)]
+    struct Mixed(u64);
+
+    impl Hasher for Mixed {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.write_u64(u64::from(*b));
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            let full = u128::from(self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.0 = (full as u64) ^ ((full >> 64) as u64);
+        }
+    }
+
+    /// A word by its hash made once.
+    struct ByHash<'a, T>(&'a T);
+
+    impl<T: Word> Hash for ByHash<'_, T> {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            state.write_u64(self.0.hash64());
+        }
+    }
+
+    impl<T: PartialEq> PartialEq for ByHash<'_, T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.0 == other.0
+        }
+    }
+
+    impl<T: Eq> Eq for ByHash<'_, T> {}
+
+    /// The items that occur once, in order.
+    fn unique<T: Word>(items: &[T]) -> Vec<Unique<'_, T>> {
+        if let Some(ids) = items.iter().map(Word::id).collect::<Option<Vec<u32>>>() {
+            // Each word's first place, or `usize::MAX` once it is met again.
+            let most = ids.iter().copied().max().map_or(0, |m| m as usize);
+            let mut first = vec![None; most.saturating_add(1)];
+            for (index, id) in ids.iter().enumerate() {
+                if let Some(slot) = first.get_mut(*id as usize) {
+                    *slot = match slot {
+                        None => Some(index),
+                        Some(_) => Some(usize::MAX),
+                    };
+                }
+            }
+            return ids
+                .iter()
+                .enumerate()
+                .filter(|(index, id)| first.get(**id as usize) == Some(&Some(*index)))
+                .map(|(index, _)| Unique {
+                    lookup: items,
+                    index,
+                })
+                .collect();
+        }
+        let mut first: std::collections::HashMap<
+            ByHash<'_, T>,
+            Option<usize>,
+            BuildHasherDefault<Mixed>,
+        > = std::collections::HashMap::with_capacity_and_hasher(items.len(), Default::default());
+        for (index, item) in items.iter().enumerate() {
+            first
+                .entry(ByHash(item))
+                .and_modify(|once| *once = None)
+                .or_insert(Some(index));
+        }
+        let mut once: Vec<usize> = first.into_values().flatten().collect();
+        once.sort_unstable();
+        once.into_iter()
+            .map(|index| Unique {
+                lookup: items,
+                index,
+            })
+            .collect()
+    }
+
+    struct Patience<'old, 'new, 'd, T, D> {
+        d: &'d mut D,
+        old: &'old [T],
+        old_current: usize,
+        old_end: usize,
+        old_indexes: &'old [Unique<'old, T>],
+        new: &'new [T],
+        new_current: usize,
+        new_end: usize,
+        new_indexes: &'new [Unique<'new, T>],
+        deadline: Option<std::time::Instant>,
+    }
+
+    impl<T: Word, D: DiffHook> DiffHook for Patience<'_, '_, '_, T, D> {
+        type Error = D::Error;
+        fn equal(&mut self, old: usize, new: usize, len: usize) -> Result<(), D::Error> {
+            for (old, new) in (old..old.saturating_add(len)).zip(new..new.saturating_add(len)) {
+                let a0 = self.old_current;
+                let b0 = self.new_current;
+                let old_at = self.old_indexes.get(old).map_or(self.old_end, |u| u.index);
+                let new_at = self.new_indexes.get(new).map_or(self.new_end, |u| u.index);
+                while self.old_current < old_at
+                    && self.new_current < new_at
+                    && self.new.get(self.new_current) == self.old.get(self.old_current)
+                {
+                    self.old_current = self.old_current.saturating_add(1);
+                    self.new_current = self.new_current.saturating_add(1);
+                }
+                if self.old_current > a0 {
+                    self.d.equal(a0, b0, self.old_current.saturating_sub(a0))?;
+                }
+                let mut no_finish_d = NoFinishHook::new(&mut self.d);
+                myers::diff_deadline(
+                    &mut no_finish_d,
+                    self.old,
+                    self.old_current..old_at,
+                    self.new,
+                    self.new_current..new_at,
+                    self.deadline,
+                )?;
+                self.old_current = old_at;
+                self.new_current = new_at;
+            }
+            Ok(())
+        }
+
+        fn finish(&mut self) -> Result<(), D::Error> {
+            myers::diff_deadline(
+                self.d,
+                self.old,
+                self.old_current..self.old_end,
+                self.new,
+                self.new_current..self.new_end,
+                self.deadline,
+            )
+        }
+    }
 }
 
 /// The changed hunks of a diff: (old range, new range).
@@ -621,7 +903,7 @@ fn merged(
 }
 
 /// How many words two sequences share in order.
-fn common<T: std::hash::Hash + Eq>(a: &[T], b: &[T]) -> usize {
+fn common<T: Word>(a: &[T], b: &[T]) -> usize {
     diff(a, b)
         .iter()
         .filter_map(|op| match op {
@@ -681,6 +963,7 @@ struct Skeleton {
 struct Form<'e> {
     engine: &'e Engine,
     words: &'e Mutex<Words>,
+    renders: &'e Renders,
     kind: String,
     page: crate::data::PageSettings,
     slots: Vec<Slot>,
@@ -806,7 +1089,7 @@ impl<'e> Form<'e> {
     }
 
     fn render(&self, values: &Value) -> Result<String> {
-        render_text(self.engine, &self.kind, self.page, values)
+        render_text(self.engine, &self.kind, self.page, values, self.renders)
     }
 
     /// The slots whose sentinels appear in a text.
@@ -1264,7 +1547,7 @@ impl<'e> Form<'e> {
             );
             slots_seen.push(i);
         }
-        let b0_keys: Option<Vec<Key<'_>>> = bs.first().map(|(b0, _)| hashed(b0));
+        let b0_keys: Option<Vec<Key>> = bs.first().map(|(b0, _)| hashed(b0));
         // Each value rendered and compared on its own, several at a time.
         let weighed = par_map(&jobs, |(i, c)| {
             let slot = self.slots.get(*i)?;
@@ -2327,11 +2610,238 @@ fn key_text(s: &str) -> String {
         .join(" ")
 }
 
+/// What one extraction's renders of the form have in common, kept for its other renders: the
+/// texts of the Djot sources met (a value that prints like another gives the same source) and
+/// the lines of every block met (most of a render's blocks are another's). Each is a pure
+/// function of its key, compared exactly, so the texts are those rendering afresh gives.
+#[derive(Default)]
+struct Renders {
+    texts: Mutex<std::collections::HashMap<String, String>>,
+    /// The lines of parts of sources ([`chunks`]), after a line with text (`[1]`) or not,
+    /// with whether the line after them has text.
+    chunks: Mutex<[ChunkLines; 2]>,
+    blocks: Mutex<BlockLines>,
+}
+
+/// The lines of parts of sources, with whether the line after them has text.
+type ChunkLines = std::collections::HashMap<String, (Arc<[String]>, bool)>;
+
+/// The lines of blocks by a hash of their words: each with its block and whether the line
+/// before had text.
+type BlockLines =
+    std::collections::HashMap<u64, Vec<(crate::document::Block, bool, Arc<[String]>)>>;
+
+/// A hash of a block's words and structure (blocks with one hash are compared in full).
+fn block_hash(b: &crate::document::Block, after_text: bool) -> u64 {
+    use crate::document::{Block, Run};
+    use std::hash::{Hash, Hasher};
+    fn runs(rs: &[Run], h: &mut impl Hasher) {
+        for r in rs {
+            match r {
+                Run::Text { text, .. } => text.hash(h),
+                Run::Field { name, width } => (name, width).hash(h),
+                Run::Signature { role, width, .. } => (role, width).hash(h),
+                Run::Break => h.write_u8(1),
+            }
+        }
+    }
+    fn go(b: &Block, h: &mut impl Hasher) {
+        std::mem::discriminant(b).hash(h);
+        match b {
+            Block::Heading { level, runs: r, .. } => {
+                h.write_u8(*level);
+                runs(r, h);
+            }
+            Block::Paragraph(p) => {
+                h.write_u8(p.style.level);
+                runs(&p.label, h);
+                runs(&p.runs, h);
+            }
+            Block::Quote(inner) | Block::Group { blocks: inner, .. } => {
+                inner.iter().for_each(|b| go(b, h));
+            }
+            Block::Signatures(cols) => {
+                for c in cols {
+                    h.write_u8(2);
+                    c.iter().for_each(|b| go(b, h));
+                }
+            }
+            Block::Table(rows) => {
+                for row in rows {
+                    h.write_u8(3);
+                    row.cells.iter().for_each(|c| runs(c, h));
+                }
+            }
+            Block::PageBreak | Block::Rule => {}
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    after_text.hash(&mut h);
+    go(b, &mut h);
+    h.finish()
+}
+
+impl Renders {
+    /// The text of a Djot source, as `render::text` prints its document.
+    fn text(&self, source: &str) -> String {
+        if let Some(text) = lock(&self.texts).get(source) {
+            return text.clone();
+        }
+        let text = match chunks(source) {
+            Some(chunks) => {
+                let mut after_text = false;
+                let mut parts: Vec<Arc<[String]>> = Vec::with_capacity(chunks.len());
+                for chunk in chunks {
+                    let start = after_text;
+                    if let Some((lines, end)) = lock(&self.chunks)
+                        .get(usize::from(start))
+                        .and_then(|known| known.get(chunk))
+                    {
+                        parts.push(Arc::clone(lines));
+                        after_text = *end;
+                        continue;
+                    }
+                    let document = crate::document::djot::parse(chunk);
+                    let lines: Arc<[String]> = crate::render::text::lines_with(
+                        &document.blocks,
+                        &mut after_text,
+                        &mut |b, after| self.block(b, after),
+                    )
+                    .iter()
+                    .flat_map(|p| p.iter().cloned())
+                    .collect();
+                    if let Some(known) = lock(&self.chunks).get_mut(usize::from(start)) {
+                        known.insert(chunk.to_string(), (Arc::clone(&lines), after_text));
+                    }
+                    parts.push(lines);
+                }
+                crate::render::text::join(
+                    parts
+                        .iter()
+                        .flat_map(|p| p.iter().map(String::as_str))
+                        .collect(),
+                )
+            }
+            None => crate::render::text::render_with(
+                &crate::document::djot::parse(source),
+                &mut |b, after| self.block(b, after),
+            ),
+        };
+        // Tests check every render against the text rendered afresh.
+        debug_assert_eq!(
+            text,
+            crate::render::text::render(&crate::document::djot::parse(source))
+        );
+        lock(&self.texts).insert(source.to_string(), text.clone());
+        text
+    }
+
+    /// The lines of a block at the top level, after a line with text or not.
+    fn block(&self, b: &crate::document::Block, after_text: bool) -> Arc<[String]> {
+        let hash = block_hash(b, after_text);
+        if let Some(lines) = lock(&self.blocks)
+            .get(&hash)
+            .and_then(|bucket| {
+                bucket
+                    .iter()
+                    .find(|(block, after, _)| *after == after_text && block == b)
+            })
+            .map(|(_, _, lines)| Arc::clone(lines))
+        {
+            return lines;
+        }
+        let lines: Arc<[String]> = crate::render::text::block_lines(b, after_text).into();
+        let mut blocks = lock(&self.blocks);
+        let bucket = blocks.entry(hash).or_default();
+        if !bucket
+            .iter()
+            .any(|(block, after, _)| *after == after_text && block == b)
+        {
+            bucket.push((b.clone(), after_text, Arc::clone(&lines)));
+        }
+        lines
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A Djot source cut where one top-level block ends and the next begins, so that the parts
+/// parse, one by one, into the blocks the whole does: at a blank line outside every div,
+/// before a line that starts no list item, continues nothing (it is not indented) and has
+/// no block attributes before it. `None` for a source with what reaches across blocks
+/// (footnotes, reference definitions, code fences, indented fences, attributes on a heading,
+/// which its section would take).
+fn chunks(source: &str) -> Option<Vec<&str>> {
+    let list_marker = |line: &str| {
+        let mut words = line.split(' ');
+        let first = words.next().unwrap_or("");
+        matches!(first, "-" | "+" | "*" | ":" | "^")
+            || first
+                .strip_prefix('(')
+                .unwrap_or(first)
+                .strip_suffix(['.', ')'])
+                .is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    let mut out = Vec::new();
+    let mut fences: Vec<usize> = Vec::new();
+    let mut start: usize = 0;
+    let mut at: usize = 0;
+    let mut blank_before = false;
+    let mut last_text: &str = "";
+    for line in source.split_inclusive('\n') {
+        let text = line.trim_end();
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("```")
+            || trimmed.starts_with("~~~")
+            || trimmed.starts_with("[^")
+            || (trimmed.starts_with('[') && trimmed.contains("]:"))
+            || (trimmed.starts_with(":::") && !text.starts_with(":::"))
+            || (trimmed.starts_with('#') && last_text.starts_with('{'))
+        {
+            return None;
+        }
+        if trimmed.is_empty() {
+            blank_before = true;
+            at = at.saturating_add(line.len());
+            continue;
+        }
+        if blank_before
+            && fences.is_empty()
+            && at > start
+            && !text.starts_with(char::is_whitespace)
+            && !list_marker(text)
+            && !last_text.starts_with('{')
+        {
+            out.push(source.get(start..at)?);
+            start = at;
+        }
+        blank_before = false;
+        if let Some(rest) = text.strip_prefix(":::") {
+            let more = rest.trim_start_matches(':');
+            let colons = 3usize.saturating_add(rest.len().saturating_sub(more.len()));
+            let class = more.trim();
+            match fences.last() {
+                Some(open) if class.is_empty() && colons >= *open => {
+                    fences.pop();
+                }
+                _ => fences.push(colons),
+            }
+        }
+        last_text = text;
+        at = at.saturating_add(line.len());
+    }
+    out.push(source.get(start..)?);
+    Some(out)
+}
+
 fn render_text(
     engine: &Engine,
     kind: &str,
     page: crate::data::PageSettings,
     values: &Value,
+    renders: &Renders,
 ) -> Result<String> {
     // What the loader would add: defaults, empty optional tables, computed amounts.
     let mut values = values.clone();
@@ -2347,9 +2857,7 @@ fn render_text(
         warnings: Vec::new(),
     };
     let source = engine.templates().render(&data)?;
-    Ok(crate::render::text::render(&crate::document::djot::parse(
-        &source,
-    )))
+    Ok(renders.text(&source))
 }
 
 /// The paths of the lists a value holds (lists of tables and of scalars), outermost first.
@@ -2379,19 +2887,17 @@ fn list_paths(fields: &[Field], values: &Value, prefix: &[Seg], out: &mut Vec<Ve
 /// (one to two more than the reference's, at least four) whose rendering shares the most
 /// words with the input, the extra items copies of the last.
 fn fit_lists(
-    engine: &Engine,
-    kind: &str,
-    page: crate::data::PageSettings,
+    render: &(dyn Fn(&Value) -> Result<String> + Sync),
     fields: &[Field],
     reference: &Value,
-    input: &[Key<'_>],
+    input: &[Key],
     words: &Mutex<Words>,
 ) -> Value {
     let mut best = reference.clone();
     let mut paths = Vec::new();
     list_paths(fields, reference, &[], &mut paths);
     let score = |values: &Value| -> Option<usize> {
-        let text = render_text(engine, kind, page, values).ok()?;
+        let text = render(values).ok()?;
         let toks = tokens(&text, false, words);
         Some(common(&hashed(&toks), input))
     };
@@ -2478,6 +2984,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         )?,
     };
     let words = Mutex::new(Words::default());
+    let renders = Renders::default();
     let input = tokens(text, true, &words);
     if input.is_empty() {
         return Err(Error::Usage(format!(
@@ -2485,9 +2992,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         )));
     }
     let reference = fit_lists(
-        engine,
-        kind,
-        reference_data.page,
+        &|values| render_text(engine, kind, reference_data.page, values, &renders),
         &schema.fields,
         &reference_data.values,
         &hashed(&input),
@@ -2507,6 +3012,7 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
     let form = Form {
         engine,
         words: &words,
+        renders: &renders,
         kind: kind.to_string(),
         page: reference_data.page,
         slots,

@@ -5,6 +5,8 @@
 // `allow` below says why it is safe.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use std::sync::Arc;
+
 use crate::document::{Align, Block, Document, Indent, Paragraph, Row, Run, runs_text};
 
 /// The page width in characters.
@@ -24,6 +26,85 @@ pub fn render(doc: &Document) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     out.push('\n');
+    out
+}
+
+/// A document's text as [`render`] prints it, from each block's lines, which `lines_of` gives
+/// (a block's lines depend only on it and on whether the line before it has text, see
+/// [`block_lines`]): a caller that meets the same blocks again can keep their lines.
+pub fn render_with(
+    doc: &Document,
+    lines_of: &mut impl FnMut(&Block, bool) -> Arc<[String]>,
+) -> String {
+    let parts = lines_with(&doc.blocks, &mut false, lines_of);
+    join(
+        parts
+            .iter()
+            .flat_map(|p| p.iter().map(String::as_str))
+            .collect(),
+    )
+}
+
+/// The lines of top-level blocks, block by block, after a line with text (`after_text`,
+/// updated to what holds after them). Groups are gone into; `lines_of` is asked for every
+/// other block.
+pub fn lines_with(
+    blocks_: &[Block],
+    after_text: &mut bool,
+    lines_of: &mut impl FnMut(&Block, bool) -> Arc<[String]>,
+) -> Vec<Arc<[String]>> {
+    fn walk(
+        blocks_: &[Block],
+        parts: &mut Vec<Arc<[String]>>,
+        after_text: &mut bool,
+        lines_of: &mut impl FnMut(&Block, bool) -> Arc<[String]>,
+    ) {
+        for b in blocks_ {
+            if let Block::Group { blocks: inner, .. } = b {
+                walk(inner, parts, after_text, lines_of);
+                continue;
+            }
+            let lines = lines_of(b, *after_text);
+            if let Some(last) = lines.last() {
+                *after_text = !last.is_empty();
+            }
+            parts.push(lines);
+        }
+    }
+    let mut parts = Vec::new();
+    walk(blocks_, &mut parts, after_text, lines_of);
+    parts
+}
+
+/// A document's text from all its lines, as [`render`] ends it.
+pub fn join(mut lines: Vec<&str>) -> String {
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len().saturating_add(1)).sum());
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(l.trim_end());
+    }
+    out.push('\n');
+    out
+}
+
+/// The lines a block (not a group) adds to a document's at the top level, after a line with
+/// text (`after_text`) or after a blank line or none.
+pub fn block_lines(b: &Block, after_text: bool) -> Vec<String> {
+    // All that a block reads of the lines before it is whether the last has text.
+    let mut out = if after_text {
+        vec![String::from("x")]
+    } else {
+        Vec::new()
+    };
+    block(b, WIDTH, &mut out);
+    if after_text && !out.is_empty() {
+        out.remove(0);
+    }
     out
 }
 
@@ -326,6 +407,22 @@ fn table(rows: &[Row], width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn render_with_block_lines_is_render() {
+        let doc = crate::document::djot::parse(
+            "# Title\n\nOne paragraph.\n\n::: keep\n[1.]{.label} A clause.\n\n> quoted\n:::\n\n\
+             {.center}\nCentred.\n\n::: signatures\n::: signature\nBy: ____\n:::\n::: signature\n\
+             By: ____\n:::\n:::\n\n| a | b |\n\n***\n",
+        );
+        let composed = render_with(&doc, &mut |b, after| block_lines(b, after).into());
+        assert_eq!(composed, render(&doc));
+        assert_eq!(
+            render_with(&Document::default(), &mut |b, after| block_lines(b, after)
+                .into()),
+            render(&Document::default())
+        );
+    }
 
     #[test]
     fn wrap_keeps_words_whole() {
