@@ -613,252 +613,110 @@ fn diff<T: Word>(old: &[T], new: &[T]) -> Vec<DiffOp> {
     // on whole agreements that differ in many places, and the unique words are the anchors a
     // reader would take.
     let deadline = std::time::Instant::now().checked_add(std::time::Duration::from_secs(2));
-    patience::diff(old, new, deadline)
+    anchored(old, new, deadline)
 }
 
-/// A word the diffs compare, with a hash made once (a hash that equal words share).
+/// A word the diffs compare.
 trait Word: std::hash::Hash + Eq {
-    fn hash64(&self) -> u64;
     /// A small number that equal words, and only they, share.
     fn id(&self) -> Option<u32>;
 }
 
 impl Word for Key {
-    fn hash64(&self) -> u64 {
-        self.hash
-    }
     fn id(&self) -> Option<u32> {
         Some(self.id)
     }
 }
 
 impl Word for &str {
-    fn hash64(&self) -> u64 {
-        word_hash(self)
-    }
     fn id(&self) -> Option<u32> {
         None
     }
 }
 
-/// `similar`'s Patience diff, step for step and so with the same result, but with the words
-/// that occur once found by their hashes made once (in `similar` a quarter of an extraction
-/// went into hashing them again for every diff).
-mod patience {
-    use similar::algorithms::{Capture, Compact, DiffHook, NoFinishHook, Replace, myers};
-    use similar::{Algorithm, DiffOp};
-    use std::hash::{BuildHasherDefault, Hash, Hasher};
-
-    use super::Word;
-
-    /// What `similar::capture_diff_slices_deadline` with Patience gives.
-    pub(super) fn diff<T: Word>(
-        old: &[T],
-        new: &[T],
-        deadline: Option<std::time::Instant>,
-    ) -> Vec<DiffOp> {
-        // `similar` first tries a fast path for inputs with next to nothing in common; it is
-        // never taken when the inputs are short or begin or end alike (as two renders of a
-        // form do), and where it might be, `similar` itself is asked.
-        let (n, m) = (old.len(), new.len());
-        let no_fast_path = n < 512
-            || m < 512
-            || n.saturating_mul(m) < 128 * 1024
-            || old.first() == new.first()
-            || old.last() == new.last();
-        if !no_fast_path || n == 0 || m == 0 {
-            return similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, deadline);
-        }
-        let mut d = Compact::new(Replace::new(Capture::new()), old, new);
-        let old_indexes = unique(old);
-        let new_indexes = unique(new);
-        let mut patience_d = Replace::new(Patience {
-            d: &mut d,
+/// A word diff anchored on the words that occur exactly once on each side: the longest chain
+/// of them in the same order on both sides (found by patience sorting) is equal, and Myers
+/// compares what lies between two anchors. Numbered words are counted by their number (no
+/// hashing); words without numbers go to `similar`'s Patience diff.
+fn anchored<T: Word>(old: &[T], new: &[T], deadline: Option<std::time::Instant>) -> Vec<DiffOp> {
+    let ids = |w: &[T]| w.iter().map(Word::id).collect::<Option<Vec<u32>>>();
+    let (Some(a), Some(b)) = (ids(old), ids(new)) else {
+        return similar::capture_diff_slices_deadline(
+            similar::Algorithm::Patience,
             old,
-            old_current: 0,
-            old_end: n,
-            old_indexes: &old_indexes,
             new,
-            new_current: 0,
-            new_end: m,
-            new_indexes: &new_indexes,
-            deadline,
-        });
-        let Ok(()) = myers::diff_deadline(
-            &mut patience_d,
-            &old_indexes,
-            0..old_indexes.len(),
-            &new_indexes,
-            0..new_indexes.len(),
             deadline,
         );
-        d.into_inner().into_inner().into_ops()
-    }
-
-    /// An item that occurs once, compared and hashed as the item.
-    pub(super) struct Unique<'a, T> {
-        lookup: &'a [T],
-        index: usize,
-    }
-
-    impl<T> Unique<'_, T> {
-        fn value(&self) -> Option<&T> {
-            self.lookup.get(self.index)
+    };
+    let size = a
+        .iter()
+        .chain(&b)
+        .map(|&i| (i as usize).saturating_add(1))
+        .max()
+        .unwrap_or(0);
+    // How often each word occurs on each side (0, 1, or 2 for "more"), and where in the new.
+    let mut in_old = vec![0u8; size];
+    let mut in_new = vec![0u8; size];
+    let mut at_new = vec![0usize; size];
+    for &i in &a {
+        if let Some(c) = in_old.get_mut(i as usize) {
+            *c = c.saturating_add(1).min(2);
         }
     }
-
-    impl<T: PartialEq> PartialEq for Unique<'_, T> {
-        fn eq(&self, other: &Self) -> bool {
-            self.value() == other.value()
+    for (j, &i) in b.iter().enumerate() {
+        if let (Some(c), Some(at)) = (in_new.get_mut(i as usize), at_new.get_mut(i as usize)) {
+            *c = c.saturating_add(1).min(2);
+            *at = j;
         }
     }
-
-    impl<T: Eq> Eq for Unique<'_, T> {}
-
-    impl<T: Word> Hash for Unique<'_, T> {
-        fn hash<H: Hasher>(&self, state: &mut H) {
-            state.write_u64(self.value().map_or(0, Word::hash64));
+    let once = |counts: &[u8], i: u32| counts.get(i as usize) == Some(&1);
+    let pairs: Vec<(usize, usize)> = a
+        .iter()
+        .enumerate()
+        .filter(|&(_, &i)| once(&in_old, i) && once(&in_new, i))
+        .filter_map(|(k, &i)| at_new.get(i as usize).map(|&j| (k, j)))
+        .collect();
+    // The longest chain of pairs rising on the new side too: `ends[l]` is the pair that ends
+    // the best chain of length l + 1 found so far (the one with the least new position).
+    let new_of = |p: usize| pairs.get(p).map_or(usize::MAX, |x| x.1);
+    let mut ends: Vec<usize> = Vec::new();
+    let mut before: Vec<Option<usize>> = Vec::with_capacity(pairs.len());
+    for (p, &(_, j)) in pairs.iter().enumerate() {
+        let l = ends.partition_point(|&e| new_of(e) < j);
+        before.push(l.checked_sub(1).and_then(|k| ends.get(k).copied()));
+        match ends.get_mut(l) {
+            Some(e) => *e = p,
+            None => ends.push(p),
         }
     }
-
-    /// A hasher for words already hashed: their hash, mixed.
-    #[derive(Default)]
-    struct Mixed(u64);
-
-    impl Hasher for Mixed {
-        fn finish(&self) -> u64 {
-            self.0
+    let mut chain = Vec::with_capacity(ends.len());
+    let mut at = ends.last().copied();
+    while let Some(p) = at {
+        if let Some(&pair) = pairs.get(p) {
+            chain.push(pair);
         }
-        fn write(&mut self, bytes: &[u8]) {
-            for b in bytes {
-                self.write_u64(u64::from(*b));
-            }
-        }
-        fn write_u64(&mut self, n: u64) {
-            let full = u128::from(self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            self.0 = (full as u64) ^ ((full >> 64) as u64);
-        }
+        at = before.get(p).copied().flatten();
     }
-
-    /// A word by its hash made once.
-    struct ByHash<'a, T>(&'a T);
-
-    impl<T: Word> Hash for ByHash<'_, T> {
-        fn hash<H: Hasher>(&self, state: &mut H) {
-            state.write_u64(self.0.hash64());
+    chain.reverse();
+    // Myers between anchors, on the ranges of the whole slices (no copy, no re-indexing); the
+    // runs of changes made replacements and slid to one place, as `similar`'s own diffs give
+    // them.
+    use similar::algorithms::{Capture, Compact, DiffHook, NoFinishHook, Replace, myers};
+    let mut d = Compact::new(Replace::new(Capture::new()), old, new);
+    let (mut o, mut n) = (0, 0);
+    for (i, j) in chain
+        .into_iter()
+        .chain(std::iter::once((old.len(), new.len())))
+    {
+        let mut gap = NoFinishHook::new(&mut d);
+        let Ok(()) = myers::diff_deadline(&mut gap, old, o..i, new, n..j, deadline);
+        if i < old.len() {
+            let Ok(()) = d.equal(i, j, 1);
         }
+        (o, n) = (i.saturating_add(1), j.saturating_add(1));
     }
-
-    impl<T: PartialEq> PartialEq for ByHash<'_, T> {
-        fn eq(&self, other: &Self) -> bool {
-            self.0 == other.0
-        }
-    }
-
-    impl<T: Eq> Eq for ByHash<'_, T> {}
-
-    /// The items that occur once, in order.
-    fn unique<T: Word>(items: &[T]) -> Vec<Unique<'_, T>> {
-        if let Some(ids) = items.iter().map(Word::id).collect::<Option<Vec<u32>>>() {
-            // Each word's first place, or `usize::MAX` once it is met again.
-            let most = ids.iter().copied().max().map_or(0, |m| m as usize);
-            let mut first = vec![None; most.saturating_add(1)];
-            for (index, id) in ids.iter().enumerate() {
-                if let Some(slot) = first.get_mut(*id as usize) {
-                    *slot = match slot {
-                        None => Some(index),
-                        Some(_) => Some(usize::MAX),
-                    };
-                }
-            }
-            return ids
-                .iter()
-                .enumerate()
-                .filter(|(index, id)| first.get(**id as usize) == Some(&Some(*index)))
-                .map(|(index, _)| Unique {
-                    lookup: items,
-                    index,
-                })
-                .collect();
-        }
-        let mut first: std::collections::HashMap<
-            ByHash<'_, T>,
-            Option<usize>,
-            BuildHasherDefault<Mixed>,
-        > = std::collections::HashMap::with_capacity_and_hasher(items.len(), Default::default());
-        for (index, item) in items.iter().enumerate() {
-            first
-                .entry(ByHash(item))
-                .and_modify(|once| *once = None)
-                .or_insert(Some(index));
-        }
-        let mut once: Vec<usize> = first.into_values().flatten().collect();
-        once.sort_unstable();
-        once.into_iter()
-            .map(|index| Unique {
-                lookup: items,
-                index,
-            })
-            .collect()
-    }
-
-    struct Patience<'old, 'new, 'd, T, D> {
-        d: &'d mut D,
-        old: &'old [T],
-        old_current: usize,
-        old_end: usize,
-        old_indexes: &'old [Unique<'old, T>],
-        new: &'new [T],
-        new_current: usize,
-        new_end: usize,
-        new_indexes: &'new [Unique<'new, T>],
-        deadline: Option<std::time::Instant>,
-    }
-
-    impl<T: Word, D: DiffHook> DiffHook for Patience<'_, '_, '_, T, D> {
-        type Error = D::Error;
-        fn equal(&mut self, old: usize, new: usize, len: usize) -> Result<(), D::Error> {
-            for (old, new) in (old..old.saturating_add(len)).zip(new..new.saturating_add(len)) {
-                let a0 = self.old_current;
-                let b0 = self.new_current;
-                let old_at = self.old_indexes.get(old).map_or(self.old_end, |u| u.index);
-                let new_at = self.new_indexes.get(new).map_or(self.new_end, |u| u.index);
-                while self.old_current < old_at
-                    && self.new_current < new_at
-                    && self.new.get(self.new_current) == self.old.get(self.old_current)
-                {
-                    self.old_current = self.old_current.saturating_add(1);
-                    self.new_current = self.new_current.saturating_add(1);
-                }
-                if self.old_current > a0 {
-                    self.d.equal(a0, b0, self.old_current.saturating_sub(a0))?;
-                }
-                let mut no_finish_d = NoFinishHook::new(&mut self.d);
-                myers::diff_deadline(
-                    &mut no_finish_d,
-                    self.old,
-                    self.old_current..old_at,
-                    self.new,
-                    self.new_current..new_at,
-                    self.deadline,
-                )?;
-                self.old_current = old_at;
-                self.new_current = new_at;
-            }
-            Ok(())
-        }
-
-        fn finish(&mut self) -> Result<(), D::Error> {
-            myers::diff_deadline(
-                self.d,
-                self.old,
-                self.old_current..self.old_end,
-                self.new,
-                self.new_current..self.new_end,
-                self.deadline,
-            )
-        }
-    }
+    let Ok(()) = d.finish();
+    d.into_inner().into_inner().into_ops()
 }
 
 /// The changed hunks of a diff: (old range, new range).
