@@ -445,21 +445,44 @@ fn marked_units(marked: &Document) -> Vec<Vec<String>> {
     out
 }
 
-/// The old words as rejecting every change in a redline gives them: the words unmarked, deleted
-/// or struck where a passage was moved from, in reading order (letters only: a replacement shares
-/// one space between the old and the new word).
-fn rejected_letters(marked: &Document) -> String {
+/// Where two letter strings part: "from letter N: … vs …", thirty letters before and sixty after.
+fn first_difference(got: &str, want: &str) -> String {
+    let at = got
+        .chars()
+        .zip(want.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ctx = |t: &str| {
+        t.chars()
+            .skip(at.saturating_sub(30))
+            .take(90)
+            .collect::<String>()
+    };
+    format!("from letter {at}: {} vs {}", ctx(got), ctx(want))
+}
+
+/// The letters (no spaces) of a document's runs in reading order, those whose mark `keep` takes.
+fn letters_where(doc: &Document, keep: impl Fn(Option<Mark>) -> bool) -> String {
     let mut out = String::new();
-    engross::document::visit_units(&marked.blocks, &mut |_, label, runs| {
+    engross::document::visit_units(&doc.blocks, &mut |_, label, runs| {
         for r in label.iter().chain(runs) {
             if let Run::Text { text, style } = r
-                && matches!(style.mark, None | Some(Mark::Delete | Mark::MovedFrom))
+                && keep(style.mark)
             {
                 out.extend(text.chars().filter(|c| !c.is_whitespace()));
             }
         }
     });
     out
+}
+
+/// The old words as rejecting every change in a redline gives them: the words unmarked, deleted
+/// or struck where a passage was moved from, in reading order (letters only: a replacement shares
+/// one space between the old and the new word).
+fn rejected_letters(marked: &Document) -> String {
+    letters_where(marked, |m| {
+        matches!(m, None | Some(Mark::Delete | Mark::MovedFrom))
+    })
 }
 
 /// Run `n` seeded cases: sample an old document, apply `script`, compare, and let `judge` say
@@ -619,18 +642,7 @@ fn any_edit_script_is_consistent_and_minimal() {
             let reject_note = if rejected {
                 String::new()
             } else {
-                let at = got
-                    .chars()
-                    .zip(want.chars())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                let ctx = |t: &str| {
-                    t.chars()
-                        .skip(at.saturating_sub(30))
-                        .take(90)
-                        .collect::<String>()
-                };
-                format!(" (from letter {at}: {} vs {})", ctx(&got), ctx(&want))
+                format!(" ({})", first_difference(&got, &want))
             };
             (shown != nw || !adds_up || !minimal || !empty_ok || !placed || !rejected).then(|| {
             format!(
@@ -710,30 +722,14 @@ fn structured(paras: &[Vec<String>], rng: &mut Rng) -> Document {
 
 /// The new words of a redline in reading order: unmarked, inserted and moved text.
 fn accepted_letters(marked: &Document) -> String {
-    let mut out = String::new();
-    engross::document::visit_units(&marked.blocks, &mut |_, label, runs| {
-        for r in label.iter().chain(runs) {
-            if let Run::Text { text, style } = r
-                && matches!(style.mark, None | Some(Mark::Insert | Mark::Move))
-            {
-                out.extend(text.chars().filter(|c| !c.is_whitespace()));
-            }
-        }
-    });
-    out
+    letters_where(marked, |m| {
+        matches!(m, None | Some(Mark::Insert | Mark::Move))
+    })
 }
 
 /// The words of a document in its reading order (the units' order).
 fn reading_words(doc: &Document) -> String {
-    let mut out = String::new();
-    engross::document::visit_units(&doc.blocks, &mut |_, label, runs| {
-        for r in label.iter().chain(runs) {
-            if let Run::Text { text, .. } = r {
-                out.extend(text.chars().filter(|c| !c.is_whitespace()));
-            }
-        }
-    });
-    out
+    letters_where(doc, |_| true)
 }
 
 #[test]
@@ -807,21 +803,9 @@ fn redlines_of_documents_with_tables_and_signatures_accept_and_reject_exactly() 
             ));
         }
         if got != want {
-            let at = got
-                .chars()
-                .zip(want.chars())
-                .take_while(|(x, y)| x == y)
-                .count();
-            let ctx = |t: &str| {
-                t.chars()
-                    .skip(at.saturating_sub(30))
-                    .take(90)
-                    .collect::<String>()
-            };
             failures.push(format!(
-                "case {case}: rejected, the old words differ from letter {at}: {} vs {}",
-                ctx(&got),
-                ctx(&want)
+                "case {case}: rejected, the old words differ ({})",
+                first_difference(&got, &want)
             ));
         }
     }
