@@ -169,20 +169,7 @@ fn unrecoverable(name: &str) -> Vec<&'static str> {
 /// What is known to come out wrong, per original: (original, path). Each is a reading the
 /// aligner gets wrong today; the test fails if one is fixed (so that the list stays true) or
 /// if another appears.
-const KNOWN_WRONG: &[(&str, &str)] = &[
-    // "Term Note A" read as "Term Note": the executed copy prints nothing where the form
-    // prints "and" before the last note, and the aligner gives that place the term's last
-    // word ("A\");"), read as that as_executed wording; the next pass's form then prints it
-    // after the term, which bounds the term one word short.
-    ("default-notice-2008", "notes.2.term"),
-    // The second copy-to's address: two lines the form prints as a list, read as one after
-    // the third pass (the list's second line is then read from the right place too).
-    ("default-notice-2008", "cc.1.address.0"),
-    // "/s/ R. Barry Ennis, Vice-President" on one line where the form prints name and title
-    // on two, followed by the firm's name in an as_executed spelling.
-    ("severance-2007", "company.signatory.name"),
-    ("severance-2007", "company.signatory.title"),
-];
+const KNOWN_WRONG: &[(&str, &str)] = &[];
 
 /// What is known not to be recovered, per original, though the copy prints it.
 const KNOWN_MISSED: &[(&str, &str)] = &[];

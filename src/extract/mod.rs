@@ -1968,6 +1968,9 @@ fn before_head(text: &str, suffix: &str) -> Option<String> {
 /// One pass: what the input shows for every slot, given what was learnt from a reference.
 struct Pass {
     values: BTreeMap<usize, (Value, usize, Vec<String>)>,
+    /// The readings that disagreed with each value, each with its line (as `values` shows
+    /// them): what [`settle`] tries.
+    others: BTreeMap<usize, Vec<(Value, usize)>>,
     /// Readings of fields the reference left out, split among neighbours: not results, but
     /// where the next pass starts.
     tentative: BTreeMap<usize, Value>,
@@ -2143,11 +2146,19 @@ fn read_pass(
             continue;
         }
         // A reading from words that did not align around it, longer than the form's own words
-        // for the field by far, is another passage, not the field.
-        let expected_words = if via_b {
-            1
-        } else {
-            o.a_text.split_whitespace().count()
+        // for the field by far, is another passage, not the field. A sentinel stands for one
+        // word; split among the fields of a window, a field's words are bounded by the form's
+        // words around it, and it takes as many as a value of it usually has.
+        let expected_words = match (via_b, sureness) {
+            (true, 3) => slot
+                .example_words
+                .or_else(|| {
+                    get(reference, &slot.path).map(|v| v.plain().split_whitespace().count())
+                })
+                .unwrap_or(1)
+                .max(1),
+            (true, _) => 1,
+            (false, _) => o.a_text.split_whitespace().count(),
         };
         if !clean
             && value_text.split_whitespace().count()
@@ -2199,6 +2210,7 @@ fn read_pass(
         }
     }
     let mut values = BTreeMap::new();
+    let mut others: BTreeMap<usize, Vec<(Value, usize)>> = BTreeMap::new();
     let mut absent = Vec::new();
     let mut missing = BTreeMap::new();
     let mut capitals = std::collections::BTreeSet::new();
@@ -2268,6 +2280,10 @@ fn read_pass(
                         let shown = format!("{} at line {l}", w.display());
                         if !conflicts.contains(&shown) {
                             conflicts.push(shown);
+                        }
+                        let alts = others.entry(i).or_default();
+                        if !alts.iter().any(|(a, _)| a == w) {
+                            alts.push((w.clone(), *l));
                         }
                     }
                 }
@@ -2403,6 +2419,7 @@ fn read_pass(
     });
     Pass {
         values,
+        others,
         tentative,
         capitals,
         absent,
@@ -2919,7 +2936,8 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
             set(&mut values, &slot.path, None);
         }
     }
-    if let Ok(full) = form.render(&values) {
+    let settled = settle(&form, &input, &mut values, &mut pass);
+    if let Some(full) = settled.map_or_else(|| form.render(&values).ok(), Some) {
         let single: Vec<Vec<usize>> = form
             .slots
             .iter()
@@ -3025,6 +3043,194 @@ pub fn extract(engine: &Engine, kind: &str, text: &str, origin: &str) -> Result<
         absent,
         missing,
     })
+}
+
+/// Readings that disagree are settled by the text. The fields whose readings disagree are
+/// grouped by the lines they were read at (a signatory's name, title and the firm's name
+/// under them share a group: how one is bounded bounds the next); each group tries every
+/// combination of its readings (each field alone when there are too many), and the values
+/// whose render is nearest the input, in words inserted and deleted, are kept. A tie keeps
+/// the votes' choice. An optional text field also tries the empty text (an executed copy
+/// that prints nothing where the form prints a word: its readings there are the words of
+/// its neighbours). The readings that lost stay listed as disagreeing.
+fn settle(form: &Form<'_>, input: &[Tok], values: &mut Value, pass: &mut Pass) -> Option<String> {
+    const MAX_COMBINATIONS: usize = 64;
+    let input_keys = hashed(input);
+    let distance = |v: &Value| -> Option<(usize, String)> {
+        let text = form.render(v).ok()?;
+        let toks = tokens(&text, false, form.words);
+        let d = diff(&hashed(&toks), &input_keys)
+            .iter()
+            .map(|op| match *op {
+                DiffOp::Equal { .. } => 0,
+                DiffOp::Delete { old_len, .. } => old_len,
+                DiffOp::Insert { new_len, .. } => new_len,
+                DiffOp::Replace {
+                    old_len, new_len, ..
+                } => old_len.saturating_add(new_len),
+            })
+            .fold(0usize, usize::saturating_add);
+        Some((d, text))
+    };
+    // Each disagreeing field with the lines of its readings; two fields read within a few
+    // lines of one another are of one group.
+    let fields: Vec<(usize, Vec<usize>)> = pass
+        .others
+        .iter()
+        .filter(|(_, alts)| !alts.is_empty())
+        .filter_map(|(i, alts)| {
+            let (_, line, _) = pass.values.get(i)?;
+            let mut lines: Vec<usize> = alts.iter().map(|(_, l)| *l).collect();
+            lines.push(*line);
+            Some((*i, lines))
+        })
+        .collect();
+    let near = |a: &[usize], b: &[usize]| a.iter().any(|x| b.iter().any(|y| x.abs_diff(*y) <= 3));
+    let mut group_of: Vec<usize> = (0..fields.len()).collect();
+    for a in 0..fields.len() {
+        for b in a.saturating_add(1)..fields.len() {
+            let (Some((_, la)), Some((_, lb))) = (fields.get(a), fields.get(b)) else {
+                continue;
+            };
+            if near(la, lb) {
+                let (ga, gb) = (
+                    group_of.get(a).copied().unwrap_or(a),
+                    group_of.get(b).copied().unwrap_or(b),
+                );
+                for g in &mut group_of {
+                    if *g == gb {
+                        *g = ga;
+                    }
+                }
+            }
+        }
+    }
+    // Each field's other choices: its other readings, and for an optional text field the
+    // empty text (not a reading: never listed as one).
+    let mut choices: BTreeMap<usize, Vec<(Value, usize, bool)>> = BTreeMap::new();
+    for (i, lines) in &fields {
+        let mut list: Vec<(Value, usize, bool)> = pass
+            .others
+            .get(i)
+            .map(|alts| alts.iter().map(|(v, l)| (v.clone(), *l, true)).collect())
+            .unwrap_or_default();
+        let empty = Value::Text(String::new());
+        if let (Some(slot), Some((current, line, _))) = (form.slots.get(*i), pass.values.get(i))
+            && slot.optional
+            && slot.ty == FieldType::Text
+            && *current != empty
+            && !list.iter().any(|(v, _, _)| *v == empty)
+        {
+            list.push((empty, lines.first().copied().unwrap_or(*line), false));
+        }
+        choices.insert(*i, list);
+    }
+    let mut by_group: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for ((i, _), g) in fields.iter().zip(&group_of) {
+        by_group.entry(*g).or_default().push(*i);
+    }
+    let groups: Vec<Vec<usize>> = by_group.into_values().collect();
+    if groups.is_empty() {
+        return None;
+    }
+    // Every group's combinations, each tried against the votes' values (the groups lie
+    // apart, so each is settled on its own), with those values first.
+    let mut tries: Vec<(usize, Vec<usize>)> = vec![(usize::MAX, Vec::new())];
+    for (g, group) in groups.iter().enumerate() {
+        // Each field's choices: its value (0), then its other choices.
+        let counts: Vec<usize> = group
+            .iter()
+            .map(|i| choices.get(i).map_or(0, Vec::len).saturating_add(1))
+            .collect();
+        let total = counts
+            .iter()
+            .try_fold(1usize, |acc, c| acc.checked_mul(*c))
+            .unwrap_or(usize::MAX);
+        if total <= MAX_COMBINATIONS {
+            tries.extend((1..total).map(|mut n| {
+                let choice = counts
+                    .iter()
+                    .map(|c| {
+                        let k = n.checked_rem(*c).unwrap_or(0);
+                        n = n.checked_div(*c).unwrap_or(0);
+                        k
+                    })
+                    .collect();
+                (g, choice)
+            }));
+        } else {
+            for (f, c) in counts.iter().enumerate() {
+                for k in 1..*c {
+                    let mut choice = vec![0; counts.len()];
+                    if let Some(x) = choice.get_mut(f) {
+                        *x = k;
+                    }
+                    tries.push((g, choice));
+                }
+            }
+        }
+    }
+    let apply = |v: &mut Value, g: usize, choice: &[usize]| {
+        for (i, k) in groups.get(g).into_iter().flatten().zip(choice) {
+            if let (Some(slot), Some(alts)) = (form.slots.get(*i), choices.get(i))
+                && let Some((alt, _, _)) = k.checked_sub(1).and_then(|k| alts.get(k))
+            {
+                set(v, &slot.path, Some(alt.clone()));
+            }
+        }
+    };
+    let mut scored = par_map(&tries, |(g, choice)| {
+        let mut v = values.clone();
+        apply(&mut v, *g, choice);
+        distance(&v)
+    })
+    .into_iter();
+    let Some(Some((base, base_text))) = scored.next() else {
+        return None;
+    };
+    // Per group, its best combination, if nearer than the votes' values.
+    let mut best: BTreeMap<usize, (usize, &[usize], String)> = BTreeMap::new();
+    for ((g, choice), d) in tries.iter().skip(1).zip(scored) {
+        let Some((d, text)) = d else { continue };
+        if d < base && best.get(g).is_none_or(|(b, _, _)| d < *b) {
+            best.insert(*g, (d, choice.as_slice(), text));
+        }
+    }
+    let settled_text = match best.len() {
+        0 => Some(base_text),
+        1 => best.values().next().map(|(_, _, t)| t.clone()),
+        _ => None,
+    };
+    for (g, (_, choice, _)) in &best {
+        apply(values, *g, choice);
+    }
+    for (g, (_, choice, _)) in &best {
+        for (i, k) in groups.get(*g).into_iter().flatten().zip(choice.iter()) {
+            let Some(k) = k.checked_sub(1) else { continue };
+            let (Some(alts), Some((value, line, conflicts))) =
+                (choices.get_mut(i), pass.values.get_mut(i))
+            else {
+                continue;
+            };
+            if k >= alts.len() {
+                continue;
+            }
+            let (alt, alt_line, _) = alts.remove(k);
+            alts.push((std::mem::replace(value, alt), *line, true));
+            *line = alt_line;
+            let readings: Vec<(Value, usize)> = alts
+                .iter()
+                .filter(|(_, _, read)| *read)
+                .map(|(w, l, _)| (w.clone(), *l))
+                .collect();
+            *conflicts = readings
+                .iter()
+                .map(|(w, l)| format!("{} at line {l}", w.display()))
+                .collect();
+            pass.others.insert(*i, readings);
+        }
+    }
+    settled_text
 }
 
 /// Of `sets` of slots, in order, those whose values can be left out of `values` without
