@@ -49,6 +49,71 @@ pub struct Input {
     /// What the reader should know about how it was read (e.g. a PDF whose pages no longer
     /// match its embedded source).
     pub warnings: Vec<String>,
+    /// For a PDF: how its pages are drawn, and how engross drew them if it wrote the file.
+    pub drawing: Option<crate::pdf::Drawing>,
+}
+
+/// A page of an engross PDF drawn otherwise than when engross wrote it, and otherwise than
+/// the other side draws it: an edit the words may not show (a line moved, resized, recoloured
+/// or drawn over), or a page added or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redrawn {
+    /// Which side: `old` or `new`.
+    pub side: &'static str,
+    /// The file's name.
+    pub name: String,
+    /// The page (1-based); absent when the file has another number of pages than it was
+    /// written with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
+    /// What differs, in words.
+    pub what: String,
+}
+
+/// The pages of `this` (an engross PDF) that are drawn otherwise than engross wrote them and
+/// otherwise than `other` draws the same page.
+fn redrawn(side: &'static str, this: &Input, other: &Input) -> Vec<Redrawn> {
+    let Some(crate::pdf::Drawing {
+        now,
+        written: Some(written),
+    }) = &this.drawing
+    else {
+        return Vec::new();
+    };
+    if now.len() != written.len() {
+        return vec![Redrawn {
+            side,
+            name: this.name.clone(),
+            page: None,
+            what: format!(
+                "{} has {} page{} where engross wrote {}",
+                this.name,
+                now.len(),
+                if now.len() == 1 { "" } else { "s" },
+                written.len()
+            ),
+        }];
+    }
+    let other_now = other.drawing.as_ref().map(|d| &d.now);
+    now.iter()
+        .zip(written)
+        .enumerate()
+        .filter(|(_, (n, w))| n.as_deref() != Some(w.as_str()))
+        .filter(|(k, (n, _))| {
+            n.is_none() || other_now.and_then(|o| o.get(*k)).is_none_or(|o| o != *n)
+        })
+        .map(|(k, _)| Redrawn {
+            side,
+            name: this.name.clone(),
+            page: Some(k + 1),
+            what: format!(
+                "page {} of {} is drawn otherwise than engross wrote it (text moved, resized, \
+                 recoloured or drawn over, whether or not its words changed)",
+                k + 1,
+                this.name
+            ),
+        })
+        .collect()
 }
 
 /// A data field whose value differs.
@@ -129,6 +194,9 @@ pub struct Report {
     pub changes: Vec<Change>,
     /// Whether the diff's deadline cut it short (the changes are then coarser).
     pub timed_out: bool,
+    /// Pages of engross PDFs drawn otherwise than engross wrote them (and than the other side
+    /// draws them).
+    pub redrawn: Vec<Redrawn>,
     /// With `redline --proof`: what proofing the new version finds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<Vec<Proofed>>,
@@ -157,7 +225,7 @@ pub enum Proof {
 impl Report {
     /// Whether anything differs.
     pub fn differs(&self) -> bool {
-        !self.changes.is_empty() || !self.fields.is_empty()
+        !self.changes.is_empty() || !self.fields.is_empty() || !self.redrawn.is_empty()
     }
 }
 
@@ -227,6 +295,11 @@ pub fn compare_and_proof(
         fields,
         changes: cmp.changes.clone(),
         timed_out: cmp.timed_out,
+        redrawn: {
+            let mut r = redrawn("old", old, new);
+            r.extend(redrawn("new", new, old));
+            r
+        },
         proof: match proof {
             Proof::None => None,
             Proof::New => Some(proofed(old_doc, new_doc)),
@@ -615,6 +688,10 @@ impl Redline {
         };
         out.push_str(&colour("1", &format!("{}{deadline}", r.summary)));
         out.push('\n');
+        for d in &r.redrawn {
+            out.push_str(&colour("1;31", &format!("redrawn: {}", d.what)));
+            out.push('\n');
+        }
         if let Some(count) = self.proof_count() {
             out.push_str(&colour("1", &format!("Proof of the new version: {count}")));
             out.push('\n');
@@ -678,6 +755,12 @@ impl Redline {
             r.new.words
         ));
         h.push_str(&format!("<p>{}.</p>\n", r.summary));
+        for d in &r.redrawn {
+            h.push_str(&format!(
+                "<p class=\"redrawn\"><strong>Redrawn:</strong> {}.</p>\n",
+                escape(&d.what)
+            ));
+        }
         if !r.fields.is_empty() {
             h.push_str("<table><tr><th>Field</th><th>Old</th><th>New</th></tr>\n");
             for f in &r.fields {
@@ -794,6 +877,14 @@ impl Redline {
                 Run::text(" labels both ends of a move."),
             ]),
         ];
+        // Under the counts (the heading, the two sides and the counts are the first four).
+        let at = blocks.len().min(4);
+        blocks.splice(
+            at..at,
+            r.redrawn
+                .iter()
+                .map(|d| para(vec![bold("Redrawn: "), Run::text(format!("{}.", d.what))])),
+        );
         let lines = self.summary_lines_on(pages);
         if !lines.is_empty() {
             blocks.push(Block::Heading {
@@ -875,6 +966,7 @@ impl Redline {
             ),
             format!("{}.", r.summary),
         ];
+        comment.extend(r.redrawn.iter().map(|d| format!("Redrawn: {}.", d.what)));
         for f in &r.fields {
             comment.push(format!(
                 "Field {}: {} \u{2192} {}",

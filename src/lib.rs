@@ -262,6 +262,7 @@ impl Engine {
                 data: Some(rendered.data),
                 shown: None,
                 warnings: Vec::new(),
+                drawing: None,
             });
         }
         Ok(Input {
@@ -272,6 +273,7 @@ impl Engine {
             data: None,
             shown: None,
             warnings: Vec::new(),
+            drawing: None,
         })
     }
 
@@ -313,16 +315,25 @@ impl Engine {
             crate::pdf::attachments_of(&pdf)?
         };
         let get = |n: &str| files.iter().find(|(f, _)| f == n).map(|(_, b)| b.clone());
+        let drawing = crate::pdf::drawing_of(&pdf, MAX_PAGE_CONTENT);
         if let Some(source) = get(SOURCE_ATTACHMENT) {
             let source = String::from_utf8_lossy(&source).to_string();
             let document = crate::document::djot::parse(&source);
             // The source is trusted only if the pages show it: their content is what it was
             // when the source was attached (a digest over the pages' drawing), and their
             // letters and digits are the source's (for files written before the digest).
-            let drawn = match crate::pdf::claimed_page_digest(&pdf) {
-                Some(claimed) => crate::pdf::pages_digest_of(&pdf, MAX_PAGE_CONTENT)
+            let drawn = match (&drawing.written, crate::pdf::claimed_page_digest(&pdf)) {
+                (Some(written), _) => {
+                    drawing.now.len() == written.len()
+                        && drawing
+                            .now
+                            .iter()
+                            .zip(written)
+                            .all(|(n, w)| n.as_deref() == Some(w.as_str()))
+                }
+                (None, Some(claimed)) => crate::pdf::pages_digest_of(&pdf, MAX_PAGE_CONTENT)
                     .is_some_and(|d| d == claimed),
-                None => true,
+                (None, None) => true,
             };
             let expected = letters(&crate::render::text::render(&document));
             let seen = letters(&crate::render::text::render(&shown));
@@ -337,12 +348,14 @@ impl Engine {
                     data,
                     shown: Some(shown),
                     warnings,
+                    drawing: Some(drawing),
                 });
             }
             warnings.push(format!(
                 "{name}: its pages do not show the engross source it carries (pages removed, \
-                 added or edited?); comparing the text on its {} pages instead",
-                pages.len()
+                 added or edited?); comparing the text on its {} page{} instead",
+                pages.len(),
+                if pages.len() == 1 { "" } else { "s" }
             ));
         }
         let all: String = pages.concat();
@@ -354,6 +367,7 @@ impl Engine {
             data: None,
             shown: Some(shown),
             warnings,
+            drawing: Some(drawing),
         })
     }
 
@@ -387,6 +401,7 @@ impl Engine {
                     data,
                     shown: Some(shown),
                     warnings,
+                    drawing: None,
                 });
             }
             warnings.push(format!(
@@ -403,6 +418,7 @@ impl Engine {
             data: None,
             shown: Some(shown),
             warnings,
+            drawing: None,
         })
     }
 }

@@ -517,6 +517,17 @@ fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
         "{json}"
     );
     assert_eq!(json["summary"]["inserted_words"], 0, "{json}");
+    // And the page count is told, as it differs from what engross wrote.
+    let pages = doc.get_pages().len();
+    assert_eq!(
+        json["redrawn"],
+        serde_json::json!([{
+            "side": "new",
+            "name": "cut.pdf",
+            "what": format!("cut.pdf has {pages} pages where engross wrote {}", pages + 1),
+        }]),
+        "{json}"
+    );
 }
 
 #[test]
@@ -583,6 +594,58 @@ fn an_engross_pdf_with_lines_moved_on_a_page_never_compares_as_unchanged() {
     );
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(!stdout.starts_with("0 changes"), "{stdout}");
+    // One line of page 2 drawn 30 pt lower and another 2 pt to the right: the same words in
+    // the same order, so the text compares as the same, but the page is not what engross drew.
+    let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let content = String::from_utf8_lossy(&doc.get_page_content(page)).to_string();
+    let shifted = shift_lines(&content, &[(a.0, 0.0, -30.0), (b.0, 2.0, 0.0)]);
+    set_page_content(&mut doc, 2, shifted);
+    doc.save(dir.path().join("shifted.pdf")).unwrap();
+    let out = engross(dir.path())
+        .args(["diff", "full.pdf", "shifted.pdf", "-f", "json"])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["changes"], serde_json::json!([]), "{json}");
+    assert_eq!(json["redrawn"][0]["page"], 2, "{json}");
+    assert_eq!(json["redrawn"][0]["side"], "new", "{json}");
+    assert_eq!(json["redrawn"].as_array().unwrap().len(), 1, "{json}");
+    let told = "page 2 of shifted.pdf is drawn otherwise than engross wrote it";
+    let out = engross(dir.path())
+        .args(["diff", "full.pdf", "shifted.pdf", "-f", "txt"])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains(told), "{stdout}");
+    // The redline's summary says it too, in HTML and on the PDF's summary page.
+    for file in ["r.html", "r.pdf"] {
+        engross(dir.path())
+            .args(["redline", "full.pdf", "shifted.pdf", "-o", file])
+            .assert()
+            .code(0);
+    }
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains(told), "{html}");
+    if have("pdftotext") {
+        let text = std::process::Command::new("pdftotext")
+            .args(["-l", "1", "r.pdf", "-"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("Redrawn: page 2 of shifted.pdf is drawn"),
+            "{text}"
+        );
+    }
+    // The same edited file on both sides: nothing differs.
+    engross(dir.path())
+        .args(["diff", "shifted.pdf", "shifted.pdf"])
+        .assert()
+        .code(0);
     // The untouched copy, saved again by another writer, is still read from its source.
     let resaved = lopdf::Document::load_mem(&bytes).unwrap();
     let mut resaved = resaved;
@@ -856,4 +919,40 @@ fn a_data_redline_summary_with_its_fields_is_one_page() {
         whole.blocks[whole.blocks.len() - n - 1],
         engross::document::Block::PageBreak
     );
+}
+
+/// A page's content with the text positions (`x y Tm`) at the given offsets moved by (dx, dy).
+fn shift_lines(content: &str, moves: &[(usize, f64, f64)]) -> String {
+    let mut out = content.to_string();
+    // From the last, so that earlier offsets stay right.
+    let mut moves = moves.to_vec();
+    moves.sort_by_key(|m| std::cmp::Reverse(m.0));
+    for (at, dx, dy) in moves {
+        // `at` is just past "x y Tm ": find the two numbers before it.
+        let head = &out[..at - " Tm ".len()];
+        let mut parts: Vec<&str> = head.rsplitn(3, ' ').collect();
+        let (y, x) = (
+            parts[0].parse::<f64>().unwrap(),
+            parts[1].parse::<f64>().unwrap(),
+        );
+        let rest = parts.pop().unwrap();
+        let moved = format!("{rest} {:.3} {:.3} Tm ", x + dx, y + dy);
+        out = format!("{moved}{}", &out[at..]);
+    }
+    out
+}
+
+/// Replace a page's content streams with one uncompressed stream.
+fn set_page_content(doc: &mut lopdf::Document, page: u32, content: String) {
+    let id = doc.get_pages()[&page];
+    let streams = doc.get_page_contents(id);
+    let first = streams[0];
+    let stream = doc.get_object_mut(first).unwrap().as_stream_mut().unwrap();
+    stream.dict.remove(b"Filter");
+    stream.set_content(content.into_bytes());
+    for other in &streams[1..] {
+        let s = doc.get_object_mut(*other).unwrap().as_stream_mut().unwrap();
+        s.dict.remove(b"Filter");
+        s.set_content(Vec::new());
+    }
 }

@@ -398,6 +398,7 @@ fn redline_cases() -> Vec<Case> {
             data: None,
             shown: None,
             warnings: Vec::new(),
+            drawing: None,
         };
         add(format!("random case {case}"), text(&old), text(&new));
     }

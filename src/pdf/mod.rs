@@ -190,13 +190,20 @@ fn assemble(
         .iter()
         .map(|page| page_content(page, layout, &faces, fonts))
         .unzip();
-    let digest = page_digest(contents.iter().map(|parts| {
-        parts.iter().fold(Vec::new(), |mut page, part| {
-            page.extend_from_slice(part);
-            page.push(b'\n');
-            page
+    let drawn: Vec<Vec<u8>> = contents
+        .iter()
+        .map(|parts| {
+            parts.iter().fold(Vec::new(), |mut page, part| {
+                page.extend_from_slice(part);
+                page.push(b'\n');
+                page
+            })
         })
-    }));
+        .collect();
+    let digest = Digests {
+        whole: page_digest(drawn.iter().cloned()),
+        pages: page_digests(drawn.iter().map(Vec::as_slice)).join(" "),
+    };
     set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, meta, &tags, content_key, &marks, &digest)?;
     compress(&mut pdf, parallel)?;
@@ -667,7 +674,7 @@ fn finish(
     tags: &[(String, String)],
     content_key: &[u8],
     marks: &[tags::PageMarks],
-    digest: &str,
+    digest: &Digests,
 ) -> Result<()> {
     tag_fonts(pdf, tags);
     // What is unreferenced now (printpdf's page contents and resources, replaced) is dropped
@@ -766,7 +773,7 @@ fn attach(
     pdf: &mut lopdf::Document,
     files: &[(String, Vec<u8>)],
     date: Option<Stamp>,
-    digest: &str,
+    digest: &Digests,
 ) -> Result<()> {
     if files.is_empty() {
         return Ok(());
@@ -814,7 +821,11 @@ fn attach(
         // What the pages showed when the source was attached (see [`page_digest`]).
         spec.set(
             PAGE_DIGEST_KEY,
-            Object::String(digest.as_bytes().to_vec(), StringFormat::Literal),
+            Object::String(digest.whole.as_bytes().to_vec(), StringFormat::Literal),
+        );
+        spec.set(
+            PAGES_DIGEST_KEY,
+            Object::String(digest.pages.as_bytes().to_vec(), StringFormat::Literal),
         );
         spec.set(
             "Desc",
@@ -965,6 +976,66 @@ pub fn page_digest(pages: impl IntoIterator<Item = Vec<u8>>) -> String {
         h.update(&page);
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key beside [`PAGE_DIGEST_KEY`] that holds [`page_digests`] of the pages, separated by
+/// spaces: which pages changed, where the whole digest tells only that one did.
+const PAGES_DIGEST_KEY: &str = "EngrossPageDigests";
+
+/// What the writer records of the pages beside the source.
+struct Digests {
+    /// [`page_digest`] of all pages.
+    whole: String,
+    /// [`page_digests`], separated by spaces.
+    pages: String,
+}
+
+/// Each page's own digest: the first 16 hexadecimal digits of SHA-256 over its content (as
+/// [`page_digest`] takes it).
+pub fn page_digests<'a>(pages: impl IntoIterator<Item = &'a [u8]>) -> Vec<String> {
+    pages
+        .into_iter()
+        .map(|page| {
+            Sha256::digest(page)
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
+}
+
+/// How a PDF's pages are drawn now, and how engross drew them when it wrote the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawing {
+    /// Each page's [`page_digests`] digest, as the file draws it now (`None`: over the size
+    /// limit, so unknown).
+    pub now: Vec<Option<String>>,
+    /// The digests the file's embedded source claims, when it has them.
+    pub written: Option<Vec<String>>,
+}
+
+/// How a PDF's pages are drawn (each page's content bounded to `limit` decoded bytes).
+pub fn drawing_of(doc: &lopdf::Document, limit: usize) -> Drawing {
+    let now = doc
+        .get_pages()
+        .values()
+        .map(|id| {
+            doc.get_page_content_with_limit(*id, limit)
+                .ok()
+                .and_then(|c| page_digests([c.as_slice()]).pop())
+        })
+        .collect();
+    let written = embedded_specs(doc).into_iter().find_map(|(_, spec)| {
+        let list = spec.get(PAGES_DIGEST_KEY.as_bytes()).ok()?.as_str().ok()?;
+        Some(
+            String::from_utf8_lossy(list)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+        )
+    });
+    Drawing { now, written }
 }
 
 /// The digest of a PDF's pages as [`page_digest`] computes it, each page's content bounded to
