@@ -252,12 +252,20 @@ pub fn resolve(djot: &str, levels: &[NumberLevel]) -> Result<String, Problem> {
         i = next;
     }
     out.push_str(djot.get(copied..).unwrap_or(""));
-    // Put the references in, from the last so earlier offsets hold.
-    for (at, name, bare) in refs.into_iter().rev() {
-        let (label, reference) = names.get(&name).ok_or(Problem::Missing(name.clone()))?;
-        out.insert_str(at, if bare { label } else { reference });
+    if refs.is_empty() {
+        return Ok(out);
     }
-    Ok(out)
+    // Put the references in, in one pass (inserting each one moved all the text after it).
+    let mut done = String::with_capacity(out.len().saturating_add(refs.len().saturating_mul(16)));
+    let mut from = 0usize;
+    for (at, name, bare) in refs {
+        let (label, reference) = names.get(&name).ok_or(Problem::Missing(name.clone()))?;
+        done.push_str(out.get(from..at).unwrap_or(""));
+        done.push_str(if bare { label } else { reference });
+        from = at;
+    }
+    done.push_str(out.get(from..).unwrap_or(""));
+    Ok(done)
 }
 
 #[cfg(test)]
