@@ -638,12 +638,21 @@ fn extract(
     }
     for r in &extraction.recovered {
         for c in &r.conflicts {
-            note(format_args!(
-                "{name}: {}: read as {} at line {}, but also as {c}",
-                r.path,
-                r.value.display(),
-                r.line
-            ));
+            if matches!(&r.value, crate::data::Value::Text(t) if t.is_empty()) {
+                // Settled to the empty text, which no occurrence read: the render without
+                // the field's words was nearest the text.
+                note(format_args!(
+                    "{name}: {}: taken as empty at line {} (nearest the text), though read as {c}",
+                    r.path, r.line
+                ));
+            } else {
+                note(format_args!(
+                    "{name}: {}: read as {} at line {}, but also as {c}",
+                    r.path,
+                    r.value.display(),
+                    r.line
+                ));
+            }
         }
     }
     for (path, why) in &extraction.missing {

@@ -3374,7 +3374,15 @@ impl Extraction {
             }
         }
         let key_line = |out: &mut String, key: &str, r: &Recovered| {
-            out.push_str(&format!("# extracted from line {}\n", r.line));
+            if matches!(&r.value, Value::Text(t) if t.is_empty()) && !r.conflicts.is_empty() {
+                // What `settle` chose: no occurrence read it.
+                out.push_str(&format!(
+                    "# empty: a render printing nothing here (line {}) is nearest the text\n",
+                    r.line
+                ));
+            } else {
+                out.push_str(&format!("# extracted from line {}\n", r.line));
+            }
             if r.capitals {
                 out.push_str("# printed only in capitals: the case is the document's\n");
             }
