@@ -474,11 +474,10 @@ pub(crate) fn have(tool: &str) -> bool {
     found
 }
 
-#[test]
-fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
+/// The option of 2005 rendered to `full.pdf` in `dir`: its data file's path and the PDF.
+fn option_pdf(dir: &std::path::Path) -> (std::path::PathBuf, Vec<u8>) {
     let path = root().join("data/originals/option-2005.toml");
-    engross(dir.path())
+    engross(dir)
         .args([
             "render",
             path.to_str().unwrap(),
@@ -489,7 +488,14 @@ fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
         ])
         .assert()
         .code(0);
-    let bytes = std::fs::read(dir.path().join("full.pdf")).unwrap();
+    let bytes = std::fs::read(dir.join("full.pdf")).unwrap();
+    (path, bytes)
+}
+
+#[test]
+fn an_engross_pdf_with_a_page_removed_never_compares_as_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = option_pdf(dir.path());
     let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
     assert!(doc.get_pages().len() > 3);
     doc.delete_pages(&[3]);
@@ -535,19 +541,7 @@ fn an_engross_pdf_with_lines_moved_on_a_page_never_compares_as_unchanged() {
     // Two lines of page 2 drawn in each other's place: the same letters on the same pages, in
     // another order. The digest of the pages' drawing written beside the source tells.
     let dir = tempfile::tempdir().unwrap();
-    let path = root().join("data/originals/option-2005.toml");
-    engross(dir.path())
-        .args([
-            "render",
-            path.to_str().unwrap(),
-            "-f",
-            "pdf",
-            "-o",
-            "full.pdf",
-        ])
-        .assert()
-        .code(0);
-    let bytes = std::fs::read(dir.path().join("full.pdf")).unwrap();
+    let (path, bytes) = option_pdf(dir.path());
     let mut doc = lopdf::Document::load_mem(&bytes).unwrap();
     let page = doc.get_pages()[&2];
     let stream_id = doc.get_page_contents(page)[0];
@@ -964,19 +958,7 @@ fn generative_page_edits_that_keep_the_words_are_reported_on_their_pages() {
     // told as redrawn on exactly the pages edited, and the edited file against itself must be
     // the same. The oracle is the edit script.
     let dir = tempfile::tempdir().unwrap();
-    let path = root().join("data/originals/option-2005.toml");
-    engross(dir.path())
-        .args([
-            "render",
-            path.to_str().unwrap(),
-            "-f",
-            "pdf",
-            "-o",
-            "full.pdf",
-        ])
-        .assert()
-        .code(0);
-    let bytes = std::fs::read(dir.path().join("full.pdf")).unwrap();
+    let (_, bytes) = option_pdf(dir.path());
     let pages = lopdf::Document::load_mem(&bytes).unwrap().get_pages().len();
     let cases: u64 = std::env::var("ENGROSS_GEN_CASES")
         .ok()
