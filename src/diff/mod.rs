@@ -983,7 +983,12 @@ fn likeness_of(
 /// Paragraphs that moved: unmatched by a paragraph-level diff of the bodies, and the same words
 /// or 80% alike elsewhere. Pairs of the same hunk that keep their order are edits in place,
 /// not moves.
-fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize)> {
+/// An old unit and a new unit.
+type UnitPair = (usize, usize);
+
+/// The moved paragraphs (old unit, new unit), and the anchors of the word diff: the paragraphs
+/// found in place whose body is unique on both sides (old unit, new unit, in order).
+fn moved_units(old: &Words, new: &Words, deadline: Instant) -> (Vec<UnitPair>, Vec<UnitPair>) {
     // Every token's key in one vector, and each unit's body as a slice of it: one allocation
     // for the document, not one per paragraph.
     let (old_keys, new_keys) = (old.all_keys(), new.all_keys());
@@ -1005,6 +1010,32 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
     // Patience: paragraphs unique on both sides anchor the alignment, so that a common one
     // (a blank rule, "Yes __ No __") never pairs across a moved or edited paragraph.
     let ops = similar::capture_diff_slices_deadline(Algorithm::Patience, &a, &b, Some(deadline));
+    // A paragraph kept in place and found once on each side is where the word diff can cut
+    // the documents: the words between two such paragraphs are compared on their own.
+    let mut count = vec![[0u8; 2]; ids.len()];
+    for (side, keys) in [&a, &b].into_iter().enumerate() {
+        for &k in keys {
+            if let Some(c) = count.get_mut(k as usize) {
+                c[side] = c[side].saturating_add(1);
+            }
+        }
+    }
+    let mut anchors = Vec::new();
+    for op in &ops {
+        if let DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = *op
+        {
+            for k in 0..len {
+                let (u, v) = (old_index + k, new_index + k);
+                if !old_units[u].is_empty() && count.get(a[u] as usize) == Some(&[1, 1]) {
+                    anchors.push((u, v));
+                }
+            }
+        }
+    }
     // Unmatched units with the hunk they are in.
     let mut unmatched_old: Vec<(usize, usize)> = Vec::new();
     let mut unmatched_new: Vec<(usize, usize)> = Vec::new();
@@ -1153,7 +1184,7 @@ fn moved_units(old: &Words, new: &Words, deadline: Instant) -> Vec<(usize, usize
         }
     }
     moves.sort_unstable();
-    moves
+    (moves, anchors)
 }
 
 /// Which elements form a longest strictly increasing subsequence.
@@ -1263,7 +1294,7 @@ pub fn compare(
     let new_words = tokenize(new, &mut interner);
 
     // Whole moved paragraphs first; the word diff runs on the bodies of everything else.
-    let moves = moved_units(&old_words, &new_words, deadline);
+    let (moves, anchors) = moved_units(&old_words, &new_words, deadline);
     let mut moved_old = vec![false; old_words.units.len()];
     let mut moved_new = vec![false; new_words.units.len()];
     for &(u, v) in &moves {
@@ -1279,11 +1310,11 @@ pub fn compare(
     let new_map = body_of(&new_words, &moved_new);
     let old_keys: Vec<u32> = old_map.iter().map(|&i| old_words.tokens[i].key).collect();
     let new_keys: Vec<u32> = new_map.iter().map(|&i| new_words.tokens[i].key).collect();
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
+    let ops = anchored_diff(
         &old_keys,
         &new_keys,
-        Some(deadline),
+        &anchored_ranges(&anchors, &old_words, &new_words, &old_map, &new_map),
+        deadline,
     );
     let timed_out = Instant::now() >= deadline;
     let (n_old, n_new) = (old_words.tokens.len(), new_words.tokens.len());
@@ -1596,6 +1627,145 @@ pub fn compare(
     };
     check(&cmp)?;
     Ok(cmp)
+}
+
+/// Where each anchor paragraph's body is in the filtered word lists of both sides: (old
+/// start, new start, length), in order on both sides. An anchor that is not found whole (or
+/// out of order) is left out: it only makes the pieces between anchors longer.
+fn anchored_ranges(
+    anchors: &[UnitPair],
+    old: &Words,
+    new: &Words,
+    old_map: &[usize],
+    new_map: &[usize],
+) -> Vec<(usize, usize, usize)> {
+    let mut out: Vec<(usize, usize, usize)> = Vec::with_capacity(anchors.len());
+    let (mut old_end, mut new_end) = (0, 0);
+    for &(u, v) in anchors {
+        let (Some(ou), Some(nv)) = (old.units.get(u), new.units.get(v)) else {
+            continue;
+        };
+        let len = ou.body.len();
+        let (Ok(os), Ok(ns)) = (
+            old_map.binary_search(&ou.body.start),
+            new_map.binary_search(&nv.body.start),
+        ) else {
+            continue;
+        };
+        let whole = nv.body.len() == len
+            && old_map.get(os + len - 1) == Some(&(ou.body.end - 1))
+            && new_map.get(ns + len - 1) == Some(&(nv.body.end - 1));
+        if whole && os >= old_end && ns >= new_end {
+            out.push((os, ns, len));
+            (old_end, new_end) = (os + len, ns + len);
+        }
+    }
+    out
+}
+
+/// The word diff of two key lists cut at anchors (equal runs given as (old start, new start,
+/// length), in order): Myers between each two anchors, the anchors equal. The same ops as one
+/// Myers run over the whole wherever that run keeps the anchors, in a fraction of the time
+/// (a long agreement with a hundred edits is a hundred short diffs).
+fn anchored_diff(
+    old_keys: &[u32],
+    new_keys: &[u32],
+    anchors: &[(usize, usize, usize)],
+    deadline: Instant,
+) -> Vec<DiffOp> {
+    let mut ops: Vec<DiffOp> = Vec::new();
+    let push = |ops: &mut Vec<DiffOp>, op: DiffOp| {
+        if let (
+            Some(DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            }),
+            DiffOp::Equal {
+                old_index: o,
+                new_index: n,
+                len: l,
+            },
+        ) = (ops.last_mut(), op)
+            && *old_index + *len == o
+            && *new_index + *len == n
+        {
+            *len += l;
+            return;
+        }
+        ops.push(op);
+    };
+    let piece = |ops: &mut Vec<DiffOp>, o: Range<usize>, n: Range<usize>| {
+        let (o0, n0) = (o.start, n.start);
+        let part = similar::capture_diff_slices_deadline(
+            Algorithm::Myers,
+            &old_keys[o],
+            &new_keys[n],
+            Some(deadline),
+        );
+        for op in part {
+            push(ops, shifted(op, o0, n0));
+        }
+    };
+    let (mut o, mut n) = (0, 0);
+    for &(os, ns, len) in anchors {
+        piece(&mut ops, o..os, n..ns);
+        push(
+            &mut ops,
+            DiffOp::Equal {
+                old_index: os,
+                new_index: ns,
+                len,
+            },
+        );
+        (o, n) = (os + len, ns + len);
+    }
+    piece(&mut ops, o..old_keys.len(), n..new_keys.len());
+    ops
+}
+
+/// An op of a piece's diff, in the positions of the whole.
+fn shifted(op: DiffOp, o: usize, n: usize) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + o,
+            new_index: new_index + n,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + o,
+            old_len,
+            new_index: new_index + n,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + o,
+            new_index: new_index + n,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + o,
+            old_len,
+            new_index: new_index + n,
+            new_len,
+        },
+    }
 }
 
 /// Slide pure deletions and insertions past short equal runs so that they meet the change next

@@ -381,3 +381,98 @@ fn lettered_definitions_before_any_numbered_clause_are_named_by_their_term() {
         c.changes
     );
 }
+
+/// The anchored word diff against its contract, on seeded random key lists with few distinct
+/// keys (many repeats): whatever the anchors (runs the edit script kept), the ops cover both
+/// lists in order, equal ops pair equal keys, every anchor is kept, and no more keys change
+/// than the script changed.
+#[test]
+fn anchored_diff_is_a_valid_alignment_within_the_script() {
+    let mut seed: u64 = 0x5eed_a11c;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let far = Instant::now() + std::time::Duration::from_secs(60);
+    for case in 0..2_000 {
+        let len = next(if case % 10 == 0 { 4 } else { 300 }) as usize;
+        let old: Vec<u32> = (0..len).map(|_| next(8) as u32).collect();
+        let (mut new, mut kept, mut changed) = (Vec::new(), Vec::new(), 0);
+        for (i, &k) in old.iter().enumerate() {
+            match next(12) {
+                0 => changed += 1,
+                1 => {
+                    new.push(100 + next(4) as u32);
+                    changed += 2;
+                }
+                2 => {
+                    new.push(100 + next(4) as u32);
+                    changed += 1;
+                    kept.push((i, new.len()));
+                    new.push(k);
+                }
+                _ => {
+                    kept.push((i, new.len()));
+                    new.push(k);
+                }
+            }
+        }
+        if next(3) == 0 {
+            new.push(next(8) as u32);
+            changed += 1;
+        }
+        // Runs of kept keys as anchors, a random choice of them, in order.
+        let mut anchors: Vec<(usize, usize, usize)> = Vec::new();
+        for &(i, j) in &kept {
+            match anchors.last_mut() {
+                Some((o, n, l)) if *o + *l == i && *n + *l == j => *l += 1,
+                _ => anchors.push((i, j, 1)),
+            }
+        }
+        anchors.retain(|_| next(2) == 0);
+        let ops = anchored_diff(&old, &new, &anchors, far);
+        let (mut o, mut n, mut diffs) = (0, 0, 0);
+        for op in &ops {
+            let (ro, rn) = op_ranges(op).unwrap_or_else(|| match *op {
+                DiffOp::Equal {
+                    old_index,
+                    new_index,
+                    len,
+                } => (old_index..old_index + len, new_index..new_index + len),
+                _ => unreachable!(),
+            });
+            assert_eq!(
+                (ro.start, rn.start),
+                (o, n),
+                "case {case}: ops out of order"
+            );
+            if matches!(op, DiffOp::Equal { .. }) {
+                assert_eq!(
+                    old[ro.clone()],
+                    new[rn.clone()],
+                    "case {case}: unequal keys"
+                );
+            } else {
+                diffs += ro.len() + rn.len();
+            }
+            (o, n) = (ro.end, rn.end);
+        }
+        assert_eq!((o, n), (old.len(), new.len()), "case {case}: not covered");
+        for &(ao, an, al) in &anchors {
+            assert!(
+                ops.iter().any(
+                    |op| matches!(*op, DiffOp::Equal { old_index, new_index, len }
+                    if old_index <= ao && ao + al <= old_index + len
+                        && an + old_index == new_index + ao)
+                ),
+                "case {case}: anchor {ao},{an},{al} not kept"
+            );
+        }
+        assert!(
+            diffs <= changed,
+            "case {case}: {diffs} keys changed, script {changed}"
+        );
+    }
+}
