@@ -442,6 +442,15 @@ fn letters(text: &str) -> std::collections::BTreeMap<char, usize> {
     counts
 }
 
+/// Make what every PDF of the process uses and no document changes: the faces and their
+/// shaping plans, the hyphenation patterns, the form font. The first PDF makes them when it
+/// needs them; a command line calls this on a spare thread while it reads its input, so that
+/// they are ready by then. Safe to call any number of times, from any thread.
+pub fn prepare_pdf() {
+    layout::prepare();
+    pdf::prepare();
+}
+
 /// A document's short ID, as its footers print it after "Doc.": the first four bytes of the
 /// SHA-256 of its source, in hex.
 pub fn short_id(source: &str) -> String {

@@ -136,6 +136,13 @@ fn weight(b: &Block) -> usize {
     }
 }
 
+/// Load the faces (with their shaping plans) and the hyphenation patterns now, once for the
+/// process (see [`crate::prepare_pdf`]).
+pub fn prepare() {
+    Fonts::get();
+    lines::dictionary();
+}
+
 /// Set the later half of a document's paragraphs (by the length of their text) into the
 /// process's cache of set paragraphs, as [`layout`] sets them in `setup`: run on a second
 /// thread beside the layout of the same document, the layout finds them set when it gets

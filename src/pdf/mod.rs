@@ -107,7 +107,6 @@ fn assemble(
         .collect();
 
     let mut doc = PdfDocument::new(&meta.title);
-    let mut faces = BTreeMap::new();
     let mut tags: Vec<(String, String)> = Vec::new();
     // printpdf writes the fonts (widths, ToUnicode) from the glyphs its text operations use.
     // We write the page contents ourselves (below), so one operation per face on the first
@@ -124,16 +123,70 @@ fn assemble(
             (*face, gids.keys().copied().collect(), remapper)
         })
         .collect();
-    let subsets: Vec<Result<_>> = remappers
+    // The font IDs and glyph maps the page contents use are known before the subsets are
+    // made (our own IDs: printpdf's come from a process-wide counter, so two renders in one
+    // process would name and order the fonts differently).
+    let faces: BTreeMap<FaceId, (printpdf::FontId, subsetter::GlyphRemapper)> = remappers
         .iter()
-        .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
+        .enumerate()
+        .map(|(i, (face, _, remapper))| {
+            (
+                *face,
+                (printpdf::FontId(format!("F{}", i + 1)), remapper.clone()),
+            )
+        })
         .collect();
-    for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(remappers).zip(subsets) {
+    let make_subsets = || -> Vec<Result<_>> {
+        remappers
+            .iter()
+            .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
+            .collect()
+    };
+    // The pages' contents (and their digests) are drawn while the fonts are subset, on a
+    // second thread when `parallel`; the bytes are the same either way.
+    let draw = || {
+        let (contents, marks): (Vec<Vec<Vec<u8>>>, Vec<tags::PageMarks>) = layout
+            .pages
+            .iter()
+            .map(|page| page_content(page, layout, &faces, fonts))
+            .unzip();
+        let drawn: Vec<Vec<u8>> = contents
+            .iter()
+            .map(|parts| {
+                let mut page = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+                for part in parts {
+                    page.extend_from_slice(part);
+                    page.push(b'\n');
+                }
+                page
+            })
+            .collect();
+        let digest = Digests {
+            pages: page_digests(drawn.iter().map(Vec::as_slice)).join(" "),
+            whole: page_digest(drawn),
+        };
+        (contents, marks, digest)
+    };
+    let (subsets, (contents, marks, digest)) = if parallel {
+        std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .spawn_scoped(scope, make_subsets)
+                .ok();
+            let drawn = draw();
+            let subsets = other
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(make_subsets);
+            (subsets, drawn)
+        })
+    } else {
+        (make_subsets(), draw())
+    };
+    for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(&remappers).zip(subsets) {
         let subset = subset?;
         let (parsed, tag) = (&subset.1, &subset.2);
-        // Our own font IDs: printpdf's come from a process-wide counter, so two renders in one
-        // process would name (and order) the fonts differently.
-        let id = printpdf::FontId(format!("F{}", faces.len() + 1));
+        let Some((id, _)) = faces.get(face) else {
+            continue;
+        };
         doc.resources
             .fonts
             .map
@@ -156,7 +209,6 @@ fn assemble(
             )],
         });
         registry.push(Op::EndTextSection);
-        faces.insert(*face, (id, remapper));
     }
 
     let mut pages = Vec::new();
@@ -185,25 +237,6 @@ fn assemble(
 
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&PdfSaveOptions::default(), &mut warnings);
-    let (contents, marks): (Vec<Vec<Vec<u8>>>, Vec<tags::PageMarks>) = layout
-        .pages
-        .iter()
-        .map(|page| page_content(page, layout, &faces, fonts))
-        .unzip();
-    let drawn: Vec<Vec<u8>> = contents
-        .iter()
-        .map(|parts| {
-            parts.iter().fold(Vec::new(), |mut page, part| {
-                page.extend_from_slice(part);
-                page.push(b'\n');
-                page
-            })
-        })
-        .collect();
-    let digest = Digests {
-        whole: page_digest(drawn.iter().cloned()),
-        pages: page_digests(drawn.iter().map(Vec::as_slice)).join(" "),
-    };
     set_contents(&mut pdf, contents)?;
     finish(&mut pdf, layout, meta, &tags, content_key, &marks, &digest)?;
     compress(&mut pdf, parallel)?;
