@@ -457,16 +457,8 @@ fn read(path: &Path) -> anyhow::Result<String> {
 
 fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     // Comparing two text files needs no templates: skip loading them (most of the start-up).
-    let text_only = |a: &CompareArgs| {
-        let text = |p: &Path| {
-            !p.extension().is_some_and(|e| {
-                ["toml", "pdf", "docx"]
-                    .iter()
-                    .any(|x| e.eq_ignore_ascii_case(x))
-            })
-        };
-        a.old_templates.is_none() && text(&a.old) && text(&a.new)
-    };
+    let text_only =
+        |a: &CompareArgs| a.old_templates.is_none() && plain_text(&a.old) && plain_text(&a.new);
     // A PDF needs the faces, the hyphenation patterns and the form font, which no document
     // changes: a spare thread makes them while this one reads the templates and the data
     // (about 2 ms of the subscription agreement's 30). Left to finish, or to end with the process.
@@ -803,6 +795,15 @@ fn check(
     })
 }
 
+/// Whether a comparison input is read as plain text (not a data file, PDF or Word file).
+fn plain_text(path: &Path) -> bool {
+    !path.extension().is_some_and(|e| {
+        ["toml", "pdf", "docx"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
+}
+
 fn compared(
     engine: &Engine,
     args: &CompareArgs,
@@ -815,14 +816,39 @@ fn compared(
     let load = |engine: &Engine, path: &Path| -> anyhow::Result<crate::comparison::Input> {
         let bytes =
             crate::input::read_bytes(path, crate::input::MAX_COMPARE_BYTES, "a comparison input")?;
-        let input = engine.input(&path.display().to_string(), &bytes)?;
-        for w in &input.warnings {
-            note(format_args!("warning: {w}"));
-        }
-        Ok(input)
+        Ok(engine.input(&path.display().to_string(), &bytes)?)
     };
-    let old = load(old_engine.as_ref().unwrap_or(engine), &args.old)?;
-    let new = load(engine, &args.new)?;
+    // A PDF, Word or data file is read on a second thread beside the other side (a PDF's
+    // text took most of a comparison of two); text is read here, where a thread cost more
+    // than it saved. Errors and warnings are told in order, the old side's first.
+    let heavy = !(plain_text(&args.old) && plain_text(&args.new));
+    let (old, new) = std::thread::scope(|scope| {
+        let other = heavy
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || load(engine, &args.new))
+                    .ok()
+            })
+            .flatten();
+        let old = load(old_engine.as_ref().unwrap_or(engine), &args.old);
+        let new = other.map_or_else(
+            || load(engine, &args.new),
+            |h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::internal("reading the new side", "its thread failed").into())
+                })
+            },
+        );
+        (old, new)
+    });
+    let old = old?;
+    for w in &old.warnings {
+        note(format_args!("warning: {w}"));
+    }
+    let new = new?;
+    for w in &new.warnings {
+        note(format_args!("warning: {w}"));
+    }
     let options = crate::diff::Options {
         ignore_case: args.ignore_case,
         ignore_punctuation: args.ignore_punctuation,
