@@ -8,7 +8,8 @@
 #                   package's start-up alone, to be read beside it.
 # Usage: benches/anchors.sh [RUNS]   (from the repository's root; builds the release binary)
 #        BEFORE=/path/to/an/older/engross benches/anchors.sh   adds that binary as a row.
-# Needs: hyperfine, pandoc, texlive-latex-base + texlive-latex-recommended, python3 with typst.
+# Needs: hyperfine, pandoc, texlive-latex-base + texlive-latex-recommended + lmodern (pandoc's
+# LaTeX template loads lmodern.sty; without it pdflatex stops with exit 43), python3 with typst.
 # Not part of CI: the figures go in the issue notes with the machine's load (uptime).
 set -eu
 runs=${1:-20}
