@@ -110,3 +110,41 @@ fn check_reports_every_file() {
     assert!(stdout.contains("assignment-2006.toml: ok"), "{stdout}");
     assert!(stdout.contains("bad.toml: 4 errors"), "{stdout}");
 }
+
+/// The two sides of a comparison of PDFs are read on two threads: what each says still comes
+/// in order, the old side's error first and alone (exit 2), and a good pair compares as before.
+#[test]
+fn a_comparison_read_on_two_threads_reports_the_old_side_first() {
+    let dir = tempfile::tempdir().unwrap();
+    engross(dir.path())
+        .args([
+            "render",
+            &original("option-2005"),
+            "-f",
+            "pdf",
+            "-o",
+            "a.pdf",
+        ])
+        .assert()
+        .success();
+    let good = std::fs::read(dir.path().join("a.pdf")).unwrap();
+    std::fs::write(dir.path().join("cut.pdf"), &good[..3000]).unwrap();
+    for (old, new, bad) in [
+        ("missing.pdf", "cut.pdf", "missing.pdf"),
+        ("cut.pdf", "missing.pdf", "cut.pdf"),
+        ("a.pdf", "cut.pdf", "cut.pdf"),
+        ("cut.pdf", "a.pdf", "cut.pdf"),
+    ] {
+        let out = engross(dir.path())
+            .args(["diff", old, new])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert_eq!(stderr.lines().count(), 1, "{old} {new}: {stderr}");
+        assert!(stderr.contains(bad), "{old} {new}: {stderr}");
+    }
+    engross(dir.path())
+        .args(["diff", "a.pdf", "a.pdf"])
+        .assert()
+        .code(0);
+}
