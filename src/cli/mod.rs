@@ -280,11 +280,11 @@ pub struct CompareArgs {
 /// Run the command line and return the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(
+    if matches!(
         cli.command,
         Command::Render { each: Some(_), .. } | Command::Extract { .. }
     ) {
-        small_pages();
+        huge_pages(true);
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let result = run(cli, color).and_then(|code| {
@@ -306,20 +306,38 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// No transparent huge pages for this process. A command on one document lives for a few
-/// milliseconds and touches a few megabytes: the allocator asks for huge pages, and the
+/// Whether this process may have transparent huge pages. A command on one document lives for
+/// a few milliseconds and touches a few megabytes: the allocator asks for huge pages, and the
 /// kernel's clearing of each 2 MB page it first touches was up to a third of such a command
-/// (the subscription agreement to text: 12.3 ms with them, 8.5 without, same run). A roster
-/// or an extraction runs long enough for huge pages to pay (a 1,000-row roster was 10%
-/// slower without them), and keeps them.
-fn small_pages() {
+/// (the subscription agreement to text: 12.3 ms with them, 8.5 without, same run). A roster or
+/// an extraction runs long enough for huge pages to pay (a 1,000-row roster was 10% slower
+/// without them). The command line binary turns them off before anything is allocated
+/// ([`small_pages_at_start`]); [`main`] turns them back on for rosters and extraction.
+pub fn huge_pages(allowed: bool) {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's
         // page policy; it reads and writes no memory of ours. A failure (an old kernel) only
         // leaves the policy as it was.
-        let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+        let _ = unsafe {
+            libc::prctl(
+                libc::PR_SET_THP_DISABLE,
+                libc::c_ulong::from(!allowed),
+                0,
+                0,
+                0,
+            )
+        };
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allowed;
+}
+
+/// No transparent huge pages, for a binary to run before `main` (from `.init_array`): the
+/// allocator reserves its arena, and Rust's runtime fills its first pages, before `main` can
+/// say anything (a comparison filled two 2 MB pages before `main` turned them off).
+pub extern "C" fn small_pages_at_start() {
+    huge_pages(false);
 }
 
 /// Whether an error comes from writing to a pipe whose reader has gone.
