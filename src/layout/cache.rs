@@ -66,6 +66,12 @@ pub(super) struct Entry {
     pub(super) slices: Vec<Slice>,
     /// The tokens too long for a line that setting it broke, in order, without repeats.
     pub(super) warnings: Vec<String>,
+    /// Set ahead by a second thread for the document being laid out ([`put`]'s `now`): the
+    /// first look-up takes it out of the cache, so that its glyphs are moved to the page, not
+    /// copied (a paragraph met a second time is kept as any other).
+    ahead: bool,
+    /// How many glyphs it holds (as the cache counts them).
+    glyphs: usize,
 }
 
 #[derive(Default)]
@@ -138,19 +144,36 @@ thread_local! {
     pub(super) static BYPASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The set paragraph with exactly these runs and parameters, if one is cached.
-pub(super) fn get(key: &Key, label: &[Run], runs: &[Run]) -> Option<Arc<Entry>> {
+/// The lines and warnings of the set paragraph with exactly these runs and parameters, if one
+/// is cached: a copy, or the entry itself when it was set ahead for this document.
+pub(super) fn get(key: &Key, label: &[Run], runs: &[Run]) -> Option<(Vec<Slice>, Vec<String>)> {
     #[cfg(test)]
     if BYPASS.with(std::cell::Cell::get) {
         return None;
     }
-    let cache = cache().read().ok()?;
-    cache
-        .entries
-        .get(&key.hash)?
-        .iter()
-        .find(|e| e.params == key.params && e.label == label && e.runs == runs)
-        .cloned()
+    let matches = |e: &Arc<Entry>| e.params == key.params && e.label == label && e.runs == runs;
+    let entry = {
+        let shared = cache().read().ok()?;
+        let entry = shared.entries.get(&key.hash)?.iter().find(|e| matches(e))?;
+        if !entry.ahead {
+            return Some((entry.slices.clone(), entry.warnings.clone()));
+        }
+        drop(shared);
+        let mut cache = cache().write().ok()?;
+        let bucket = cache.entries.get_mut(&key.hash)?;
+        let at = bucket.iter().position(matches)?;
+        let entry = bucket.swap_remove(at);
+        if bucket.is_empty() {
+            cache.entries.remove(&key.hash);
+        }
+        cache.count -= 1;
+        cache.glyphs -= entry.glyphs;
+        entry
+    };
+    Some(match Arc::try_unwrap(entry) {
+        Ok(entry) => (entry.slices, entry.warnings),
+        Err(shared) => (shared.slices.clone(), shared.warnings.clone()),
+    })
 }
 
 /// Keep a set paragraph the second time it is set (or at once, when `now`), while the cache
@@ -163,18 +186,51 @@ pub(super) fn put(
     warnings: &[String],
     now: bool,
 ) {
-    #[cfg(test)]
-    if BYPASS.with(std::cell::Cell::get) {
-        return;
-    }
-    let glyphs: usize = slices
+    keep(key, label, runs, glyphs_of(slices), warnings, now, || {
+        slices.to_vec()
+    });
+}
+
+/// Keep a paragraph set ahead for the document being laid out, its lines moved into the cache
+/// (the flow that set them throws its own lines away), while the cache has room.
+pub(super) fn put_ahead(
+    key: Key,
+    label: &[Run],
+    runs: &[Run],
+    slices: Vec<Slice>,
+    warnings: &[String],
+) {
+    keep(key, label, runs, glyphs_of(&slices), warnings, true, || {
+        slices
+    });
+}
+
+/// The glyphs of set lines, as the cache counts them (a non-text item counts one).
+fn glyphs_of(slices: &[Slice]) -> usize {
+    slices
         .iter()
         .flat_map(|s| &s.items)
         .map(|i| match i {
             Item::Text { glyphs, .. } => glyphs.len(),
             _ => 1,
         })
-        .sum();
+        .sum()
+}
+
+/// Keep a set paragraph, made by `slices`, the second time it is set (or at once, when `now`).
+fn keep(
+    key: Key,
+    label: &[Run],
+    runs: &[Run],
+    glyphs: usize,
+    warnings: &[String],
+    now: bool,
+    slices: impl FnOnce() -> Vec<Slice>,
+) {
+    #[cfg(test)]
+    if BYPASS.with(std::cell::Cell::get) {
+        return;
+    }
     let Ok(mut cache) = cache().write() else {
         return;
     };
@@ -198,8 +254,10 @@ pub(super) fn put(
         label: label.to_vec(),
         runs: runs.to_vec(),
         params: key.params,
-        slices: slices.to_vec(),
+        slices: slices(),
         warnings: warnings.to_vec(),
+        ahead: now,
+        glyphs,
     }));
     cache.count += 1;
     cache.glyphs += glyphs;

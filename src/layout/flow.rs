@@ -562,13 +562,12 @@ impl Flow {
     /// again takes the lines it was set in, with the same tokens reported as broken.
     fn paragraph_lines(&mut self, label: &[Run], runs: &[Run], s: Setting) -> Vec<Slice> {
         let key = super::cache::Key::new(label, runs, &s, &self.setup);
-        if let Some(entry) = super::cache::get(&key, label, runs) {
-            for w in &entry.warnings {
-                if !self.warnings.contains(w) {
-                    self.warnings.push(w.clone());
+        if let Some((mut slices, warnings)) = super::cache::get(&key, label, runs) {
+            for w in warnings {
+                if !self.warnings.contains(&w) {
+                    self.warnings.push(w);
                 }
             }
-            let mut slices = entry.slices.clone();
             for slice in &mut slices {
                 slice.tags.fill(self.current);
             }
@@ -582,7 +581,26 @@ impl Flow {
                 self.warnings.push(w.clone());
             }
         }
-        super::cache::put(key, label, runs, &slices, &made, self.prefetch);
+        if self.prefetch {
+            // Set ahead for the flow on the other thread: the lines go to the cache whole, and
+            // this flow, whose slices are thrown away, keeps only their measures.
+            let measures = slices
+                .iter()
+                .map(|s| Slice {
+                    height: s.height,
+                    items: Vec::new(),
+                    tags: Vec::new(),
+                    keep_with_next: s.keep_with_next,
+                    break_before: s.break_before,
+                    spacer: s.spacer,
+                    outline: None,
+                })
+                .collect();
+            // Not kept (no room, or set already): the flow on the other thread sets it.
+            super::cache::put_ahead(key, label, runs, slices, &made);
+            return measures;
+        }
+        super::cache::put(key, label, runs, &slices, &made, false);
         slices
     }
 

@@ -132,6 +132,9 @@ pub struct Fonts {
     /// One shaping plan per face (Latin, left to right): building a plan per word cost more
     /// than the shaping itself.
     plans: Vec<rustybuzz::ShapePlan>,
+    /// Per face, what shaping does to most words, without the shaper ([`Plain`]); `None`
+    /// where the face's tables are not of the kind it can read (then every word is shaped).
+    plain: Vec<Option<Plain>>,
     /// Shaped words by face and text, for the whole process: legal prose repeats its words,
     /// documents of one kind share nearly all of them, and shaping was the costliest step of
     /// layout. Shaping is a pure function of face and text, so the output is the same with or
@@ -206,9 +209,11 @@ impl Fonts {
                     )
                 })
                 .collect();
+            let plain = faces.iter().map(Plain::new).collect();
             Fonts {
                 faces,
                 plans,
+                plain,
                 words: Default::default(),
             }
         })
@@ -234,8 +239,21 @@ impl Fonts {
         glyphs
     }
 
-    /// Shape `text` in `face`.
+    /// Shape `text` in `face`: the shortcut of [`Plain`] where it applies, else rustybuzz.
+    /// Both give the same glyphs (a test compares them on every pair of characters the
+    /// shortcut takes, on random words and on every word of the bundled documents).
     pub fn shape(&self, face: FaceId, text: &str) -> Vec<Glyph> {
+        match self.plain[face.index()]
+            .as_ref()
+            .and_then(|p| p.shape(&self.faces[face.index()], text))
+        {
+            Some(glyphs) => glyphs,
+            None => self.shaped_by_rustybuzz(face, text),
+        }
+    }
+
+    /// Shape `text` in `face` with rustybuzz.
+    fn shaped_by_rustybuzz(&self, face: FaceId, text: &str) -> Vec<Glyph> {
         let f = &self.faces[face.index()];
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
@@ -276,6 +294,284 @@ impl Fonts {
     }
 }
 
+/// Shaping without the shaper, for the text of most words. For Latin text, rustybuzz maps
+/// each character to its glyph, runs the lookups of the face's default features (GSUB, then
+/// GPOS), and kerns with the pair adjustments of the `kern` feature. A glyph that no lookup of
+/// a default feature other than `kern` covers (no lookup can start at it: a lookup starts
+/// only at a glyph of its coverage), that the face classes as a base glyph, and whose
+/// character needs no normalisation comes out of that as its own glyph, with its own
+/// advance plus the kerning of its pairs. A word made only of such glyphs is set here with
+/// a cmap look-up and the `kern` lookups read directly: about a tenth of the shaper's work,
+/// which was a third of a cold layout. Anything else goes to rustybuzz.
+struct Plain {
+    /// Glyph id and advance of each ASCII character the shortcut takes.
+    ascii: [Option<(u16, i32)>; 128],
+    /// One bit per glyph id: no default feature's lookup (other than `kern`) covers it.
+    untouched: Vec<u64>,
+    /// The `kern` feature's lookups, in the order they apply: each its pair adjustments.
+    kerning: Vec<Vec<rustybuzz::ttf_parser::gpos::PairAdjustment<'static>>>,
+    /// One bit per glyph id: some pair adjustment of `kerning` starts at it.
+    kerns: Vec<u64>,
+}
+
+/// Features rustybuzz applies only when asked (it is asked for none): their lookups do not
+/// keep a glyph from the shortcut.
+const OFF_BY_DEFAULT: [&[u8; 4]; 31] = [
+    b"aalt", b"afrc", b"c2pc", b"c2sc", b"case", b"cpsp", b"cswh", b"dlig", b"expt", b"fwid",
+    b"halt", b"hist", b"hlig", b"hwid", b"jalt", b"lnum", b"nalt", b"onum", b"ordn", b"ornm",
+    b"palt", b"pcap", b"pnum", b"pwid", b"salt", b"sinf", b"smcp", b"subs", b"sups", b"swsh",
+    b"titl",
+];
+
+impl Plain {
+    /// The shortcut for a face, if its layout tables are the kind it reads: a Latin (or
+    /// default) script whose `kern` feature is made of pair adjustments.
+    fn new(face: &rustybuzz::Face<'static>) -> Option<Plain> {
+        use rustybuzz::ttf_parser::opentype_layout::{Coverage, LayoutTable};
+        use rustybuzz::ttf_parser::{GlyphId, Tag, gdef::GlyphClass, gpos::PositioningSubtable};
+        let tables = face.tables();
+        // Without GPOS the shaper kerns from the old `kern` table, which this does not read.
+        tables.gpos.as_ref()?;
+        let mut untouched = vec![u64::MAX; usize::from(face.number_of_glyphs()).div_ceil(64)];
+        let mut cover = |coverage: Coverage| match coverage {
+            Coverage::Format1 { glyphs } => {
+                for g in glyphs {
+                    clear(&mut untouched, g.0, g.0);
+                }
+            }
+            Coverage::Format2 { records } => {
+                for r in records {
+                    clear(&mut untouched, r.start.0, r.end.0);
+                }
+            }
+        };
+        // The lookups of the default language of the Latin script (else the default script).
+        let features = |table: &LayoutTable<'static>| -> Option<Vec<(Tag, Vec<u16>)>> {
+            let script = table
+                .scripts
+                .find(Tag::from_bytes(b"latn"))
+                .or_else(|| table.scripts.find(Tag::from_bytes(b"DFLT")))?;
+            let system = script.default_language?;
+            let indices = system
+                .required_feature
+                .into_iter()
+                .chain(system.feature_indices);
+            Some(
+                indices
+                    .filter_map(|i| table.features.get(i))
+                    .map(|f| (f.tag, f.lookup_indices.into_iter().collect()))
+                    .collect(),
+            )
+        };
+        let off = |tag: Tag| {
+            OFF_BY_DEFAULT.iter().any(|t| Tag::from_bytes(t) == tag)
+                || (tag.to_bytes()[0] == b's' && tag.to_bytes()[1] == b's')
+                || (tag.to_bytes()[0] == b'c' && tag.to_bytes()[1] == b'v')
+        };
+        if let Some(gsub) = &tables.gsub {
+            for (tag, lookups) in features(gsub)? {
+                if off(tag) {
+                    continue;
+                }
+                for lookup in lookups.iter().filter_map(|&i| gsub.lookups.get(i)) {
+                    for sub in lookup
+                        .subtables
+                        .into_iter::<rustybuzz::ttf_parser::gsub::SubstitutionSubtable>()
+                    {
+                        cover(sub.coverage());
+                    }
+                }
+            }
+        }
+        let mut kerning: Vec<Vec<rustybuzz::ttf_parser::gpos::PairAdjustment<'static>>> =
+            Vec::new();
+        if let Some(gpos) = &tables.gpos {
+            let mut kern: Vec<u16> = Vec::new();
+            for (tag, lookups) in features(gpos)? {
+                if off(tag) {
+                    continue;
+                }
+                for &i in &lookups {
+                    let lookup = gpos.lookups.get(i)?;
+                    let pairs = lookup
+                        .subtables
+                        .into_iter::<PositioningSubtable>()
+                        .all(|s| matches!(s, PositioningSubtable::Pair(_)));
+                    if tag == Tag::from_bytes(b"kern") && pairs {
+                        kern.push(i);
+                    } else {
+                        for sub in lookup.subtables.into_iter::<PositioningSubtable>() {
+                            cover(sub.coverage());
+                        }
+                    }
+                }
+            }
+            kern.sort_unstable();
+            kern.dedup();
+            kerning = kern
+                .iter()
+                .filter_map(|&i| gpos.lookups.get(i))
+                .map(|lookup| {
+                    lookup
+                        .subtables
+                        .into_iter::<PositioningSubtable>()
+                        .filter_map(|s| match s {
+                            PositioningSubtable::Pair(pair) => Some(pair),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        let mut kerns = vec![0u64; untouched.len()];
+        for pair in kerning.iter().flatten() {
+            let mut set = |from: u16, to: u16| {
+                for g in from..=to {
+                    if let Some(w) = kerns.get_mut(usize::from(g / 64)) {
+                        *w |= 1 << (g % 64);
+                    }
+                }
+            };
+            match pair.coverage() {
+                Coverage::Format1 { glyphs } => glyphs.into_iter().for_each(|g| set(g.0, g.0)),
+                Coverage::Format2 { records } => {
+                    records.into_iter().for_each(|r| set(r.start.0, r.end.0))
+                }
+            }
+        }
+        let gdef = tables.gdef;
+        let take = |c: char| -> Option<(u16, i32)> {
+            let gid = face.glyph_index(c)?;
+            let base = gdef.is_none_or(|t| t.glyph_class(gid) == Some(GlyphClass::Base));
+            let free = untouched
+                .get(usize::from(gid.0 / 64))
+                .is_some_and(|w| w & (1 << (gid.0 % 64)) != 0);
+            (gid.0 != 0 && base && free)
+                .then(|| face.glyph_hor_advance(GlyphId(gid.0)))
+                .flatten()
+                .map(|a| (gid.0, i32::from(a)))
+        };
+        let mut ascii = [None; 128];
+        for (c, slot) in ('!'..='~').zip(ascii.iter_mut().skip(0x21)) {
+            *slot = take(c);
+        }
+        Some(Plain {
+            ascii,
+            untouched,
+            kerning,
+            kerns,
+        })
+    }
+
+    /// The glyph and advance of a character, if the shortcut takes it.
+    fn glyph(&self, face: &rustybuzz::Face<'static>, c: char) -> Option<(u16, i32)> {
+        if let Some(slot) = self.ascii.get(c as usize) {
+            return *slot;
+        }
+        // Beyond ASCII: Latin-1 signs and general punctuation, which have no canonical
+        // decomposition and are not default-ignorable (U+00AD, the soft hyphen, is); not the
+        // fraction slash, around which the shaper turns on fractions.
+        let allowed = matches!(c, '\u{a0}'..='\u{ac}' | '\u{ae}'..='\u{bf}'
+            | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{2043}' | '\u{2045}'..='\u{205e}');
+        if !allowed {
+            return None;
+        }
+        let gid = face.glyph_index(c)?;
+        let free = self
+            .untouched
+            .get(usize::from(gid.0 / 64))
+            .is_some_and(|w| w & (1 << (gid.0 % 64)) != 0);
+        let base = face.tables().gdef.is_none_or(|t| {
+            t.glyph_class(gid) == Some(rustybuzz::ttf_parser::gdef::GlyphClass::Base)
+        });
+        (gid.0 != 0 && free && base)
+            .then(|| face.glyph_hor_advance(gid))
+            .flatten()
+            .map(|a| (gid.0, i32::from(a)))
+    }
+
+    /// `text` shaped, if every character is one the shortcut takes.
+    fn shape(&self, face: &rustybuzz::Face<'static>, text: &str) -> Option<Vec<Glyph>> {
+        use rustybuzz::ttf_parser::{GlyphId, gpos::PairAdjustment};
+        if text.is_empty() {
+            return None;
+        }
+        let mut glyphs = Vec::with_capacity(text.len());
+        for (at, c) in text.char_indices() {
+            let (gid, advance) = self.glyph(face, c)?;
+            glyphs.push(Glyph {
+                gid,
+                text: text.get(at..at + c.len_utf8()).unwrap_or("").into(),
+                advance,
+                natural: advance,
+            });
+        }
+        // Each kerning lookup runs over the word: at each glyph, the first subtable that
+        // applies adjusts it and the next one; a second value skips the next glyph.
+        for lookup in &self.kerning {
+            let mut i = 0;
+            while i + 1 < glyphs.len() {
+                let (first, second) = (GlyphId(glyphs[i].gid), GlyphId(glyphs[i + 1].gid));
+                let mut next = i + 1;
+                let kerned = self
+                    .kerns
+                    .get(usize::from(first.0 / 64))
+                    .is_some_and(|w| w & (1 << (first.0 % 64)) != 0);
+                for pair in lookup.iter().filter(|_| kerned) {
+                    let Some(index) = pair.coverage().get(first) else {
+                        continue;
+                    };
+                    let records = match *pair {
+                        PairAdjustment::Format1 { sets, .. } => {
+                            match sets.get(index).and_then(|s| s.get(second)) {
+                                Some(r) => r,
+                                None => continue,
+                            }
+                        }
+                        PairAdjustment::Format2 {
+                            classes, matrix, ..
+                        } => match matrix.get((classes.0.get(first), classes.1.get(second))) {
+                            Some(r) => r,
+                            None => continue,
+                        },
+                    };
+                    // What the shaper reads besides advances (placements, device tables)
+                    // moves no advance; a record with them is left to the shaper.
+                    let moves = |r: &rustybuzz::ttf_parser::gpos::ValueRecord| {
+                        r.x_placement != 0
+                            || r.y_placement != 0
+                            || r.y_advance != 0
+                            || r.x_placement_device.is_some()
+                            || r.y_placement_device.is_some()
+                            || r.x_advance_device.is_some()
+                            || r.y_advance_device.is_some()
+                    };
+                    if moves(&records.0) || moves(&records.1) {
+                        return None;
+                    }
+                    glyphs[i].advance += i32::from(records.0.x_advance);
+                    glyphs[i + 1].advance += i32::from(records.1.x_advance);
+                    if records.1.x_advance != 0 {
+                        next = i + 2;
+                    }
+                    break;
+                }
+                i = next;
+            }
+        }
+        Some(glyphs)
+    }
+}
+
+/// Clear the bits of glyphs `from..=to`.
+fn clear(bits: &mut [u64], from: u16, to: u16) {
+    for g in from..=to {
+        if let Some(w) = bits.get_mut(usize::from(g / 64)) {
+            *w &= !(1 << (g % 64));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +604,122 @@ mod tests {
             assert_eq!(inline, text.len() <= GlyphText::INLINE, "{text:?}");
         }
         assert_ne!(GlyphText::from("fi"), GlyphText::from("fl"));
+    }
+
+    /// Every character the shortcut may take, in a face: ASCII and the signs and punctuation
+    /// it allows beyond.
+    fn plain_characters(fonts: &Fonts, face: FaceId) -> Vec<char> {
+        let plain = fonts.plain[face.index()]
+            .as_ref()
+            .expect("the bundled faces take the shortcut");
+        ('\u{21}'..='\u{7e}')
+            .chain('\u{a0}'..='\u{bf}')
+            .chain('\u{2010}'..='\u{205e}')
+            .filter(|&c| plain.glyph(&fonts.faces[face.index()], c).is_some())
+            .collect()
+    }
+
+    fn assert_same_as_rustybuzz(fonts: &Fonts, face: FaceId, text: &str) -> bool {
+        let shaped = fonts.shaped_by_rustybuzz(face, text);
+        let plain = fonts.plain[face.index()]
+            .as_ref()
+            .and_then(|p| p.shape(&fonts.faces[face.index()], text));
+        if let Some(plain) = &plain {
+            assert_eq!(plain, &shaped, "{face:?} {text:?}");
+        }
+        assert_eq!(fonts.shape(face, text), shaped, "{face:?} {text:?}");
+        plain.is_some()
+    }
+
+    #[test]
+    fn the_shortcut_sets_every_pair_of_characters_as_rustybuzz_does() {
+        let fonts = Fonts::get();
+        for face in FaceId::ALL {
+            let chars = plain_characters(fonts, face);
+            // The kerning pairs, the ligature-free letters and the signs legal text uses.
+            assert!(chars.len() >= 150, "{face:?}: {}", chars.len());
+            for c in [
+                'a', 'A', 'V', '1', '$', '\u{2019}', '\u{201c}', '\u{2014}', '\u{a7}',
+            ] {
+                assert!(chars.contains(&c), "{face:?} {c:?}");
+            }
+            let ascii: Vec<char> = chars.iter().copied().filter(char::is_ascii).collect();
+            for &a in &ascii {
+                for &b in &ascii {
+                    assert!(assert_same_as_rustybuzz(fonts, face, &format!("{a}{b}")));
+                }
+            }
+            for &a in chars.iter().filter(|c| !c.is_ascii()) {
+                for b in ['A', 'T', 'V', 'W', 'Y', 'f', 'r', 'y', '1', '.', a] {
+                    assert!(assert_same_as_rustybuzz(fonts, face, &format!("{a}{b}")));
+                    assert!(assert_same_as_rustybuzz(fonts, face, &format!("{b}{a}")));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_shortcut_sets_random_words_as_rustybuzz_does() {
+        let fonts = Fonts::get();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for face in FaceId::ALL {
+            let mut chars = plain_characters(fonts, face);
+            // And characters it leaves to the shaper: ligatures, accents, marks, spaces.
+            chars.extend([
+                'f', 'i', 'l', '\u{e9}', '\u{301}', '\u{ad}', ' ', '\u{2044}', '\u{430}',
+            ]);
+            let (mut plain, mut words) = (0, 0);
+            for _ in 0..3000 {
+                let len = 1 + next() % 14;
+                let word: String = (0..len)
+                    .map(|_| chars[(next() % chars.len() as u64) as usize])
+                    .collect();
+                words += 1;
+                plain += usize::from(assert_same_as_rustybuzz(fonts, face, &word));
+            }
+            assert!(plain > words / 10, "{face:?}: {plain} of {words}");
+        }
+    }
+
+    #[test]
+    fn the_shortcut_sets_every_word_of_the_bundled_documents_as_rustybuzz_does() {
+        let engine = crate::Engine::builtin().expect("templates");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let fonts = Fonts::get();
+        let mut words = std::collections::BTreeSet::new();
+        for dir in ["originals", "examples"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .expect("data")
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path).expect("data");
+                let rendered = engine.run(&text, &path.to_string_lossy()).expect("renders");
+                let text = crate::render::text::render(&rendered.document);
+                words.extend(text.split_whitespace().map(str::to_string));
+            }
+        }
+        assert!(words.len() > 2000, "{}", words.len());
+        for face in FaceId::ALL {
+            let plain = words
+                .iter()
+                .filter(|w| assert_same_as_rustybuzz(fonts, face, w))
+                .count();
+            // Only words with "fi", "fl" or the like, or accents, go to the shaper.
+            assert!(
+                plain * 10 >= words.len() * 8,
+                "{face:?}: {plain} of {}",
+                words.len()
+            );
+        }
     }
 
     #[test]
