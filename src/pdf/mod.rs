@@ -52,6 +52,32 @@ pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec
 pub fn prepare() {
     form_font_program();
     form_font_tables();
+    spare_deflaters();
+}
+
+/// Compressors made ahead, for the threads that deflate a PDF's streams: making one sets up
+/// about 300 KB of tables, whose first touch (page faults) cost more than deflating the small
+/// streams of a document. [`prepare`] makes two on its spare thread, while the command reads
+/// its input; [`compress`] takes them, or makes its own when there are none.
+static SPARE_DEFLATERS: std::sync::Mutex<Vec<Deflater>> = std::sync::Mutex::new(Vec::new());
+
+/// Make the two compressors of a document's first PDF ahead ([`SPARE_DEFLATERS`]).
+fn spare_deflaters() {
+    if let Ok(mut spare) = SPARE_DEFLATERS.lock()
+        && spare.is_empty()
+    {
+        spare.push(Deflater::new());
+        spare.push(Deflater::new());
+    }
+}
+
+/// A compressor: a spare one if any is left, else a new one.
+fn deflater() -> Deflater {
+    SPARE_DEFLATERS
+        .lock()
+        .ok()
+        .and_then(|mut spare| spare.pop())
+        .unwrap_or_else(Deflater::new)
 }
 
 /// [`write`], deflating the streams on two threads when `parallel` (the same bytes either way:
@@ -270,7 +296,7 @@ fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
     let deflate_all = |streams: Vec<&mut lopdf::Stream>| -> Result<()> {
         DEFLATER.with(|cell| {
             let mut slot = cell.borrow_mut();
-            let deflater = slot.get_or_insert_with(Deflater::new);
+            let deflater = slot.get_or_insert_with(deflater);
             for stream in streams {
                 let compressed = deflated(deflater, &stream.content)?;
                 if compressed.len() + 19 < stream.content.len() {
