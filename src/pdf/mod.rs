@@ -57,17 +57,17 @@ pub fn prepare() {
 
 /// Compressors made ahead, for the threads that deflate a PDF's streams: making one sets up
 /// about 300 KB of tables, whose first touch (page faults) cost more than deflating the small
-/// streams of a document. [`prepare`] makes two on its spare thread, while the command reads
-/// its input; [`compress`] takes them, or makes its own when there are none.
+/// streams of a document. [`prepare`] makes three on its spare thread, while the command reads
+/// its input; the threads that deflate take them, or make their own when there are none.
 static SPARE_DEFLATERS: std::sync::Mutex<Vec<Deflater>> = std::sync::Mutex::new(Vec::new());
 
-/// Make the two compressors of a document's first PDF ahead ([`SPARE_DEFLATERS`]).
+/// Make the compressors of a document's first PDF ahead ([`SPARE_DEFLATERS`]).
 fn spare_deflaters() {
     if let Ok(mut spare) = SPARE_DEFLATERS.lock()
         && spare.is_empty()
     {
-        spare.push(Deflater::new());
-        spare.push(Deflater::new());
+        // The writer's thread, the one that draws the later pages, and the second compressor.
+        spare.extend((0..3).map(|_| Deflater::new()));
     }
 }
 
@@ -168,44 +168,64 @@ fn assemble(
             .map(|(face, gids, remapper)| subset_font(*face, gids.clone(), remapper))
             .collect()
     };
-    // The pages' contents (and their digests) are drawn while the fonts are subset, on a
-    // second thread when `parallel`; the bytes are the same either way.
-    let draw = || {
-        let (contents, marks): (Vec<Vec<Vec<u8>>>, Vec<tags::PageMarks>) = layout
-            .pages
+    // The pages' contents are drawn and deflated while the fonts are subset; when `parallel`,
+    // on two threads: the second subsets the fonts, then draws the later pages (about two
+    // fifths of the items). The bytes are the same either way: each page is drawn alone and
+    // each stream deflated alone.
+    let draw = |pages: &[crate::layout::Page]| -> Result<Vec<Drawn>> {
+        pages
             .iter()
-            .map(|page| page_content(page, layout, &faces, fonts))
-            .unzip();
-        let drawn: Vec<Vec<u8>> = contents
+            .map(|page| {
+                let (parts, marks) = page_content(page, layout, &faces, fonts);
+                let parts = parts
+                    .into_iter()
+                    .map(|content| Ok((pre_deflated(&content)?, content)))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((parts, marks))
+            })
+            .collect()
+    };
+    let (subsets, drawn) = if parallel {
+        let weights: Vec<usize> = layout.pages.iter().map(|p| p.items.len() + 1).collect();
+        let total: usize = weights.iter().sum();
+        let (mut split, mut before) = (0, 0);
+        while split < weights.len() && before * 5 < total * 3 {
+            before += weights[split];
+            split += 1;
+        }
+        let (first, later) = layout.pages.split_at(split);
+        std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .spawn_scoped(scope, || (make_subsets(), draw(later)))
+                .ok();
+            let mine = draw(first);
+            let (subsets, theirs) = other
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(|| (make_subsets(), draw(later)));
+            let mut drawn = mine?;
+            drawn.extend(theirs?);
+            Ok::<_, Error>((subsets, drawn))
+        })?
+    } else {
+        (make_subsets(), draw(&layout.pages)?)
+    };
+    let (contents, marks): (Vec<Vec<Part>>, Vec<tags::PageMarks>) = drawn.into_iter().unzip();
+    let digest = {
+        let pages: Vec<Vec<u8>> = contents
             .iter()
             .map(|parts| {
-                let mut page = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-                for part in parts {
+                let mut page = Vec::with_capacity(parts.iter().map(|p| p.1.len() + 1).sum());
+                for (_, part) in parts {
                     page.extend_from_slice(part);
                     page.push(b'\n');
                 }
                 page
             })
             .collect();
-        let digest = Digests {
-            pages: page_digests(drawn.iter().map(Vec::as_slice)).join(" "),
-            whole: page_digest(drawn),
-        };
-        (contents, marks, digest)
-    };
-    let (subsets, (contents, marks, digest)) = if parallel {
-        std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .spawn_scoped(scope, make_subsets)
-                .ok();
-            let drawn = draw();
-            let subsets = other
-                .and_then(|h| h.join().ok())
-                .unwrap_or_else(make_subsets);
-            (subsets, drawn)
-        })
-    } else {
-        (make_subsets(), draw())
+        Digests {
+            pages: page_digests(pages.iter().map(Vec::as_slice)).join(" "),
+            whole: page_digest(pages),
+        }
     };
     for (((face, gids), (_, _, remapper)), subset) in used.iter().zip(&remappers).zip(subsets) {
         let subset = subset?;
@@ -289,14 +309,8 @@ fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
 /// before in this process (the fonts, the colour profile, the page bodies of a roster's
 /// documents) take their deflated bytes from [`deflated`].
 fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
-    thread_local! {
-        static DEFLATER: std::cell::RefCell<Option<Deflater>> =
-            const { std::cell::RefCell::new(None) };
-    }
     let deflate_all = |streams: Vec<&mut lopdf::Stream>| -> Result<()> {
-        DEFLATER.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            let deflater = slot.get_or_insert_with(deflater);
+        with_deflater(|deflater| {
             for stream in streams {
                 let compressed = deflated(deflater, &stream.content)?;
                 if compressed.len() + 19 < stream.content.len() {
@@ -357,6 +371,35 @@ fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
         // What the other thread did not take (it could not start) is deflated here.
         let rest = take().map_or(Ok(()), deflate_all);
         mine.and(theirs).and(rest)
+    })
+}
+
+/// A part of a page's content: its bytes, deflated when that made them shorter
+/// ([`pre_deflated`]), and as drawn.
+type Part = (Option<Vec<u8>>, Vec<u8>);
+
+/// A drawn page: its parts and its marked content.
+type Drawn = (Vec<Part>, tags::PageMarks);
+
+/// `content` deflated on this thread, by the rule of [`compress`] (long enough, and shorter
+/// for it), or `None` where [`compress`] would leave it as it is.
+fn pre_deflated(content: &[u8]) -> Result<Option<Vec<u8>>> {
+    if content.len() < MIN_COMPRESSED {
+        return Ok(None);
+    }
+    let compressed = with_deflater(|d| deflated(d, content))?;
+    Ok((compressed.len() + 19 < content.len()).then_some(compressed))
+}
+
+/// Run `f` with this thread's compressor (a spare one, or a new one, the first time).
+fn with_deflater<T>(f: impl FnOnce(&mut Deflater) -> Result<T>) -> Result<T> {
+    thread_local! {
+        static DEFLATER: std::cell::RefCell<Option<Deflater>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    DEFLATER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        f(slot.get_or_insert_with(deflater))
     })
 }
 
@@ -636,7 +679,7 @@ fn page_content(
 
 /// Put our content streams on the pages (one, or the body's and the footer's), and give every
 /// page the document's fonts (printpdf only lists on a page the fonts its own operations used).
-fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<Vec<u8>>>) -> Result<()> {
+fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<Part>>) -> Result<()> {
     let page_ids: Vec<ObjectId> = pdf.get_pages().values().copied().collect();
     let malformed = |e: lopdf::Error| Error::internal("writing the PDF's pages", e);
     // The fonts, from the first page's resources.
@@ -653,8 +696,19 @@ fn set_contents(pdf: &mut lopdf::Document, contents: Vec<Vec<Vec<u8>>>) -> Resul
     for (id, parts) in page_ids.into_iter().zip(contents) {
         let mut streams: Vec<Object> = parts
             .into_iter()
-            .map(|content| {
-                Object::Reference(pdf.add_object(lopdf::Stream::new(Dictionary::new(), content)))
+            .map(|(deflated, content)| {
+                // The filter after the length, as `compress` sets it.
+                let stream = match deflated {
+                    Some(bytes) => {
+                        let mut stream = lopdf::Stream::new(Dictionary::new(), bytes);
+                        stream
+                            .dict
+                            .set("Filter", Object::Name(b"FlateDecode".to_vec()));
+                        stream
+                    }
+                    None => lopdf::Stream::new(Dictionary::new(), content),
+                };
+                Object::Reference(pdf.add_object(stream))
             })
             .collect();
         let page = pdf
