@@ -69,7 +69,10 @@ pub fn open_regular(path: &Path) -> Result<File> {
 /// error (`a data file`).
 pub fn read_bytes(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>> {
     let file = open_regular(path)?;
-    let mut bytes = Vec::new();
+    // Room for the whole file at once (a read through `take` has no size hint): growing the
+    // buffer by doubling copied it and touched twice its memory.
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| Error::Io {
