@@ -331,7 +331,7 @@ impl Plain {
     /// default) script whose `kern` feature is made of pair adjustments.
     fn new(face: &rustybuzz::Face<'static>) -> Option<Plain> {
         use rustybuzz::ttf_parser::opentype_layout::{Coverage, LayoutTable};
-        use rustybuzz::ttf_parser::{GlyphId, Tag, gdef::GlyphClass, gpos::PositioningSubtable};
+        use rustybuzz::ttf_parser::{Tag, gpos::PositioningSubtable};
         let tables = face.tables();
         // Without GPOS the shaper kerns from the old `kern` table, which this does not read.
         tables.gpos.as_ref()?;
@@ -442,28 +442,16 @@ impl Plain {
                 }
             }
         }
-        let gdef = tables.gdef;
-        let take = |c: char| -> Option<(u16, i32)> {
-            let gid = face.glyph_index(c)?;
-            let base = gdef.is_none_or(|t| t.glyph_class(gid) == Some(GlyphClass::Base));
-            let free = untouched
-                .get(usize::from(gid.0 / 64))
-                .is_some_and(|w| w & (1 << (gid.0 % 64)) != 0);
-            (gid.0 != 0 && base && free)
-                .then(|| face.glyph_hor_advance(GlyphId(gid.0)))
-                .flatten()
-                .map(|a| (gid.0, i32::from(a)))
-        };
-        let mut ascii = [None; 128];
-        for (c, slot) in ('!'..='~').zip(ascii.iter_mut().skip(0x21)) {
-            *slot = take(c);
-        }
-        Some(Plain {
-            ascii,
+        let mut plain = Plain {
+            ascii: [None; 128],
             untouched,
             kerning,
             kerns,
-        })
+        };
+        for c in '!'..='~' {
+            plain.ascii[c as usize] = plain.look_up(face, c);
+        }
+        Some(plain)
     }
 
     /// The glyph and advance of a character, if the shortcut takes it.
@@ -476,17 +464,22 @@ impl Plain {
         // fraction slash, around which the shaper turns on fractions.
         let allowed = matches!(c, '\u{a0}'..='\u{ac}' | '\u{ae}'..='\u{bf}'
             | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{2043}' | '\u{2045}'..='\u{205e}');
-        if !allowed {
-            return None;
-        }
+        if allowed { self.look_up(face, c) } else { None }
+    }
+
+    /// The glyph and advance of a character, if the face has it as a base glyph that no
+    /// lookup but `kern` touches.
+    fn look_up(&self, face: &rustybuzz::Face<'static>, c: char) -> Option<(u16, i32)> {
+        use rustybuzz::ttf_parser::gdef::GlyphClass;
         let gid = face.glyph_index(c)?;
         let free = self
             .untouched
             .get(usize::from(gid.0 / 64))
             .is_some_and(|w| w & (1 << (gid.0 % 64)) != 0);
-        let base = face.tables().gdef.is_none_or(|t| {
-            t.glyph_class(gid) == Some(rustybuzz::ttf_parser::gdef::GlyphClass::Base)
-        });
+        let base = face
+            .tables()
+            .gdef
+            .is_none_or(|t| t.glyph_class(gid) == Some(GlyphClass::Base));
         (gid.0 != 0 && free && base)
             .then(|| face.glyph_hor_advance(gid))
             .flatten()
