@@ -161,6 +161,7 @@ impl Engine {
         });
         check_pages(laid.pages.len())?;
         let leaves = rendered.data.values.leaves();
+        missing_glyphs(&laid, rendered, &leaves)?;
         let warnings = laid
             .warnings
             .iter()
@@ -449,6 +450,94 @@ fn letters(text: &str) -> std::collections::BTreeMap<char, usize> {
 pub fn prepare_pdf() {
     layout::prepare();
     pdf::prepare();
+}
+
+/// Refuse a PDF in which a character would print as the typeface's empty box: Liberation
+/// Serif has Latin, Greek and Cyrillic, not (say) Chinese or Arabic. Each data field that holds
+/// such characters is named, with where its value is in the data file; characters that come
+/// from the template itself are named without a field.
+fn missing_glyphs(
+    laid: &layout::Layout,
+    rendered: &Rendered,
+    leaves: &[(String, &data::Value)],
+) -> Result<()> {
+    let mut missing: Vec<char> = Vec::new();
+    for page in &laid.pages {
+        for item in &page.items {
+            if let layout::Item::Text { glyphs, .. } = item {
+                for g in glyphs.iter().filter(|g| g.gid == 0) {
+                    for c in g.text.chars().filter(|c| !c.is_whitespace()) {
+                        if !missing.contains(&c) && missing.len() < 1000 {
+                            missing.push(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let listed = |chars: &[char]| -> String {
+        let mut shown: Vec<String> = chars
+            .iter()
+            .take(12)
+            .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+            .collect();
+        if chars.len() > 12 {
+            shown.push(format!("and {} more", chars.len() - 12));
+        }
+        shown.join(", ")
+    };
+    let data = &rendered.data;
+    let mut problems = Vec::new();
+    let mut covered: Vec<char> = Vec::new();
+    for (path, value) in leaves {
+        let text = value.plain();
+        let here: Vec<char> = missing
+            .iter()
+            .copied()
+            .filter(|c| text.contains(*c))
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        covered.extend(&here);
+        let shown: String = text.chars().take(60).collect();
+        let mut d = Diagnostic::error(
+            &data.origin,
+            format!(
+                "`{path}`: \"{shown}\" has characters the PDF's typeface (Liberation Serif) \
+                 cannot show: {}; they would print as empty boxes",
+                listed(&here)
+            ),
+        )
+        .key(path.clone())
+        .help(
+            "write the value in Latin letters here, or render it as txt, html or docx, which \
+             use the reader's fonts",
+        );
+        // Where the value is in the data file (its first occurrence).
+        if let Some(at) = data.source.find(text.as_str()).filter(|_| !text.is_empty()) {
+            d = d.at(&data.source, at..at + text.len());
+        }
+        problems.push(d);
+    }
+    let rest: Vec<char> = missing
+        .into_iter()
+        .filter(|c| !covered.contains(c))
+        .collect();
+    if !rest.is_empty() {
+        problems.push(Diagnostic::error(
+            format!("templates/{}", data.template),
+            format!(
+                "the template's text has characters the PDF's typeface (Liberation Serif) \
+                 cannot show: {}; they would print as empty boxes",
+                listed(&rest)
+            ),
+        ));
+    }
+    Err(Error::Invalid(problems))
 }
 
 /// A document's short ID, as its footers print it after "Doc.": the first four bytes of the
