@@ -272,17 +272,24 @@ fn a_text_value_over_the_limit_is_an_error() {
 #[test]
 fn a_name_in_a_script_the_typeface_lacks_is_a_located_error_for_the_pdf() {
     let dir = tempfile::tempdir().unwrap();
-    let data = subscription(dir.path(), "cjk.toml", |t| {
-        t.replace(
-            "name = \"Halvorsen Pike LLP\"",
-            "name = \"\u{6cd5}\u{5f8b} LLP\"",
-        )
-    });
-    let out = engross(dir.path())
-        .args(["render", "-f", "txt,pdf", "-o", "out"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let counsel = |file: &str, name: &str| {
+        subscription(dir.path(), file, |t| {
+            t.replace(
+                "name = \"Halvorsen Pike LLP\"",
+                &format!("name = \"{name}\""),
+            )
+        })
+    };
+    let render = |args: &[&str], data: &Path| {
+        engross(dir.path())
+            .arg("render")
+            .args(args)
+            .arg(data)
+            .output()
+            .unwrap()
+    };
+    let data = counsel("cjk.toml", "\u{6cd5}\u{5f8b} LLP");
+    let out = render(&["-f", "txt,pdf", "-o", "out"], &data);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert!(err.contains("counsel.name"), "{err}");
@@ -290,24 +297,15 @@ fn a_name_in_a_script_the_typeface_lacks_is_a_located_error_for_the_pdf() {
     assert!(err.contains("cjk.toml:40:"), "{err}");
     // Nothing is written, the text either: a failure anywhere writes nothing.
     assert_eq!(tree(dir.path()), ["cjk.toml"]);
-    // Text keeps the name; Greek, Cyrillic and Latin accents are in the typeface.
-    let ok = subscription(dir.path(), "ok.toml", |t| {
-        t.replace(
-            "name = \"Halvorsen Pike LLP\"",
-            "name = \"\u{3a9}mega \u{41c}\u{43e}\u{441}\u{43a}\u{432}\u{430} \u{d4}l\u{e9}\"",
-        )
-    });
-    let out = engross(dir.path())
-        .args(["render", "-f", "pdf", "-o", "ok.pdf"])
-        .arg(&ok)
-        .output()
-        .unwrap();
+    // Greek, Cyrillic and Latin accents are in the typeface.
+    let ok = counsel(
+        "ok.toml",
+        "\u{3a9}mega \u{41c}\u{43e}\u{441}\u{43a}\u{432}\u{430} \u{d4}l\u{e9}",
+    );
+    let out = render(&["-f", "pdf", "-o", "ok.pdf"], &ok);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let out = engross(dir.path())
-        .args(["render", "-f", "txt", "-o", "-"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    // The text keeps the name.
+    let out = render(&["-f", "txt", "-o", "-"], &data);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("\u{6cd5}\u{5f8b} LLP"));
 }
