@@ -4,12 +4,12 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Small pages from the start, before the runtime's first allocation (see
-/// [`engross::cli::huge_pages`]): a function in `.init_array` runs before `main`.
+/// The page policy from the start, before the runtime's first allocation (see
+/// [`engross::cli::pages_at_start`]): a function in `.init_array` runs before `main`.
 #[cfg(target_os = "linux")]
 #[used]
 #[unsafe(link_section = ".init_array")]
-static SMALL_PAGES: extern "C" fn() = engross::cli::small_pages_at_start;
+static PAGES: extern "C" fn() = engross::cli::pages_at_start;
 
 fn main() -> std::process::ExitCode {
     engross::cli::main()
