@@ -549,6 +549,11 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
         Command::Diff { args, .. } | Command::Redline { args, .. } if text_only(args) => {
             Engine::new(Templates::from_files(std::iter::empty(), "")?)
         }
+        // One document and the process ends: its large values are left to the end
+        // ([`Engine::one_shot`]). Many documents free each one's as they go.
+        Command::Render {
+            data, each: None, ..
+        } if data.len() == 1 => engine(&cli)?.one_shot(),
         _ => engine(&cli)?,
     };
     match cli.command {
@@ -1127,6 +1132,11 @@ fn render(
             }
             outputs.push((path, *format, bytes));
         }
+        if files.len() == 1 {
+            // The process ends next: freeing the document is left to its end, as the engine
+            // leaves its layout ([`Engine::one_shot`]).
+            std::mem::forget(rendered);
+        }
     }
     if to_stdout {
         let mut out = stdout();
@@ -1181,6 +1191,9 @@ fn render(
     for (file, target) in staged.into_iter().zip(&targets) {
         files::commit(file, force)?;
         note(format_args!("wrote {}", target.display()));
+    }
+    if files.len() == 1 {
+        std::mem::forget(outputs);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,26 @@ pub use archive::{Stamp, document_date};
 /// Serialise a layout to PDF bytes. `content_key` identifies the document's content (e.g. its
 /// source text); the PDF's `/ID` is derived from it and from the layout.
 pub fn write(layout: &Layout, meta: &Metadata, content_key: &[u8]) -> Result<Vec<u8>> {
-    write_with(layout, meta, content_key, false)
+    write_with(
+        layout,
+        meta,
+        content_key,
+        Writing {
+            parallel: false,
+            free: true,
+        },
+    )
+}
+
+/// How [`write_with`] works.
+#[derive(Debug, Clone, Copy)]
+pub struct Writing {
+    /// Deflate the streams on two threads (the same bytes either way: each stream is
+    /// deflated alone).
+    pub parallel: bool,
+    /// Free the PDF's object tree when done; else leave it to the end of the process
+    /// (`Engine::one_shot`).
+    pub free: bool,
 }
 
 /// What is the same for every PDF (the form font's program and tables), made now: called on a
@@ -80,16 +99,19 @@ fn deflater() -> Deflater {
         .unwrap_or_else(Deflater::new)
 }
 
-/// [`write`], deflating the streams on two threads when `parallel` (the same bytes either way:
-/// each stream is deflated alone).
+/// [`write`], as `how` says.
 pub fn write_with(
     layout: &Layout,
     meta: &Metadata,
     content_key: &[u8],
-    parallel: bool,
+    how: Writing,
 ) -> Result<Vec<u8>> {
-    let pdf = assemble(layout, meta, content_key, parallel)?;
-    save(pdf)
+    let mut pdf = assemble(layout, meta, content_key, how.parallel)?;
+    let bytes = save(&mut pdf);
+    if !how.free {
+        std::mem::forget(pdf);
+    }
+    bytes
 }
 
 /// The document as lopdf objects, streams deflated.
@@ -290,8 +312,8 @@ fn assemble(
 }
 
 /// The document's bytes: lopdf's, written by [`serial::serialize`].
-fn save(mut pdf: lopdf::Document) -> Result<Vec<u8>> {
-    if let Some(out) = serial::serialize(&mut pdf) {
+fn save(pdf: &mut lopdf::Document) -> Result<Vec<u8>> {
+    if let Some(out) = serial::serialize(pdf) {
         return Ok(out);
     }
     let mut out = Vec::new();
