@@ -35,6 +35,7 @@ pub mod pdf;
 pub mod proof;
 pub mod render;
 pub mod template;
+pub mod threads;
 pub mod words;
 
 pub use error::{Diagnostic, Error, Result, Severity};
@@ -160,7 +161,7 @@ impl Engine {
         let laid = std::thread::scope(|scope| {
             if ahead {
                 // Without the thread (it could not start) the layout only takes longer.
-                let _ = std::thread::Builder::new().spawn_scoped(scope, || {
+                let _ = threads::spawn_scoped(std::thread::Builder::new(), scope, || {
                     layout::prefetch(&rendered.document, setup);
                     pdf::prepare();
                 });

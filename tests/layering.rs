@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// it.
 const ORDER: &[&str] = &[
     "error",
+    "threads",
     "words",
     "input",
     "data",

@@ -541,9 +541,10 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     if let Command::Render { format, .. } = &cli.command
         && format.contains(&Format::Pdf)
     {
-        let _ = std::thread::Builder::new()
-            .name("prepare-pdf".into())
-            .spawn(crate::prepare_pdf);
+        let _ = crate::threads::spawn(
+            std::thread::Builder::new().name("prepare-pdf".into()),
+            crate::prepare_pdf,
+        );
     }
     let engine = match &cli.command {
         Command::Diff { args, .. } | Command::Redline { args, .. } if text_only(args) => {
@@ -906,9 +907,10 @@ fn compared(
     let (old, new) = std::thread::scope(|scope| {
         let other = heavy
             .then(|| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, || load(engine, &args.new))
-                    .ok()
+                crate::threads::spawn_scoped(std::thread::Builder::new(), scope, || {
+                    load(engine, &args.new)
+                })
+                .ok()
             })
             .flatten();
         let old = load(old_engine.as_ref().unwrap_or(engine), &args.old);

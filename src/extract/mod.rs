@@ -1532,7 +1532,9 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     };
     std::thread::scope(|scope| {
         let started: Vec<_> = (0..helpers)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .filter_map(|_| {
+                crate::threads::spawn_scoped(std::thread::Builder::new(), scope, work).ok()
+            })
             .collect();
         work();
         // Joined here, a helper's failure is not the scope's.

@@ -217,9 +217,10 @@ fn assemble(
         }
         let (first, later) = layout.pages.split_at(split);
         std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .spawn_scoped(scope, || (make_subsets(), draw(later)))
-                .ok();
+            let other = crate::threads::spawn_scoped(std::thread::Builder::new(), scope, || {
+                (make_subsets(), draw(later))
+            })
+            .ok();
             let mine = draw(first);
             let (subsets, theirs) = other
                 .and_then(|h| h.join().ok())
@@ -378,9 +379,10 @@ fn compress(pdf: &mut lopdf::Document, parallel: bool) -> Result<()> {
     let other_half = std::sync::Mutex::new(Some(b));
     let take = || other_half.lock().ok().and_then(|mut half| half.take());
     std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .spawn_scoped(scope, || take().map_or(Ok(()), deflate_all))
-            .ok();
+        let other = crate::threads::spawn_scoped(std::thread::Builder::new(), scope, || {
+            take().map_or(Ok(()), deflate_all)
+        })
+        .ok();
         let mine = deflate_all(a);
         let theirs = other.map_or(Ok(()), |h| {
             h.join().unwrap_or_else(|_| {
