@@ -509,10 +509,11 @@ thread_local! {
 /// dropped.
 fn spawn_worker() -> Result<std::sync::mpsc::Sender<Job>> {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
-    std::thread::Builder::new()
-        .name("engross-template".into())
-        .stack_size(64 << 20)
-        .spawn(move || {
+    crate::threads::spawn_beside(
+        std::thread::Builder::new()
+            .name("engross-template".into())
+            .stack_size(64 << 20),
+        move || {
             while let Ok(job) = rx.recv() {
                 let mut out = Capped {
                     bytes: Vec::new(),
@@ -522,8 +523,9 @@ fn spawn_worker() -> Result<std::sync::mpsc::Sender<Job>> {
                 let result = job.tera.render_to(&job.root, &job.context, &mut out);
                 let _ = job.reply.send((result, out));
             }
-        })
-        .map_err(|e| Error::Limit(format!("cannot start the template engine: {e}")))?;
+        },
+    )
+    .map_err(|e| Error::Limit(format!("cannot start the template engine: {e}")))?;
     Ok(tx)
 }
 
