@@ -1,4 +1,5 @@
-//! Helper threads that start on another CPU than the thread that needs them.
+//! Helper threads that start on the CPU they should: another than their parent's
+//! ([`Place::Away`]), or their parent's when it waits for them ([`Place::Beside`]).
 //!
 //! Linux puts a new thread on its parent's CPU, and while the parent keeps that CPU busy the
 //! two share it until the load balancer moves one (a tick or more later). Measured on the
@@ -28,11 +29,6 @@ fn current_cpu() -> Option<usize> {
 /// Best effort: on one CPU, or when the calls fail, the thread stays where it is.
 fn away_from(parent: Option<usize>) {
     move_to(parent, false);
-}
-
-/// Go to `parent`'s CPU, when not on it, and then allow every CPU again.
-fn beside(parent: Option<usize>) {
-    move_to(parent, true);
 }
 
 /// Go to `cpu` (`onto`) or away from it, then allow every CPU the thread had again.
@@ -90,30 +86,24 @@ where
     })
 }
 
-/// [`std::thread::Builder::spawn`], the thread moving off this thread's CPU first.
-pub fn spawn<F, T>(
-    builder: std::thread::Builder,
-    f: F,
-) -> std::io::Result<std::thread::JoinHandle<T>>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let parent = current_cpu();
-    builder.spawn(move || {
-        away_from(parent);
-        f()
-    })
+/// Where a thread [`spawn`] starts goes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Off this thread's CPU: a helper that works beside this thread.
+    Away,
+    /// Onto this thread's CPU: a helper this thread hands work to and waits for (the template
+    /// engine's thread), which has that CPU while this thread waits. Started where the
+    /// scheduler chose, the template engine's thread could share the other CPU with the PDF's
+    /// preparing thread: a template render then took 1.8 to 2.1 ms instead of 0.7. With it
+    /// here, the subscription agreement to PDF took 9-11% less time (interleaved, 150 rounds,
+    /// twice), to text 5% less.
+    Beside,
 }
 
-/// [`std::thread::Builder::spawn`] for a helper this thread hands work to and waits for (the
-/// template engine's thread): it goes to this thread's CPU first thing, which is free while
-/// this thread waits. Started where the scheduler chose, it could share the other CPU with
-/// the PDF's preparing thread: a template render then took 1.8 to 2.1 ms instead of 0.7.
-/// With this, the subscription agreement to PDF took 9-11% less time (interleaved, 150
-/// rounds, twice), to text 5% less.
-pub fn spawn_beside<F, T>(
+/// [`std::thread::Builder::spawn`], the thread going to its [`Place`] first.
+pub fn spawn<F, T>(
     builder: std::thread::Builder,
+    place: Place,
     f: F,
 ) -> std::io::Result<std::thread::JoinHandle<T>>
 where
@@ -122,7 +112,7 @@ where
 {
     let parent = current_cpu();
     builder.spawn(move || {
-        beside(parent);
+        move_to(parent, place == Place::Beside);
         f()
     })
 }
@@ -153,12 +143,12 @@ mod tests {
                 }
             };
             let mine = count();
-            let theirs = spawn(std::thread::Builder::new(), count)
+            let theirs = spawn(std::thread::Builder::new(), Place::Away, count)
                 .unwrap()
                 .join()
                 .unwrap();
             assert_eq!(theirs, mine);
-            let beside = spawn_beside(std::thread::Builder::new(), count)
+            let beside = spawn(std::thread::Builder::new(), Place::Beside, count)
                 .unwrap()
                 .join()
                 .unwrap();

@@ -543,6 +543,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
     {
         let _ = crate::threads::spawn(
             std::thread::Builder::new().name("prepare-pdf".into()),
+            crate::threads::Place::Away,
             crate::prepare_pdf,
         );
     }

@@ -509,10 +509,11 @@ thread_local! {
 /// dropped.
 fn spawn_worker() -> Result<std::sync::mpsc::Sender<Job>> {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
-    crate::threads::spawn_beside(
+    crate::threads::spawn(
         std::thread::Builder::new()
             .name("engross-template".into())
             .stack_size(64 << 20),
+        crate::threads::Place::Beside,
         move || {
             while let Ok(job) = rx.recv() {
                 let mut out = Capped {
