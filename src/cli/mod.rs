@@ -547,7 +547,9 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             crate::prepare_pdf,
         );
     }
-    let engine = match &cli.command {
+    // The process ends when the command does ([`leave`]): the templates are left to its end,
+    // not freed parsed node by parsed node.
+    let engine = std::mem::ManuallyDrop::new(match &cli.command {
         Command::Diff { args, .. } | Command::Redline { args, .. } if text_only(args) => {
             Engine::new(Templates::from_files(std::iter::empty(), "")?)
         }
@@ -557,7 +559,7 @@ fn run(cli: Cli, color: bool) -> anyhow::Result<ExitCode> {
             data, each: None, ..
         } if data.len() == 1 => engine(&cli)?.one_shot(),
         _ => engine(&cli)?,
-    };
+    });
     match cli.command {
         Command::List => {
             let mut out = stdout();
